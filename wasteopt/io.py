@@ -1,0 +1,173 @@
+"""Reading and writing instances and plans (JSON, CSV), turning every problem into InstanceError."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from wasteopt.errors import InstanceError
+from wasteopt.model import CollectionPoint, Instance, Plan
+
+POINT_CSV_COLUMNS = (
+    "id",
+    "name",
+    "lon",
+    "lat",
+    "stream",
+    "tonnes_per_day",
+    "service_min",
+    "window_start",
+    "window_end",
+    "township",
+)
+REQUIRED_POINT_COLUMNS = ("id", "lon", "lat", "stream", "tonnes_per_day")
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "instance"
+
+
+def validation_problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """Pydantic errors as ``(dotted.path[index], human message)`` pairs."""
+    problems = []
+    for item in error.errors():
+        loc = _loc(tuple(p for p in item["loc"] if not str(p).startswith("function-after")))
+        if prefix:
+            loc = f"{prefix}.{loc}" if loc != "instance" else prefix
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required but missing"
+        elif item["type"] == "extra_forbidden":
+            message = "is not a known field; check its spelling"
+        elif "input" in item and not isinstance(item["input"], dict | list):
+            message = f"{message} (got {item['input']!r})"
+        problems.append((loc, message))
+    return problems
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InstanceError([(str(path), "file not found")]) from None
+    except UnicodeDecodeError:
+        raise InstanceError([(str(path), "is not UTF-8 text")]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InstanceError(
+            [(str(path), f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
+        ) from None
+
+
+def instance_from_dict(data: Any, base_dir: Path | None = None) -> Instance:
+    """Validate a parsed JSON document into an Instance; ``points_csv`` is resolved on disk."""
+    if not isinstance(data, dict):
+        raise InstanceError([("instance", "must be a JSON object")])
+    data = dict(data)
+    csv_name = data.pop("points_csv", None)
+    if csv_name is not None:
+        csv_path = Path(csv_name)
+        if base_dir is not None and not csv_path.is_absolute():
+            csv_path = base_dir / csv_path
+        points = [p.model_dump(by_alias=True) for p in read_points_csv(csv_path)]
+        data["points"] = [*data.get("points", []), *points]
+    try:
+        return Instance.model_validate(data)
+    except ValidationError as exc:
+        raise InstanceError(validation_problems(exc)) from None
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance JSON file (with optional ``points_csv`` beside it)."""
+    path = Path(path)
+    return instance_from_dict(_read_json(path), path.parent)
+
+
+def _csv_rows(text: str, source: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED_POINT_COLUMNS if c not in header]
+    if missing:
+        raise InstanceError([(source, f"missing column(s) {', '.join(missing)}")])
+    unknown = [c for c in header if c not in POINT_CSV_COLUMNS]
+    if unknown:
+        known = ", ".join(POINT_CSV_COLUMNS)
+        raise InstanceError([(source, f"unknown column(s) {', '.join(unknown)}; known: {known}")])
+    return list(reader)
+
+
+def points_from_csv_text(text: str, source: str = "points.csv") -> list[CollectionPoint]:
+    """Parse collection points from CSV text (UTF-8, optional BOM, Chinese names welcome)."""
+    text = text.removeprefix("\ufeff")
+    problems: list[tuple[str, str]] = []
+    points: list[CollectionPoint] = []
+    for line_no, row in enumerate(_csv_rows(text, source), start=2):
+        where = f"{source} line {line_no}"
+        record: dict[str, Any] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
+        start, end = record.pop("window_start", None), record.pop("window_end", None)
+        if (start is None) != (end is None):
+            problems.append((where, "give both window_start and window_end, or neither"))
+            continue
+        if start is not None:
+            record["window"] = {"start": start, "end": end}
+        try:
+            points.append(CollectionPoint.model_validate(record))
+        except ValidationError as exc:
+            problems.extend(validation_problems(exc, prefix=where))
+    if problems:
+        raise InstanceError(problems)
+    return points
+
+
+def read_points_csv(path: str | Path) -> list[CollectionPoint]:
+    """Read collection points from a CSV file; see ``POINT_CSV_COLUMNS``."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InstanceError([(str(path), "file not found")]) from None
+    except UnicodeDecodeError:
+        raise InstanceError([(str(path), "is not UTF-8; save the CSV as UTF-8")]) from None
+    return points_from_csv_text(text, str(path))
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read a plan JSON file written by ``wasteopt plan``."""
+    path = Path(path)
+    try:
+        return Plan.model_validate(_read_json(path))
+    except ValidationError as exc:
+        raise InstanceError(validation_problems(exc, prefix=str(path))) from None
+
+
+def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_json(model: Any) -> str:
+    """Pretty UTF-8 JSON of a pydantic model (Chinese kept readable)."""
+    return json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1)

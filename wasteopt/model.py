@@ -1,0 +1,329 @@
+"""The domain model: instances and plans, validated once at the edge.
+
+Units a person sees: tonnes, km, minutes, local clock times ``HH:MM``. Solvers convert to
+integer kilograms, metres and seconds with the helpers at the bottom of this module.
+This module imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Stream = Literal["residual", "kitchen", "recyclable"]
+FacilityKind = Literal["transfer_station", "incinerator", "kitchen_centre", "landfill"]
+FacilityStatus = Literal["open", "candidate", "closed"]
+EnergyType = Literal["diesel", "electric", "lng"]
+Tier = Literal["collection", "transfer"]
+StopAction = Literal["start", "collect", "unload", "pickup", "break", "end"]
+
+ClockTime = Annotated[
+    str,
+    StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"),
+    Field(description="local clock time HH:MM, 00:00 to 24:00"),
+]
+PlanClock = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{2,}:[0-5]\d$"),
+    Field(description="local clock time HH:MM; past midnight it counts on (25:10)"),
+]
+ENERGY_UNITS: dict[str, str] = {"diesel": "L", "lng": "kg", "electric": "kWh"}
+
+
+def clock_to_seconds(clock: str) -> int:
+    """``"07:30"`` -> 27000 (seconds after midnight)."""
+    hours, minutes = clock.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def seconds_to_clock(seconds: float) -> str:
+    """Seconds after midnight -> ``HH:MM`` rounded to the nearest minute (may exceed 24:00)."""
+    minutes = int(round(seconds / 60.0))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TimeWindow(_Strict):
+    """A half-open daily interval ``[start, end]`` of clock times, ``start`` before ``end``."""
+
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
+            raise ValueError(
+                f"time window {self.start}-{self.end} is inverted or empty: end must be after start"
+            )
+        return self
+
+    @property
+    def start_s(self) -> int:
+        return clock_to_seconds(self.start)
+
+    @property
+    def end_s(self) -> int:
+        return clock_to_seconds(self.end)
+
+
+ALL_DAY = TimeWindow(start="00:00", end="24:00")
+
+
+class Site(_Strict):
+    """Anything with a place: id chosen by the user, optional (Chinese) name, WGS84 lon/lat."""
+
+    id: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    name: str = ""
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class CollectionPoint(Site):
+    """A village/community collection point or a kitchen-waste source."""
+
+    stream: Stream
+    tonnes_per_day: float = Field(gt=0, description="waste to collect today, t")
+    service_min: float = Field(default=5.0, ge=0, description="loading time at the point, min")
+    window: TimeWindow | None = Field(default=None, description="when the point may be served")
+    township: str | None = None
+
+
+class Facility(Site):
+    """Where trucks unload: transfer station, incinerator, kitchen-waste centre or landfill."""
+
+    kind: FacilityKind
+    streams: list[Stream] = Field(min_length=1)
+    capacity_t_per_day: float = Field(gt=0, description="hard daily intake limit, t")
+    external_inflow_t_per_day: float = Field(
+        default=0.0, ge=0, description="intake from outside this plan (e.g. neighbouring counties)"
+    )
+    gate: TimeWindow = ALL_DAY
+    unload_min: float = Field(default=10.0, ge=0, description="time to unload one truck, min")
+    cost_per_t: float = Field(default=0.0, ge=0, description="handling or tipping fee, CNY/t")
+    status: FacilityStatus = "open"
+    annual_fixed_cost: float = Field(default=0.0, ge=0, description="CNY/yr, for siting")
+
+    @property
+    def free_capacity_t(self) -> float:
+        return max(0.0, self.capacity_t_per_day - self.external_inflow_t_per_day)
+
+
+class Yard(Site):
+    """A depot where vehicles start and end their shift."""
+
+
+class Break(_Strict):
+    """A rest of ``duration_min`` minutes taken entirely inside ``window``."""
+
+    window: TimeWindow
+    duration_min: float = Field(gt=0)
+
+
+class EnergyModel(_Strict):
+    """Load-dependent consumption: linear from empty to full payload, per 100 km.
+
+    Units by ``type``: diesel litres, LNG kilograms, electric kWh. ``per_stop`` is the extra
+    use per collect/unload stop (idling, compaction, lifting) in the same unit.
+    """
+
+    type: EnergyType = "diesel"
+    empty_per_100km: float = Field(default=25.0, ge=0)
+    full_per_100km: float = Field(default=35.0, ge=0)
+    per_stop: float = Field(default=0.0, ge=0)
+
+    @property
+    def unit(self) -> str:
+        return ENERGY_UNITS[self.type]
+
+
+class VehicleType(_Strict):
+    """``count`` identical vehicles based at ``yard``."""
+
+    id: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    name: str = ""
+    tier: Tier = "collection"
+    streams: list[Stream] = Field(min_length=1)
+    payload_t: float = Field(gt=0)
+    count: int = Field(ge=1)
+    yard: str
+    shift: TimeWindow
+    break_: Break | None = Field(default=None, alias="break")
+    fixed_cost_per_day: float = Field(default=0.0, ge=0, description="CNY per vehicle used")
+    cost_per_km: float = Field(default=0.0, ge=0, description="CNY/km")
+    cost_per_hour: float = Field(default=0.0, ge=0, description="CNY per hour on duty")
+    energy: EnergyModel = EnergyModel()
+
+    def vehicle_ids(self) -> list[str]:
+        return [f"{self.id}-{k}" for k in range(1, self.count + 1)]
+
+
+class Settings(_Strict):
+    """Instance-wide settings; every default is an assumption documented in the README."""
+
+    circuity_factor: float = Field(
+        default=1.35, ge=1.0, description="road km per great-circle km (no-network provider)"
+    )
+    average_speed_kmh: float = Field(
+        default=30.0, gt=0, description="truck speed for the no-network provider"
+    )
+    unserved_penalty_per_t: float = Field(
+        default=20000.0, gt=0, description="CNY/t charged for each tonne left unserved"
+    )
+    graph: str | None = Field(default=None, description="road graph file, relative to instance")
+
+
+class Instance(_Strict):
+    """One day's problem: sites, fleet and settings. One instance = one JSON file."""
+
+    name: str
+    description: str = ""
+    date: str | None = None
+    settings: Settings = Settings()
+    yards: list[Yard] = Field(min_length=1)
+    facilities: list[Facility] = Field(min_length=1)
+    vehicle_types: list[VehicleType] = Field(min_length=1)
+    points: list[CollectionPoint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids_consistent(self) -> Instance:
+        seen: dict[str, str] = {}
+        problems: list[str] = []
+        for group in ("yards", "facilities", "points"):
+            for index, site in enumerate(getattr(self, group)):
+                if site.id in seen:
+                    problems.append(
+                        f"{group}[{index}].id: duplicate id {site.id!r} (also in {seen[site.id]});"
+                        " give every site its own id"
+                    )
+                else:
+                    seen[site.id] = f"{group}[{index}]"
+        yard_ids = {y.id for y in self.yards}
+        type_ids: set[str] = set()
+        for index, vt in enumerate(self.vehicle_types):
+            if vt.id in type_ids:
+                problems.append(f"vehicle_types[{index}].id: duplicate vehicle type id {vt.id!r}")
+            type_ids.add(vt.id)
+            if vt.yard not in yard_ids:
+                problems.append(
+                    f"vehicle_types[{index}].yard: unknown yard {vt.yard!r};"
+                    f" known yards: {', '.join(sorted(yard_ids))}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def sites(self) -> list[Site]:
+        """Yards, then facilities, then points: the order of every travel matrix."""
+        return [*self.yards, *self.facilities, *self.points]
+
+    def site(self, site_id: str) -> Site:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
+
+    def open_facilities(self) -> list[Facility]:
+        return [f for f in self.facilities if f.status == "open"]
+
+    def vehicle_type(self, type_id: str) -> VehicleType:
+        for vt in self.vehicle_types:
+            if vt.id == type_id:
+                return vt
+        raise KeyError(type_id)
+
+
+class Stop(_Strict):
+    """One event of a route. ``tonnes`` is what was collected, unloaded or picked up."""
+
+    action: StopAction
+    site_id: str
+    arrive: PlanClock
+    depart: PlanClock
+    tonnes: float = 0.0
+    load_after_t: float = 0.0
+    distance_from_prev_km: float = 0.0
+
+
+class Route(_Strict):
+    """A vehicle's whole day, from its yard back to its yard."""
+
+    vehicle_id: str
+    vehicle_type: str
+    tier: Tier = "collection"
+    stream: Stream
+    stops: list[Stop]
+    distance_km: float
+    duration_min: float
+
+    @property
+    def trips(self) -> int:
+        return sum(1 for s in self.stops if s.action == "unload")
+
+
+class Unserved(_Strict):
+    """A point not served today, with the reason a dispatcher can act on."""
+
+    point_id: str
+    tonnes: float
+    reason: str
+
+
+class Backlog(_Strict):
+    """Waste delivered to a transfer station that no transfer trip hauled away today."""
+
+    facility_id: str
+    tonnes: float
+    reason: str
+
+
+class SolveStats(_Strict):
+    """How the plan was found: timings, objective and its history ``[(seconds, cost)]``."""
+
+    solver: str = "ortools"
+    seconds: float = 0.0
+    first_feasible_s: float | None = None
+    objective: float = 0.0
+    history: list[tuple[float, float]] = Field(default_factory=list)
+    time_limit_s: float = 0.0
+    seed: int = 0
+
+
+class Plan(_Strict):
+    """The day's routes for both tiers, what was left, and how they were found."""
+
+    instance_name: str
+    date: str | None = None
+    routes: list[Route] = Field(default_factory=list)
+    unserved: list[Unserved] = Field(default_factory=list)
+    backlog: list[Backlog] = Field(default_factory=list)
+    cost: float = Field(default=0.0, description="fixed + distance + time + handling, CNY")
+    stats: list[SolveStats] = Field(default_factory=list, description="one entry per tier")
+    impact: dict | None = None
+
+
+@dataclass(frozen=True)
+class TravelMatrices:
+    """Travel distance (m) and time (s) between sites, indexed by ``site_ids`` order."""
+
+    site_ids: Sequence[str]
+    distance_m: np.ndarray
+    duration_s: np.ndarray
+
+    def index(self) -> dict[str, int]:
+        return {site_id: i for i, site_id in enumerate(self.site_ids)}
+
+
+def tonnes_to_kg(tonnes: float) -> int:
+    return int(round(tonnes * 1000))
+
+
+def minutes_to_seconds(minutes: float) -> int:
+    return int(round(minutes * 60))
