@@ -1,0 +1,338 @@
+"""The day's plan: collection tier, then transfer tier, then the independent check.
+
+Collection trucks serve points and unload at any open facility accepting their stream. What
+they leave at transfer stations becomes container loads (one hook-lift payload each, released
+when enough waste has arrived) that the transfer tier hauls to terminal facilities, within
+what those facilities can still take today. Whatever cannot be hauled stays as station backlog;
+points that cannot be served are reported with a reason. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wasteopt.check import check_plan
+from wasteopt.errors import NetworkError, PlanCheckError
+from wasteopt.matrix import GreatCircleProvider, MatrixProvider
+from wasteopt.model import (
+    Backlog,
+    Facility,
+    Instance,
+    Plan,
+    Route,
+    TravelMatrices,
+    Unserved,
+    clock_to_seconds,
+)
+from wasteopt.routing import (
+    Job,
+    SearchOptions,
+    TierProblem,
+    TierSolution,
+    kg_down,
+    solve_tier,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Search budget per tier; the same instance, seed and solution limit give the same plan."""
+
+    time_limit_s: float = 30.0
+    seed: int = 0
+    solution_limit: int | None = None
+    first_solution: str = "path_cheapest_arc"
+    metaheuristic: str = "guided_local_search"
+
+    def search(self, time_limit_s: float) -> SearchOptions:
+        return SearchOptions(
+            time_limit_s=time_limit_s,
+            solution_limit=self.solution_limit,
+            seed=self.seed,
+            first_solution=self.first_solution,
+            metaheuristic=self.metaheuristic,
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Best cost (CNY, solver objective) found so far in a tier."""
+
+    tier: str
+    elapsed_s: float
+    best_cost: float
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """A checked plan together with the matrices it was checked against."""
+
+    plan: Plan
+    matrices: TravelMatrices
+
+
+def resolve_provider(
+    instance: Instance, base_dir: Path | None = None, graph: str | Path | None = None
+) -> MatrixProvider:
+    """The road network named by ``graph`` or ``settings.graph``, else great-circle estimates."""
+    name = graph or instance.settings.graph
+    if name is None:
+        return GreatCircleProvider.for_instance(instance)
+    path = Path(name)
+    if not path.is_absolute() and graph is None and base_dir is not None:
+        path = base_dir / path
+    if not path.exists():
+        raise NetworkError(f"road graph {str(path)!r} not found; build it or drop --graph")
+    from wasteopt.network import load_provider
+
+    return load_provider(path)
+
+
+def _collection_problem(instance: Instance) -> TierProblem:
+    jobs = [
+        Job(
+            id=p.id,
+            site_id=p.id,
+            stream=p.stream,
+            tonnes=p.tonnes_per_day,
+            service_s=round(p.service_min * 60),
+            window=(p.window.start_s, p.window.end_s) if p.window else None,
+        )
+        for p in instance.points
+    ]
+    facilities = instance.open_facilities()
+    return TierProblem(
+        tier="collection",
+        jobs=jobs,
+        vehicle_types=[vt for vt in instance.vehicle_types if vt.tier == "collection"],
+        facilities=facilities,
+        free_capacity_kg={f.id: kg_down(f.free_capacity_t) for f in facilities},
+        yards={y.id: y for y in instance.yards},
+        unserved_penalty_per_t=instance.settings.unserved_penalty_per_t,
+    )
+
+
+def _deliveries(routes: list[Route]) -> dict[tuple[str, str], list[tuple[int, float]]]:
+    """(facility, stream) -> [(departure seconds, tonnes)] of every unload, in time order."""
+    events: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for route in routes:
+        for stop in route.stops:
+            if stop.action == "unload":
+                events[(stop.site_id, route.stream)].append(
+                    (clock_to_seconds(stop.depart), stop.tonnes)
+                )
+    return {key: sorted(value) for key, value in events.items()}
+
+
+def _container_jobs(
+    station: Facility, stream: str, events: list[tuple[int, float]], container_t: float
+) -> list[Job]:
+    """Split what arrived at ``station`` into container loads released as they fill."""
+    total = sum(t for _, t in events)
+    count = math.ceil(total / container_t - 1e-9)
+    jobs, cumulative, event = [], 0.0, 0
+    handling_s = round(station.unload_min * 60)
+    latest = station.gate.end_s - handling_s
+    for k in range(1, count + 1):
+        tonnes = min(container_t, total - (k - 1) * container_t)
+        target = (k - 1) * container_t + tonnes - 1e-9
+        while cumulative < target:
+            cumulative += events[event][1]
+            event += 1
+        release = max(events[event - 1][0], station.gate.start_s)
+        window = (release, max(release, latest))
+        jobs.append(
+            Job(
+                id=f"{station.id}#{stream}#{k}",
+                site_id=station.id,
+                stream=stream,
+                tonnes=round(tonnes, 6),
+                service_s=handling_s,
+                window=window,
+                action="pickup",
+            )
+        )
+    return jobs
+
+
+def _transfer_problem(instance: Instance, collection: list[Route]) -> TierProblem:
+    haulers = [vt for vt in instance.vehicle_types if vt.tier == "transfer"]
+    stations = {f.id: f for f in instance.open_facilities() if f.kind == "transfer_station"}
+    jobs: list[Job] = []
+    for (facility_id, stream), events in sorted(_deliveries(collection).items()):
+        if facility_id not in stations:
+            continue
+        payloads = [vt.payload_t for vt in haulers if stream in vt.streams]
+        container_t = min(payloads) if payloads else sum(t for _, t in events)
+        jobs += _container_jobs(stations[facility_id], stream, events, container_t)
+    delivered: dict[str, float] = defaultdict(float)
+    for (facility_id, _), events in _deliveries(collection).items():
+        delivered[facility_id] += sum(t for _, t in events)
+    terminals = [f for f in instance.open_facilities() if f.kind != "transfer_station"]
+    return TierProblem(
+        tier="transfer",
+        jobs=jobs,
+        vehicle_types=haulers,
+        facilities=terminals,
+        free_capacity_kg={
+            f.id: kg_down(max(0.0, f.free_capacity_t - delivered[f.id])) for f in terminals
+        },
+        yards={y.id: y for y in instance.yards},
+        unserved_penalty_per_t=instance.settings.unserved_penalty_per_t,
+    )
+
+
+def _unserved_reason(job: Job, problem: TierProblem, solution: TierSolution) -> str:
+    if not any(v.stream == job.stream for v in problem.vehicles):
+        return f"no vehicle of the {problem.tier} tier carries {job.stream!r} waste"
+    facilities = problem.facilities_for(job.stream)
+    if not facilities:
+        return f"no open facility with free capacity accepts {job.stream!r} waste"
+    received: dict[str, float] = defaultdict(float)
+    for route in solution.routes:
+        for stop in route.stops:
+            if stop.action == "unload":
+                received[stop.site_id] += stop.tonnes
+    room = sum(problem.free_capacity_kg[f.id] / 1000 - received[f.id] for f in facilities)
+    if room < job.tonnes:
+        return (
+            f"the facilities accepting {job.stream!r} waste are full today"
+            f" ({room:.1f} t of room left); add capacity or divert waste"
+        )
+    return (
+        "no truck had room left in its shift and payload for it within the search;"
+        " add vehicles, extend shifts or give the solver more time"
+    )
+
+
+def _plan_cost(instance: Instance, routes: list[Route]) -> float:
+    fees = {f.id: f.cost_per_t for f in instance.facilities}
+    cost = 0.0
+    for route in routes:
+        vt = instance.vehicle_type(route.vehicle_type)
+        cost += vt.fixed_cost_per_day + vt.cost_per_km * route.distance_km
+        cost += vt.cost_per_hour * route.duration_min / 60.0
+        cost += sum(fees[s.site_id] * s.tonnes for s in route.stops if s.action == "unload")
+    return round(cost, 2)
+
+
+def _backlog(instance: Instance, collection: list[Route], transfer: TierSolution) -> list[Backlog]:
+    stations = {f.id for f in instance.facilities if f.kind == "transfer_station"}
+    left: dict[str, float] = defaultdict(float)
+    for (facility_id, _), events in _deliveries(collection).items():
+        if facility_id in stations:
+            left[facility_id] += sum(t for _, t in events)
+    for route in transfer.routes:
+        for stop in route.stops:
+            if stop.action == "pickup":
+                left[stop.site_id] -= stop.tonnes
+    reasons: dict[str, str] = {}
+    for job in transfer.dropped:
+        reasons.setdefault(job.site_id, _backlog_reason(job, transfer))
+    return [
+        Backlog(
+            facility_id=facility_id,
+            tonnes=round(tonnes, 6),
+            reason=reasons.get(facility_id, "not hauled today"),
+        )
+        for facility_id, tonnes in sorted(left.items())
+        if tonnes > 1e-6
+    ]
+
+
+def _backlog_reason(job: Job, transfer: TierSolution) -> str:
+    if not transfer.routes and not transfer.stats.history:
+        return f"no transfer-tier vehicle carries {job.stream!r} containers"
+    return (
+        "no terminal facility had room or no hook-lift truck had time to haul it today"
+        " (see plant capacity and overflow)"
+    )
+
+
+def plan_day(
+    instance: Instance,
+    provider: MatrixProvider | None = None,
+    options: PlanOptions = PlanOptions(),
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Plan:
+    """Plan both tiers of ``instance`` and return the checked plan (see :func:`plan_day_full`)."""
+    return plan_day_full(instance, provider, options, progress, should_stop).plan
+
+
+def plan_day_full(
+    instance: Instance,
+    provider: MatrixProvider | None = None,
+    options: PlanOptions = PlanOptions(),
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> DayResult:
+    """Plan both tiers and verify the plan with the independent checker.
+
+    ``options.time_limit_s`` is the collection tier's budget; the transfer tier, a much
+    smaller problem, gets a quarter of it (at least 1 s). Raises InstanceError for an
+    instance with semantic problems, InfeasibleError when a tier finds no solution and
+    PlanCheckError if the checker rejects the result.
+    """
+    from wasteopt.validate import ensure_valid
+
+    ensure_valid(instance)
+    provider = provider or resolve_provider(instance)
+    matrices = provider.matrices(instance.sites)
+
+    def reporter(tier: str) -> Callable[[float, float], None] | None:
+        if progress is None:
+            return None
+        return lambda elapsed, cost: progress(Progress(tier, elapsed, cost))
+
+    collection_problem = _collection_problem(instance)
+    collection = solve_tier(
+        collection_problem,
+        matrices,
+        options.search(options.time_limit_s),
+        reporter("collection"),
+        should_stop,
+    )
+    transfer_problem = _transfer_problem(instance, collection.routes)
+    transfer = solve_tier(
+        transfer_problem,
+        matrices,
+        options.search(max(1.0, options.time_limit_s / 4)),
+        reporter("transfer"),
+        should_stop,
+    )
+    points = {p.id: p for p in instance.points}
+    unserved = [
+        Unserved(
+            point_id=job.id,
+            tonnes=points[job.id].tonnes_per_day,
+            reason=_unserved_reason(job, collection_problem, collection),
+        )
+        for job in collection.dropped
+    ]
+    routes = [*collection.routes, *transfer.routes]
+    plan = Plan(
+        instance_name=instance.name,
+        date=instance.date,
+        routes=routes,
+        unserved=sorted(unserved, key=lambda u: u.point_id),
+        backlog=_backlog(instance, collection.routes, transfer),
+        cost=_plan_cost(instance, routes),
+        stats=[
+            collection.stats.model_copy(update={"solver": "ortools:collection"}),
+            transfer.stats.model_copy(update={"solver": "ortools:transfer"}),
+        ],
+    )
+    violations = check_plan(instance, plan, matrices)
+    if violations:
+        for violation in violations:
+            log.error("checker: %s", violation)
+        raise PlanCheckError(violations)
+    return DayResult(plan, matrices)

@@ -1,0 +1,74 @@
+"""The routing core: one tier of the day (collection or transfer) solved with OR-Tools.
+
+OR-Tools objects never leave this package; callers speak :mod:`wasteopt.model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wasteopt.errors import InfeasibleError
+from wasteopt.model import Route, SolveStats, TravelMatrices
+from wasteopt.routing.decode import decode_route
+from wasteopt.routing.ortools_model import SearchOptions, solve_model
+from wasteopt.routing.problem import Job, TierProblem, Vehicle, kg_down, kg_up
+
+__all__ = [
+    "Job",
+    "SearchOptions",
+    "TierProblem",
+    "TierSolution",
+    "Vehicle",
+    "kg_down",
+    "kg_up",
+    "solve_tier",
+]
+
+
+@dataclass(frozen=True)
+class TierSolution:
+    """Routes of one tier, the jobs left undone, and how the search went."""
+
+    routes: list[Route]
+    dropped: list[Job]
+    stats: SolveStats
+
+
+def solve_tier(
+    problem: TierProblem,
+    matrices: TravelMatrices,
+    options: SearchOptions = SearchOptions(),
+    on_progress: Callable[[float, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TierSolution:
+    """Solve one tier; raises InfeasibleError when the search finds no solution at all."""
+    stats_base = {"time_limit_s": options.time_limit_s, "seed": options.seed}
+    if not problem.jobs:
+        return TierSolution([], [], SolveStats(first_feasible_s=0.0, **stats_base))
+    if not problem.vehicles:
+        return TierSolution([], list(problem.jobs), SolveStats(**stats_base))
+    index = matrices.index()
+    raw = solve_model(
+        problem,
+        matrices.distance_m,
+        matrices.duration_s,
+        index,
+        options,
+        on_progress,
+        should_stop,
+    )
+    if raw is None:
+        raise InfeasibleError(
+            f"the {problem.tier} tier found no solution within {options.time_limit_s:g} s;"
+            " give it more time or check shifts, windows and gate hours"
+        )
+    routes = [decode_route(problem, route, matrices, index) for route in raw.routes]
+    stats = SolveStats(
+        seconds=round(raw.seconds, 3),
+        first_feasible_s=raw.first_feasible_s,
+        objective=raw.objective / 1000.0,
+        history=raw.history,
+        **stats_base,
+    )
+    return TierSolution(routes, raw.dropped, stats)

@@ -1,0 +1,76 @@
+"""Solver routes (seconds, node refs) to model Routes (clock times, tonnes, km)."""
+
+from __future__ import annotations
+
+from wasteopt.model import Route, Stop, TravelMatrices, seconds_to_clock
+from wasteopt.routing.ortools_model import RawRoute, Visit
+from wasteopt.routing.problem import Job, TierProblem
+
+
+def _stop(
+    action: str,
+    site_id: str,
+    arrive_s: float,
+    depart_s: float,
+    tonnes: float,
+    load: float,
+    km: float,
+) -> Stop:
+    return Stop(
+        action=action,
+        site_id=site_id,
+        arrive=seconds_to_clock(arrive_s),
+        depart=seconds_to_clock(depart_s),
+        tonnes=round(tonnes, 6),
+        load_after_t=round(load, 6),
+        distance_from_prev_km=round(km, 3),
+    )
+
+
+def decode_route(
+    problem: TierProblem, raw: RawRoute, matrices: TravelMatrices, index: dict[str, int]
+) -> Route:
+    """One solved route as a dispatcher reads it: stops with times, tonnes, load and distance."""
+    vehicle = problem.vehicles[raw.vehicle_index]
+    vt = vehicle.vehicle_type
+    jobs: dict[str, Job] = {job.id: job for job in problem.jobs}
+    unload_s = {f.id: round(f.unload_min * 60) for f in problem.facilities}
+
+    def km(a: str, b: str) -> float:
+        return float(matrices.distance_m[index[a], index[b]]) / 1000.0
+
+    stops = [_stop("start", vt.yard, raw.start_s, raw.start_s, 0.0, 0.0, 0.0)]
+    previous_site, previous_depart, load = vt.yard, raw.start_s, 0.0
+    pending_break = raw.break_s
+    visits: list[Visit | None] = [*raw.visits, None]
+    for visit in visits:
+        site = vt.yard if visit is None else visit.site_id
+        arrive = raw.end_s if visit is None else visit.start_s
+        if pending_break is not None and pending_break[0] < arrive:
+            brk_start = max(pending_break[0], previous_depart)
+            brk_end = brk_start + (pending_break[1] - pending_break[0])
+            stops.append(_stop("break", previous_site, brk_start, brk_end, 0.0, load, 0.0))
+            pending_break = None
+        leg_km = km(previous_site, site)
+        if visit is None:
+            stops.append(_stop("end", site, arrive, arrive, 0.0, load, leg_km))
+            break
+        if visit.kind == "job":
+            job = jobs[visit.ref]
+            load += job.tonnes
+            depart = arrive + job.service_s
+            stops.append(_stop(job.action, site, arrive, depart, job.tonnes, load, leg_km))
+        else:
+            depart = arrive + unload_s[visit.ref]
+            stops.append(_stop("unload", site, arrive, depart, load, 0.0, leg_km))
+            load = 0.0
+        previous_site, previous_depart = site, depart
+    return Route(
+        vehicle_id=vehicle.vehicle_id,
+        vehicle_type=vt.id,
+        tier=problem.tier,
+        stream=vehicle.stream,
+        stops=stops,
+        distance_km=round(sum(s.distance_from_prev_km for s in stops), 3),
+        duration_min=round((raw.end_s - raw.start_s) / 60.0, 1),
+    )

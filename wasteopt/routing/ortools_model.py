@@ -1,0 +1,355 @@
+"""The OR-Tools routing model of one tier: a multi-depot, heterogeneous, time-windowed VRP
+with intermediate facilities (unload stops), daily facility capacities and driver breaks.
+
+Modelling choices:
+
+- every facility gets optional *copies* (one node per possible unload visit); a copy's demand is
+  ``-BIG`` with a slack in ``[0, BIG]`` tied to ``BIG - load`` so that every unload empties the
+  truck; the route's end cumul is 0, so every route ends empty;
+- a facility's daily capacity is hard: the loads arriving at its active copies sum to at most
+  its free capacity (a constraint added only when the compatible waste could exceed it);
+- a vehicle that may carry several streams becomes one *virtual* vehicle per stream, at most
+  one of which is used (a truck carries one sorted stream all day);
+- a job may be dropped only against ``unserved_penalty_per_t`` x its tonnes;
+- costs are integers in milli-CNY: distance x cost_per_km (CNY/km = milli-CNY/m), the
+  handling fee as a per-kg soft bound on the load at each copy (CNY/t = milli-CNY/kg), fixed
+  cost per vehicle, and duty time x cost_per_hour through the span cost.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from wasteopt.routing.problem import Job, TierProblem
+
+MILLI = 1000
+DAY_HORIZON_S = 2 * 86400
+FIRST_SOLUTION_STRATEGIES = {
+    "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
+    "parallel_cheapest_insertion": (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    ),
+    "local_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION,
+    "savings": routing_enums_pb2.FirstSolutionStrategy.SAVINGS,
+    "automatic": routing_enums_pb2.FirstSolutionStrategy.AUTOMATIC,
+}
+METAHEURISTICS = {
+    "guided_local_search": routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH,
+    "simulated_annealing": routing_enums_pb2.LocalSearchMetaheuristic.SIMULATED_ANNEALING,
+    "tabu_search": routing_enums_pb2.LocalSearchMetaheuristic.TABU_SEARCH,
+    "greedy_descent": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
+}
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How long and how to search; ``seed`` permutes the node order deterministically."""
+
+    time_limit_s: float = 30.0
+    solution_limit: int | None = None
+    seed: int = 0
+    first_solution: str = "path_cheapest_arc"
+    metaheuristic: str = "guided_local_search"
+    neighbors_ratio: float = 1.0
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A node on a solved route: a job or an unload at a facility, with its service start."""
+
+    kind: str  # "job" | "unload"
+    ref: str  # job id or facility id
+    site_id: str
+    start_s: int
+
+
+@dataclass(frozen=True)
+class RawRoute:
+    """A solved route in solver units."""
+
+    vehicle_index: int
+    start_s: int
+    end_s: int
+    visits: list[Visit]
+    break_s: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class RawSolution:
+    routes: list[RawRoute]
+    dropped: list[Job]
+    objective: int
+    seconds: float
+    first_feasible_s: float | None
+    history: list[tuple[float, float]]
+
+
+ProgressCallback = Callable[[float, float], None]
+StopCallback = Callable[[], bool]
+
+
+class _Nodes:
+    """Node table: jobs, facility copies, then one node per yard."""
+
+    def __init__(self, problem: TierProblem, seed: int):
+        jobs = list(problem.jobs)
+        if seed:
+            random.Random(seed).shuffle(jobs)
+        self.jobs = jobs
+        self.site: list[str] = [job.site_id for job in jobs]
+        self.kind: list[str] = ["job"] * len(jobs)
+        self.ref: list[str] = [job.id for job in jobs]
+        self.facility_copies: dict[str, list[int]] = {}
+        for facility in problem.facilities:
+            if problem.free_capacity_kg.get(facility.id, 0) <= 0:
+                continue
+            copies = problem.copies_needed(facility)
+            if copies == 0:
+                continue
+            first = len(self.site)
+            self.facility_copies[facility.id] = list(range(first, first + copies))
+            self.site += [facility.id] * copies
+            self.kind += ["unload"] * copies
+            self.ref += [facility.id] * copies
+        self.yard_node: dict[str, int] = {}
+        for yard_id in sorted({v.vehicle_type.yard for v in problem.vehicles}):
+            self.yard_node[yard_id] = len(self.site)
+            self.site.append(yard_id)
+            self.kind.append("yard")
+            self.ref.append(yard_id)
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
+def solve_model(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    options: SearchOptions,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> RawSolution | None:
+    """Build and solve the routing model; ``None`` when no solution was found in time."""
+    nodes = _Nodes(problem, options.seed)
+    vehicles = problem.vehicles
+    matrix_rows = np.array([site_index[s] for s in nodes.site], dtype=np.int64)
+    dist = distance_m[np.ix_(matrix_rows, matrix_rows)].astype(np.int64)
+    travel = duration_s[np.ix_(matrix_rows, matrix_rows)].astype(np.int64)
+
+    facility_by_id = {f.id: f for f in problem.facilities}
+    big = max(v.payload_kg for v in vehicles)
+    service = np.zeros(len(nodes), dtype=np.int64)
+    demand = np.zeros(len(nodes), dtype=np.int64)
+    for i, job in enumerate(nodes.jobs):
+        service[i] = job.service_s
+        demand[i] = job.kg
+    for facility_id, copies in nodes.facility_copies.items():
+        unload_s = int(round(facility_by_id[facility_id].unload_min * 60))
+        for node in copies:
+            service[node] = unload_s
+            demand[node] = -big
+
+    starts = [nodes.yard_node[v.vehicle_type.yard] for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicles), starts, starts)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+    size = routing.Size()
+    index_node = np.array(
+        [manager.IndexToNode(i) for i in range(size + len(vehicles))], dtype=np.int64
+    )
+
+    # --- arc costs, per vehicle cost class -------------------------------------------------
+    cost_callbacks: dict[float, int] = {}
+    for v, vehicle in enumerate(vehicles):
+        per_km = vehicle.vehicle_type.cost_per_km
+        if per_km not in cost_callbacks:
+            arc_cost = np.rint(dist * per_km).astype(np.int64)
+            cost_callbacks[per_km] = routing.RegisterTransitMatrix(arc_cost.tolist())
+        routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[per_km], v)
+        routing.SetFixedCostOfVehicle(
+            int(round(vehicle.vehicle_type.fixed_cost_per_day * MILLI)), v
+        )
+
+    # --- load ------------------------------------------------------------------------------
+    load_cb = routing.RegisterUnaryTransitVector(demand.tolist())
+    routing.AddDimensionWithVehicleCapacity(
+        load_cb, big, [v.payload_kg for v in vehicles], True, "load"
+    )
+    load = routing.GetDimensionOrDie("load")
+    # "Ends empty" is soft inside the search (so insertion can open a route with one point before
+    # its final unload exists) and priced above any detour; decode rejects a route that still
+    # ends loaded, and the checker enforces it independently.
+    end_load_coefficient = max(1, int(problem.unserved_penalty_per_t))  # milli-CNY per kg
+    for v in range(len(vehicles)):
+        load.SetCumulVarSoftUpperBound(routing.End(v), 0, end_load_coefficient)
+    for node in range(len(nodes.jobs)):
+        load.SlackVar(manager.NodeToIndex(node)).SetValue(0)
+    for v in range(len(vehicles)):
+        load.SlackVar(routing.Start(v)).SetValue(0)
+
+    # --- time ------------------------------------------------------------------------------
+    time_matrix = travel + service[:, None]
+    time_cb = routing.RegisterTransitMatrix(time_matrix.tolist())
+    routing.AddDimension(time_cb, DAY_HORIZON_S, DAY_HORIZON_S, False, "time")
+    clock = routing.GetDimensionOrDie("time")
+    for i, job in enumerate(nodes.jobs):
+        if job.window is not None:
+            clock.CumulVar(manager.NodeToIndex(i)).SetRange(*job.window)
+
+    for facility_id, copies in nodes.facility_copies.items():
+        facility = facility_by_id[facility_id]
+        latest = facility.gate.end_s - int(service[copies[0]])
+        for node in copies:
+            index = manager.NodeToIndex(node)
+            clock.CumulVar(index).SetRange(
+                facility.gate.start_s, max(facility.gate.start_s, latest)
+            )
+            routing.AddDisjunction([index], 0)
+            load.CumulVar(index).SetMin(1)  # no empty unload visits
+            solver.Add(load.SlackVar(index) + load.CumulVar(index) == big)
+            fee = facility.cost_per_t  # CNY/t == milli-CNY/kg
+            if fee > 0:
+                load.SetCumulVarSoftUpperBound(index, 0, int(round(fee)))
+        compatible = [j for j in nodes.jobs if j.stream in facility.streams]
+        free = problem.free_capacity_kg[facility_id]
+        if sum(j.kg for j in compatible) > free:
+            solver.Add(
+                solver.Sum(
+                    [
+                        load.CumulVar(manager.NodeToIndex(n))
+                        * routing.ActiveVar(manager.NodeToIndex(n))
+                        for n in copies
+                    ]
+                )
+                <= free
+            )
+
+    node_visit_transit = [int(service[index_node[i]]) for i in range(size)]
+    for v, vehicle in enumerate(vehicles):
+        vt = vehicle.vehicle_type
+        start, end = routing.Start(v), routing.End(v)
+        clock.CumulVar(start).SetRange(vt.shift.start_s, vt.shift.end_s)
+        clock.CumulVar(end).SetRange(vt.shift.start_s, vt.shift.end_s)
+        span_coefficient = int(round(vt.cost_per_hour * MILLI / 3600))
+        if span_coefficient:
+            clock.SetSpanCostCoefficientForVehicle(span_coefficient, v)
+        routing.AddVariableMaximizedByFinalizer(clock.CumulVar(start))
+        routing.AddVariableMinimizedByFinalizer(clock.CumulVar(end))
+        if vt.break_ is not None:
+            duration = int(round(vt.break_.duration_min * 60))
+            rest = solver.FixedDurationIntervalVar(
+                vt.break_.window.start_s,
+                vt.break_.window.end_s - duration,
+                duration,
+                False,
+                f"break {v}",
+            )
+            clock.SetBreakIntervalsOfVehicle([rest], v, node_visit_transit)
+            solver.Add(rest.StartExpr() >= clock.CumulVar(start))
+            solver.Add(rest.EndExpr() <= clock.CumulVar(end))
+
+    # --- compatibility and one stream per physical vehicle -------------------------------------
+    by_stream: dict[str, list[int]] = {}
+    by_physical: dict[str, list[int]] = {}
+    for v, vehicle in enumerate(vehicles):
+        by_stream.setdefault(vehicle.stream, []).append(v)
+        by_physical.setdefault(vehicle.vehicle_id, []).append(v)
+    for virtual in by_physical.values():
+        if len(virtual) > 1:
+            solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in virtual]) <= 1)
+    for i, job in enumerate(nodes.jobs):
+        index = manager.NodeToIndex(i)
+        routing.VehicleVar(index).SetValues([-1, *by_stream.get(job.stream, [])])
+        penalty = int(round(problem.unserved_penalty_per_t * job.tonnes * MILLI))
+        routing.AddDisjunction([index], max(penalty, 1))
+    for facility_id, copies in nodes.facility_copies.items():
+        allowed = sorted(
+            v for s in facility_by_id[facility_id].streams for v in by_stream.get(s, [])
+        )
+        for node in copies:
+            routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
+
+    # --- search --------------------------------------------------------------------------------
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[options.first_solution]
+    params.local_search_metaheuristic = METAHEURISTICS[options.metaheuristic]
+    params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
+    if options.solution_limit:
+        params.solution_limit = options.solution_limit
+    if options.neighbors_ratio < 1.0:
+        params.ls_operator_neighbors_ratio = options.neighbors_ratio
+        params.ls_operator_min_neighbors = 10
+
+    started = time.perf_counter()
+    history: list[tuple[float, float]] = []
+
+    def at_solution() -> None:
+        elapsed = time.perf_counter() - started
+        cost = routing.CostVar().Value() / MILLI
+        if not history or cost < history[-1][1]:
+            history.append((round(elapsed, 3), cost))
+            if on_progress is not None:
+                on_progress(elapsed, cost)
+        if should_stop is not None and should_stop():
+            routing.CancelSearch()
+
+    routing.AddAtSolutionCallback(at_solution)
+    solution = routing.SolveWithParameters(params)
+    seconds = time.perf_counter() - started
+    if solution is None:
+        return None
+
+    routes: list[RawRoute] = []
+    intervals = solution.IntervalVarContainer()
+    break_of_vehicle: dict[int, tuple[int, int]] = {}
+    for k in range(intervals.Size()):
+        element = intervals.Element(k)
+        if element.PerformedValue():
+            v = int(element.Var().Name().removeprefix("break "))
+            break_of_vehicle[v] = (element.StartValue(), element.EndValue())
+    for v in range(len(vehicles)):
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        if routing.IsEnd(index):
+            continue
+        visits = []
+        while not routing.IsEnd(index):
+            node = int(index_node[index])
+            visits.append(
+                Visit(
+                    kind=nodes.kind[node],
+                    ref=nodes.ref[node],
+                    site_id=nodes.site[node],
+                    start_s=solution.Value(clock.CumulVar(index)),
+                )
+            )
+            index = solution.Value(routing.NextVar(index))
+        routes.append(
+            RawRoute(
+                vehicle_index=v,
+                start_s=solution.Value(clock.CumulVar(routing.Start(v))),
+                end_s=solution.Value(clock.CumulVar(routing.End(v))),
+                visits=visits,
+                break_s=break_of_vehicle.get(v),
+            )
+        )
+    dropped = [
+        job
+        for i, job in enumerate(nodes.jobs)
+        if solution.Value(routing.NextVar(manager.NodeToIndex(i))) == manager.NodeToIndex(i)
+    ]
+    return RawSolution(
+        routes=routes,
+        dropped=dropped,
+        objective=solution.ObjectiveValue(),
+        seconds=seconds,
+        first_feasible_s=history[0][0] if history else None,
+        history=history,
+    )

@@ -1,0 +1,104 @@
+"""One routing tier as plain data: jobs, vehicles, unload facilities, in solver units.
+
+Nothing here knows OR-Tools; :mod:`wasteopt.routing.ortools_model` turns a :class:`TierProblem`
+into a routing model. Quantities are integers: kilograms, seconds, metres.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from wasteopt.model import Facility, Tier, VehicleType, Yard
+
+JobAction = Literal["collect", "pickup"]
+
+
+def kg_up(tonnes: float) -> int:
+    """Tonnes to whole kilograms, rounded up (a job never looks lighter than it is)."""
+    return int(math.ceil(tonnes * 1000 - 1e-6))
+
+
+def kg_down(tonnes: float) -> int:
+    """Tonnes to whole kilograms, rounded down (a limit never looks larger than it is)."""
+    return int(math.floor(tonnes * 1000 + 1e-6))
+
+
+@dataclass(frozen=True)
+class Job:
+    """Something a vehicle must load: a collection point or a container at a transfer station."""
+
+    id: str
+    site_id: str
+    stream: str
+    tonnes: float
+    service_s: int
+    window: tuple[int, int] | None
+    action: JobAction = "collect"
+
+    @property
+    def kg(self) -> int:
+        return kg_up(self.tonnes)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One physical vehicle committed to one stream for the day."""
+
+    vehicle_id: str
+    vehicle_type: VehicleType
+    stream: str
+
+    @property
+    def payload_kg(self) -> int:
+        return kg_down(self.vehicle_type.payload_t)
+
+
+@dataclass(frozen=True)
+class TierProblem:
+    """Everything one solve needs; ``free_capacity_kg`` is each facility's remaining intake."""
+
+    tier: Tier
+    jobs: list[Job]
+    vehicle_types: list[VehicleType]
+    facilities: list[Facility]
+    free_capacity_kg: dict[str, int]
+    yards: dict[str, Yard]
+    unserved_penalty_per_t: float
+    vehicles: list[Vehicle] = field(init=False)
+
+    def __post_init__(self) -> None:
+        streams_with_jobs = {job.stream for job in self.jobs}
+        vehicles = [
+            Vehicle(vehicle_id, vt, stream)
+            for vt in self.vehicle_types
+            for vehicle_id in vt.vehicle_ids()
+            for stream in vt.streams
+            if stream in streams_with_jobs
+        ]
+        object.__setattr__(self, "vehicles", vehicles)
+
+    def facilities_for(self, stream: str) -> list[Facility]:
+        return [
+            f
+            for f in self.facilities
+            if stream in f.streams and self.free_capacity_kg.get(f.id, 0) > 0
+        ]
+
+    def copies_needed(self, facility: Facility) -> int:
+        """How many unload visits of ``facility`` the model offers.
+
+        Enough for every compatible tonne to arrive in full loads of the smallest compatible
+        truck, plus one final unload per compatible vehicle, and never more than the facility's
+        free capacity can absorb in such loads (plus the final unloads).
+        """
+        streams = set(facility.streams)
+        vehicles = [v for v in self.vehicles if v.stream in streams]
+        if not vehicles:
+            return 0
+        physical = len({v.vehicle_id for v in vehicles})
+        smallest = min(v.payload_kg for v in vehicles)
+        demand = sum(job.kg for job in self.jobs if job.stream in streams)
+        free = self.free_capacity_kg.get(facility.id, 0)
+        return min(math.ceil(demand / smallest), math.ceil(free / smallest)) + physical
