@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from wasteopt.check import (
     BREAK,
     COVERAGE,
+    TIER,
     TRAVEL,
     UNKNOWN_SITE,
     VIOLATION_KINDS,
@@ -425,6 +426,11 @@ MORE_CASES: list[tuple[str, str, Case]] = [
         ),
     ),
     ("unload leaves cargo", "tonnes", _plan_only(lambda p: with_stop(p, "CT-1", 3, tonnes=3.0))),
+    (
+        "hook-lift unloads at a transfer station",
+        "tier",
+        _instance_only(lambda i: with_item(i, "facilities", "INC", kind="transfer_station")),
+    ),
 ]
 
 
@@ -512,6 +518,12 @@ def test_late_arrival_reports_when_the_truck_could_be_there():
 def test_break_may_not_overlap_a_service():
     plan = with_stop(make_plan(), "CT-2", 2, arrive="08:20", depart="08:50")
     assert kinds(make_instance(), plan) == {BREAK}
+
+
+def test_compactor_may_not_pick_up_containers():
+    plan = with_stop(make_plan(), "CT-1", 3, action="pickup", tonnes=0.1, load_after_t=3.6)
+    tier = [v for v in check_plan(make_instance(), plan, make_matrices()) if v.kind == TIER]
+    assert [(v.vehicle_id, v.site_id) for v in tier] == [("CT-1", "TS")]
 
 
 def test_unreadable_clock_is_a_violation():

@@ -21,6 +21,11 @@ Readings of the contract where it leaves room (the stricter one, as a dispatcher
 - An unserved point needs a non-empty reason (a point is never dropped silently).
 - A pickup has no minimum duration (the contract states none).
 - Only unloads by collection-tier routes feed a transfer station's balance.
+
+Tolerances: clock times are whole minutes, so times compare with ``TIME_TOL_S`` (60 s) and
+durations with ``MINUTE_TOL``; a single tonnage with ``TONNE_TOL``, sums of tonnages (loads,
+capacity, balances, backlog) with ``SUM_TOL_T`` (kg rounding); distances with ``KM_TOL``; the
+cost with the tolerance these allow in its terms plus ``COST_TOL``.
 """
 
 from __future__ import annotations
@@ -252,19 +257,7 @@ def _check_route(route: Route, index: _Index, facts: _Facts, out: list[Violation
     r = _Route(route, vt, vt.tier if vt else route.tier, _parse_times(route.stops), out)
     _check_vehicle(r)
     _check_shape(r)
-    for stop in route.stops:
-        if not index.is_site(stop.site_id):
-            r.report(UNKNOWN_SITE, "is not a site of the instance", stop.site_id)
-        elif stop.site_id not in index.rows:
-            r.report(UNKNOWN_SITE, "has no row in the travel matrices", stop.site_id)
-    if r.times is None:
-        r.report(STOP_TIME, "a stop's arrive/depart is not a clock time HH:MM")
-    else:
-        for stop, (arrive, depart) in zip(route.stops, r.times, strict=True):
-            if arrive > depart:
-                r.report(
-                    STOP_TIME, f"arrives {stop.arrive} after it departs {stop.depart}", stop.site_id
-                )
+    _check_sites_and_clocks(r, index)
     for i, stop in enumerate(route.stops):
         _check_action(r, i, stop, index)
     unloaded = _check_loads(r, index)
@@ -279,6 +272,23 @@ def _parse_times(stops: list[Stop]) -> list[tuple[int, int]] | None:
         return [(clock_to_seconds(s.arrive), clock_to_seconds(s.depart)) for s in stops]
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def _check_sites_and_clocks(r: _Route, index: _Index) -> None:
+    stops = r.route.stops
+    for stop in stops:
+        if not index.is_site(stop.site_id):
+            r.report(UNKNOWN_SITE, "is not a site of the instance", stop.site_id)
+        elif stop.site_id not in index.rows:
+            r.report(UNKNOWN_SITE, "has no row in the travel matrices", stop.site_id)
+    if r.times is None:
+        r.report(STOP_TIME, "a stop's arrive/depart is not a clock time HH:MM")
+        return
+    for stop, (arrive, depart) in zip(stops, r.times, strict=True):
+        if arrive > depart:
+            r.report(
+                STOP_TIME, f"arrives {stop.arrive} after it departs {stop.depart}", stop.site_id
+            )
 
 
 def _check_vehicle(r: _Route) -> None:
@@ -526,9 +536,17 @@ def _check_breaks(r: _Route) -> None:
                 stop.site_id,
             )
         if i > 0 and arrive < times[i - 1][1] - TIME_TOL_S:
-            r.report(BREAK, f"break starts {stop.arrive} before leaving {stops[i - 1].site_id}")
+            r.report(
+                BREAK,
+                f"break starts {stop.arrive} before leaving {stops[i - 1].site_id}",
+                stop.site_id,
+            )
         if i + 1 < len(stops) and depart > times[i + 1][0] + TIME_TOL_S:
-            r.report(BREAK, f"break ends {stop.depart} after arriving at {stops[i + 1].site_id}")
+            r.report(
+                BREAK,
+                f"break ends {stop.depart} after arriving at {stops[i + 1].site_id}",
+                stop.site_id,
+            )
 
 
 def _check_shift_and_duration(r: _Route) -> float | None:
