@@ -18,6 +18,7 @@ Modelling choices:
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -26,7 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from wasteopt.routing.construct import ConstructionInput, construct
 from wasteopt.routing.problem import Job, TierProblem
+
+log = logging.getLogger(__name__)
 
 MILLI = 1000
 DAY_HORIZON_S = 2 * 86400
@@ -290,6 +294,49 @@ def solve_model(
 
     started = time.perf_counter()
     history: list[tuple[float, float]] = []
+    window_start = np.zeros(len(nodes), dtype=np.int64)
+    window_end = np.full(len(nodes), DAY_HORIZON_S, dtype=np.int64)
+    for i, job in enumerate(nodes.jobs):
+        if job.window is not None:
+            window_start[i], window_end[i] = job.window
+    for facility_id, copies in nodes.facility_copies.items():
+        facility = facility_by_id[facility_id]
+        window_start[copies] = facility.gate.start_s
+        window_end[copies] = facility.gate.end_s - service[copies]
+    breaks = []
+    for vehicle in vehicles:
+        rest = vehicle.vehicle_type.break_
+        breaks.append(
+            None
+            if rest is None
+            else (
+                rest.window.start_s,
+                rest.window.end_s - int(round(rest.duration_min * 60)),
+                int(round(rest.duration_min * 60)),
+            )
+        )
+    greedy = construct(
+        ConstructionInput(
+            travel=travel,
+            service=service,
+            demand=demand,
+            window_start=window_start,
+            window_end=window_end,
+            job_nodes=list(range(len(nodes.jobs))),
+            job_stream=[job.stream for job in nodes.jobs],
+            copies=nodes.facility_copies,
+            facility_streams={f: set(facility_by_id[f].streams) for f in nodes.facility_copies},
+            facility_free_kg={f: problem.free_capacity_kg[f] for f in nodes.facility_copies},
+            vehicle_start=starts,
+            vehicle_payload=[v.payload_kg for v in vehicles],
+            vehicle_stream=[v.stream for v in vehicles],
+            vehicle_physical=[v.vehicle_id for v in vehicles],
+            vehicle_shift=[
+                (v.vehicle_type.shift.start_s, v.vehicle_type.shift.end_s) for v in vehicles
+            ],
+            vehicle_break=breaks,
+        )
+    )
 
     def at_solution() -> None:
         elapsed = time.perf_counter() - started
@@ -302,7 +349,15 @@ def solve_model(
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(at_solution)
-    solution = routing.SolveWithParameters(params)
+    routing.CloseModelWithParameters(params)
+    initial = routing.ReadAssignmentFromRoutes(
+        [[manager.NodeToIndex(n) for n in route] for route in greedy], True
+    )
+    if initial is not None:
+        solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    else:
+        log.info("greedy construction rejected by the model; using OR-Tools' own first solution")
+        solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - started
     if solution is None:
         return None

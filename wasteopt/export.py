@@ -1,0 +1,124 @@
+"""What a plan looks like to people: plan.json, per-truck dispatch sheets, GeoJSON routes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from wasteopt.io import dump_json, write_text_atomic
+from wasteopt.matrix import MatrixProvider
+from wasteopt.model import Instance, Plan, Route, Site
+
+SHEET_COLUMNS = (
+    "seq",
+    "site_id",
+    "place",
+    "action",
+    "arrive",
+    "leave",
+    "tonnes",
+    "load_after_t",
+    "km_from_prev",
+)
+
+
+def _sites(instance: Instance) -> dict[str, Site]:
+    return {site.id: site for site in instance.sites}
+
+
+def sheet_csv(instance: Instance, route: Route) -> str:
+    """One truck's dispatch sheet as CSV text with a BOM, so Excel shows Chinese names."""
+    sites = _sites(instance)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(SHEET_COLUMNS)
+    for seq, stop in enumerate(route.stops, start=1):
+        site = sites.get(stop.site_id)
+        writer.writerow(
+            [
+                seq,
+                stop.site_id,
+                site.name if site is not None else "",
+                stop.action,
+                stop.arrive,
+                stop.depart,
+                f"{stop.tonnes:.3f}",
+                f"{stop.load_after_t:.3f}",
+                f"{stop.distance_from_prev_km:.2f}",
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+def sheets_csv(instance: Instance, plan: Plan) -> dict[str, str]:
+    """Vehicle id -> dispatch sheet CSV text, for every route of the plan."""
+    return {route.vehicle_id: sheet_csv(instance, route) for route in plan.routes}
+
+
+def routes_geojson(instance: Instance, plan: Plan, provider: MatrixProvider) -> dict[str, Any]:
+    """A FeatureCollection: one LineString per route drawn along ``provider``'s legs, and
+    one Point per site with its role."""
+    sites = _sites(instance)
+    features: list[dict[str, Any]] = []
+    for route in plan.routes:
+        moves = [s for s in route.stops if s.action != "break"]
+        line: list[tuple[float, float]] = []
+        for a, b in zip(moves, moves[1:], strict=False):
+            if a.site_id == b.site_id:
+                continue
+            leg = provider.leg_path(sites[a.site_id], sites[b.site_id])
+            line.extend(leg if not line else leg[1:])
+        if len(line) < 2:
+            site = sites[route.stops[0].site_id]
+            line = [(site.lon, site.lat), (site.lon, site.lat)]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(p) for p in line]},
+                "properties": {
+                    "vehicle_id": route.vehicle_id,
+                    "vehicle_type": route.vehicle_type,
+                    "tier": route.tier,
+                    "stream": route.stream,
+                    "distance_km": route.distance_km,
+                    "trips": route.trips,
+                    "stops": [s.site_id for s in moves],
+                },
+            }
+        )
+    roles = {y.id: "yard" for y in instance.yards}
+    roles.update({f.id: f.kind for f in instance.facilities})
+    roles.update({p.id: f"point:{p.stream}" for p in instance.points})
+    unserved = {u.point_id for u in plan.unserved}
+    for site in instance.sites:
+        properties: dict[str, Any] = {"id": site.id, "name": site.name, "role": roles[site.id]}
+        if site.id in unserved:
+            properties["unserved"] = True
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+                "properties": properties,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def write_outputs(
+    instance: Instance, plan: Plan, out_dir: str | Path, provider: MatrixProvider
+) -> list[Path]:
+    """Write plan.json, routes.geojson and sheets/<vehicle>.csv; each file atomically."""
+    out = Path(out_dir)
+    geojson = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
+    files = {out / "plan.json": dump_json(plan), out / "routes.geojson": geojson}
+    for vehicle_id, text in sheets_csv(instance, plan).items():
+        files[out / "sheets" / f"{vehicle_id}.csv"] = text
+    for path, text in files.items():
+        write_text_atomic(path, text)
+    for stale in (out / "sheets").glob("*.csv"):
+        if stale not in files:
+            stale.unlink()
+    return list(files)

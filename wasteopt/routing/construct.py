@@ -1,0 +1,200 @@
+"""A fast greedy construction that gives OR-Tools a feasible first solution to improve.
+
+OR-Tools' own first-solution heuristics struggle when every route needs an unload visit
+before it may end (a point cannot be inserted into an empty route without one). This one
+builds each vehicle's day the way a dispatcher would: drive to the nearest compatible point
+that still fits the truck, the window and the shift; unload at the best facility with room
+when full; unload once more and go home when nothing else fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ConstructionInput:
+    """Node-level data of one tier, in solver units (s, kg)."""
+
+    travel: np.ndarray  # node x node seconds
+    service: np.ndarray  # per node, seconds
+    demand: np.ndarray  # per job node, kg (copies: ignored)
+    window_start: np.ndarray  # per node, seconds
+    window_end: np.ndarray  # per node, seconds (copies: latest unload start)
+    job_nodes: list[int]
+    job_stream: list[str]
+    copies: dict[str, list[int]]  # facility id -> copy nodes
+    facility_streams: dict[str, set[str]]
+    facility_free_kg: dict[str, int]
+    vehicle_start: list[int]  # yard node of each virtual vehicle
+    vehicle_payload: list[int]
+    vehicle_stream: list[str]
+    vehicle_physical: list[str]
+    vehicle_shift: list[tuple[int, int]]
+    vehicle_break: list[tuple[int, int, int] | None]  # (earliest, latest start, duration)
+
+
+class _Day:
+    """One vehicle's day being built: position, clock, load and pending break."""
+
+    def __init__(self, data: ConstructionInput, v: int):
+        self.data = data
+        self.node = data.vehicle_start[v]
+        self.yard = self.node
+        self.clock = data.vehicle_shift[v][0]
+        self.shift_end = data.vehicle_shift[v][1]
+        self.load = 0
+        self.payload = data.vehicle_payload[v]
+        self.brk = data.vehicle_break[v]
+        self.visits: list[int] = []
+
+    def arrival(self, node: int) -> int:
+        """Service start at ``node`` if driven there now, taking the break first if due."""
+        start = max(
+            self.clock + int(self.data.travel[self.node, node]), self.data.window_start[node]
+        )
+        if self.brk is not None:
+            earliest, latest, duration = self.brk
+            if start + self.data.service[node] > latest:
+                start = max(
+                    max(self.clock, earliest) + duration + int(self.data.travel[self.node, node]),
+                    self.data.window_start[node],
+                )
+        return start
+
+    def go(self, node: int, start: int) -> None:
+        if self.brk is not None and start + self.data.service[node] > self.brk[1]:
+            self.brk = None  # taken on the way
+        self.clock = start + int(self.data.service[node])
+        self.node = node
+        self.visits.append(node)
+
+    def home_by(self, after: int, at: int) -> int:
+        """Time back at the yard from ``at`` leaving at ``after`` (plus a break still owed)."""
+        home = after + int(self.data.travel[at, self.yard])
+        if self.brk is None:
+            return home
+        earliest, _, duration = self.brk
+        return max(home + duration, earliest + duration)
+
+
+def construct(data: ConstructionInput) -> list[list[int]]:
+    """Routes (node sequences without start/end) for every virtual vehicle."""
+    unassigned = set(range(len(data.job_nodes)))
+    free = dict(data.facility_free_kg)
+    next_copy = {f: 0 for f in data.copies}
+    routes: list[list[int]] = [[] for _ in data.vehicle_start]
+    used_physical: set[str] = set()
+    remaining = {}
+    for k in unassigned:
+        remaining[data.job_stream[k]] = (
+            remaining.get(data.job_stream[k], 0) + data.demand[data.job_nodes[k]]
+        )
+
+    order = sorted(
+        range(len(data.vehicle_start)),
+        key=lambda v: (-remaining.get(data.vehicle_stream[v], 0), v),
+    )
+    for v in order:
+        physical = data.vehicle_physical[v]
+        if physical in used_physical or remaining.get(data.vehicle_stream[v], 0) <= 0:
+            continue
+        visits = _build_day(data, v, unassigned, free, next_copy)
+        if visits:
+            used_physical.add(physical)
+            routes[v] = visits
+            for node in visits:
+                if node < len(data.job_nodes):
+                    remaining[data.job_stream[node]] -= data.demand[node]
+    return routes
+
+
+def _best_unload(data, day: _Day, stream: str, free, next_copy) -> tuple[int, int, str] | None:
+    """The copy node, service start and facility of the quickest feasible unload now."""
+    best = None
+    for facility, nodes in data.copies.items():
+        if stream not in data.facility_streams[facility] or next_copy[facility] >= len(nodes):
+            continue
+        if free[facility] < day.load:
+            continue
+        node = nodes[next_copy[facility]]
+        start = day.arrival(node)
+        if start > data.window_end[node]:
+            continue
+        done = start + int(data.service[node])
+        if day.home_by(done, node) > day.shift_end:
+            continue
+        if best is None or done < best[1] + int(data.service[best[0]]):
+            best = (node, start, facility)
+    return best
+
+
+def _build_day(data, v: int, unassigned: set[int], free, next_copy) -> list[int]:
+    day = _Day(data, v)
+    stream = data.vehicle_stream[v]
+    jobs = [k for k in unassigned if data.job_stream[k] == stream]
+    if not jobs:
+        return []
+    candidates = np.array(jobs, dtype=np.int64)
+    alive = np.ones(len(candidates), dtype=bool)
+    committed = len(day.visits)
+    while True:
+        choice = _nearest_fitting(data, day, stream, candidates, alive, free, next_copy)
+        if choice is not None:
+            position, start = choice
+            job = int(candidates[position])
+            day.go(job, start)
+            day.load += int(data.demand[job])
+            alive[position] = False
+            unassigned.discard(job)
+            continue
+        if day.load == 0:
+            break
+        unload = _best_unload(data, day, stream, free, next_copy)
+        if unload is None:
+            # cannot empty the truck any more: give back the jobs since the last unload
+            for node in day.visits[committed:]:
+                if node < len(data.job_nodes):
+                    unassigned.add(node)
+            del day.visits[committed:]
+            break
+        node, start, facility = unload
+        free[facility] -= day.load
+        next_copy[facility] += 1
+        day.go(node, start)
+        day.load = 0
+        committed = len(day.visits)
+    return day.visits
+
+
+def _nearest_fitting(data, day: _Day, stream, candidates, alive, free, next_copy):
+    """Index into ``candidates`` and service start of the best next job, or None."""
+    if not alive.any():
+        return None
+    idx = np.nonzero(alive)[0]
+    nodes = candidates[idx]
+    fits = day.load + data.demand[nodes] <= day.payload
+    arrive = day.clock + data.travel[day.node, nodes]
+    start = np.maximum(arrive, data.window_start[nodes])
+    fits &= start <= data.window_end[nodes]
+    if not fits.any():
+        return None
+    score = np.where(fits, start - day.clock, np.iinfo(np.int64).max)
+    for rank in np.argsort(score, kind="stable")[:20]:
+        if not fits[rank]:
+            break
+        node = int(nodes[rank])
+        begin = day.arrival(node)
+        if begin > data.window_end[node]:
+            continue
+        saved = (day.node, day.clock, day.load, day.brk, len(day.visits))
+        day.go(node, begin)
+        day.load += int(data.demand[node])
+        feasible = _best_unload(data, day, stream, free, next_copy) is not None
+        day.node, day.clock, day.load, day.brk = saved[:4]
+        del day.visits[saved[4] :]
+        if feasible:
+            return int(idx[rank]), begin
+    return None
