@@ -1,0 +1,66 @@
+"""On-disk cache of travel matrices, keyed by a hash of road graph + sites.
+
+The graph's fingerprint covers its coordinates, edges, lengths and truck travel times, so a
+different speed table gives a different key. Files are ``<key>.npz`` in the cache directory:
+``$WASTEOPT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/wasteopt``, else ``~/.cache/wasteopt``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from wasteopt.model import Site
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """Where matrices are cached unless the caller names a directory."""
+    if os.environ.get("WASTEOPT_CACHE_DIR"):
+        return Path(os.environ["WASTEOPT_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "wasteopt"
+
+
+def cache_key(graph_fingerprint: str, sites: Sequence[Site]) -> str:
+    """A hex key for the matrices of ``sites`` (ids and coordinates, in order) on a graph."""
+    payload = json.dumps(
+        [CACHE_FORMAT, graph_fingerprint, [(s.id, s.lon, s.lat) for s in sites]],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def load_cached(directory: Path, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays stored under ``key``, or ``None`` if absent or unreadable."""
+    path = directory / f"{key}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable matrix cache %s (%s)", path, exc)
+        return None
+
+
+def store(directory: Path, key: str, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` under ``key`` atomically; a cache that cannot be written is skipped."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".npz")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, directory / f"{key}.npz")
+    except OSError as exc:
+        log.warning("could not write the matrix cache in %s (%s)", directory, exc)

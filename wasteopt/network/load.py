@@ -1,0 +1,212 @@
+"""Reading road graphs: GraphML, OSM XML (.osm, .osm.bz2), OSM PBF, or OSM online via osmnx.
+
+Every OSM source goes through one path: pyosmium streams the file (XML, bz2 or PBF alike),
+keeps the ways a refuse truck may drive (:func:`truck_way`) and writes them with their nodes
+to a temporary OSM XML file, which ``osmnx.graph_from_xml`` turns into a simplified
+MultiDiGraph. pyosmium is the reader because it is maintained by the libosmium authors, reads
+every OSM format with bounded memory in C++, and is already a dependency; pyrosm would add a
+second, Cython-built reader for the PBF case only.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import osmium
+import osmnx as ox
+
+from wasteopt.errors import NetworkError
+from wasteopt.network.speeds import add_truck_travel_times, speed_table
+
+log = logging.getLogger(__name__)
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml")
+EXTRA_WAY_TAGS = ("maxspeed:hgv", "hgv")
+# highway values no truck uses (the exclusions of osmnx's "drive_service" filter, exact match)
+NOT_FOR_TRUCKS = frozenset(
+    {
+        "abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway",
+        "elevator", "escalator", "footway", "no", "path", "pedestrian", "planned", "platform",
+        "proposed", "raceway", "razed", "rest_area", "services", "steps", "track",
+    }
+)  # fmt: skip
+NO_SERVICE = frozenset({"emergency_access", "parking", "parking_aisle", "private"})
+NO_ACCESS = frozenset({"no", "private"})
+
+
+def truck_way(tags: Mapping[str, str]) -> bool:
+    """Whether an OSM way with these tags is a road a refuse truck may drive.
+
+    Follows osmnx's ``drive_service`` network (service roads are kept: plants and transfer
+    stations are reached by them) and also drops ``hgv=no``: refuse trucks are heavy goods
+    vehicles.
+    """
+    highway = tags.get("highway")
+    return not (
+        highway is None
+        or highway in NOT_FOR_TRUCKS
+        or tags.get("area") == "yes"
+        or tags.get("access") in NO_ACCESS
+        or tags.get("service") in NO_SERVICE
+        or "no" in (tags.get("motor_vehicle"), tags.get("motorcar"), tags.get("hgv"))
+    )
+
+
+def _filter_osm(source: Path, target: Path) -> int:
+    """Write the truck ways of ``source`` and their located nodes to ``target`` (OSM XML)."""
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    nodes: dict[int, tuple[float, float]] = {}
+    try:
+        processor = (
+            osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for way in processor:
+            tags = dict(way.tags)
+            located = [n for n in way.nodes if n.location.valid()]
+            if len(located) > 1 and truck_way(tags):
+                nodes.update((n.ref, (n.lon, n.lat)) for n in located)
+                ways.append((way.id, [n.ref for n in located], tags))
+        with osmium.SimpleWriter(str(target), overwrite=True) as out:
+            for node_id, location in nodes.items():
+                out.add_node(osmium.osm.mutable.Node(id=node_id, location=location))
+            for way_id, refs, tags in ways:
+                out.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags))
+    except RuntimeError as exc:
+        raise NetworkError(f"{source}: not a readable OSM file ({exc})") from None
+    return len(ways)
+
+
+def _graph_from_xml(path: Path) -> nx.MultiDiGraph:
+    saved = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = saved + [t for t in EXTRA_WAY_TAGS if t not in saved]
+    try:
+        return ox.graph_from_xml(path, retain_all=True)
+    finally:
+        ox.settings.useful_tags_way = saved
+
+
+def read_osm(path: str | Path) -> nx.MultiDiGraph:
+    """A simplified MultiDiGraph of the truck roads in an OSM file (XML, XML.bz2 or PBF)."""
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: OSM file not found")
+    with tempfile.TemporaryDirectory(prefix="wasteopt-osm-") as tmp:
+        filtered = Path(tmp) / "roads.osm"
+        ways = _filter_osm(path, filtered)
+        if ways == 0:
+            raise NetworkError(f"{path}: no drivable roads (OSM ways tagged highway) in this file")
+        graph = _graph_from_xml(filtered)
+    log.info("%s: %d truck ways -> %d nodes, %d edges", path, ways, len(graph), len(graph.edges))
+    return graph
+
+
+def read_graphml(path: str | Path) -> nx.MultiDiGraph:
+    """A road graph saved by ``wasteopt graph build`` or ``osmnx.save_graphml``."""
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: GraphML file not found")
+    try:
+        graph = ox.load_graphml(path)
+    except Exception as exc:  # networkx/lxml raise many types for a malformed file
+        raise NetworkError(f"{path}: not a readable GraphML road graph ({exc})") from None
+    if not len(graph):
+        raise NetworkError(f"{path}: the graph has no nodes")
+    missing = [n for n, d in graph.nodes(data=True) if "x" not in d or "y" not in d][:3]
+    if missing:
+        raise NetworkError(f"{path}: node(s) {missing} lack x/y (lon/lat) attributes")
+    if any("length" not in d for *_, d in graph.edges(data=True)):
+        raise NetworkError(f"{path}: every edge needs a 'length' attribute in metres")
+    return graph
+
+
+def read_graph(path: str | Path) -> nx.MultiDiGraph:
+    """Read a road graph by its file type: GraphML, or OSM XML / bz2 / PBF."""
+    name = Path(path).name.lower()
+    if name.endswith(".graphml"):
+        return read_graphml(path)
+    if name.endswith(OSM_SUFFIXES):
+        return read_osm(path)
+    raise NetworkError(
+        f"{path}: unknown road graph type; use .graphml or OSM ({', '.join(OSM_SUFFIXES)})"
+    )
+
+
+def download_graph(
+    place: str | None = None, bbox: tuple[float, float, float, float] | None = None
+) -> nx.MultiDiGraph:
+    """Download the truck road network from OpenStreetMap via osmnx (needs internet access).
+
+    Parameters
+    ----------
+    place
+        A geocodable place name, e.g. ``"Daoxian, Yongzhou, Hunan, China"``.
+    bbox
+        ``(west, south, east, north)`` in degrees, used when ``place`` is not given.
+    """
+    filters = dict(network_type="drive_service", retain_all=True)
+    saved = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = saved + [t for t in EXTRA_WAY_TAGS if t not in saved]
+    try:
+        if place is not None:
+            return ox.graph_from_place(place, **filters)
+        if bbox is not None:
+            return ox.graph_from_bbox(bbox, **filters)
+    finally:
+        ox.settings.useful_tags_way = saved
+    raise NetworkError("give a place name or a bounding box to download a road network")
+
+
+@dataclass(frozen=True)
+class DropReport:
+    """What was left out when keeping the largest strongly connected component."""
+
+    components: int
+    nodes: int
+    edges: int
+    dropped: nx.MultiDiGraph
+
+    def summary(self) -> str:
+        if not self.components:
+            return "no components dropped"
+        return (
+            f"dropped {self.components} component(s) not strongly connected to the main"
+            f" network: {self.nodes} node(s), {self.edges} edge(s)"
+        )
+
+
+def keep_largest_component(graph: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, DropReport]:
+    """The largest strongly connected component and a report of what was dropped.
+
+    A truck on any other piece could not reach, or could not come back from, the main network.
+    """
+    components = sorted(nx.strongly_connected_components(graph), key=len, reverse=True)
+    kept = graph.subgraph(components[0]).copy()
+    dropped_nodes = set(graph) - set(kept)
+    dropped = graph.subgraph(dropped_nodes).copy()
+    report = DropReport(
+        components=len(components) - 1,
+        nodes=len(dropped_nodes),
+        edges=len(graph.edges) - len(kept.edges),
+        dropped=dropped,
+    )
+    if report.components:
+        log.info("road graph: %s", report.summary())
+    return kept, report
+
+
+def prepare_graph(
+    graph: nx.MultiDiGraph, speeds: Mapping[str, float] | None = None
+) -> tuple[nx.MultiDiGraph, DropReport]:
+    """Truck travel times on every edge, then the largest strongly connected component."""
+    if not len(graph):
+        raise NetworkError("the road graph has no nodes")
+    add_truck_travel_times(graph, speed_table(speeds))
+    return keep_largest_component(graph)
