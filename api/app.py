@@ -1,0 +1,108 @@
+"""The FastAPI application: routers, error handlers, limits, and the job runner's lifetime."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+
+import wasteopt
+from api import errors
+from api.jobs import JobRunner
+from api.limits import BodySizeLimit
+from api.routers import health, instances, plans
+from api.settings import Settings
+from api.store import Store
+from wasteopt.errors import WasteoptError
+from wasteopt.model import Instance, Plan
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Plans for the county's waste-collection trucks, over HTTP.
+
+Upload an instance, start a plan (`POST /v1/plans`, answered `202` with the job's URL),
+poll the job until its status is `done`, then fetch the plan, per-truck CSV sheets and
+GeoJSON routes. Instances, jobs and plans are kept in SQLite and survive restarts; a job
+running when the server stopped is marked `interrupted` and can be resubmitted.
+Errors are problem documents; `422` lists every offending field path.
+"""
+
+
+def _lock_database(db: Path) -> IO[bytes]:
+    """Hold an exclusive lock beside the database: one server per database file."""
+    handle = open(db.with_name(db.name + ".lock"), "wb")  # noqa: SIM115 - held for the app's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WasteoptError(
+            f"another wasteopt server is using {db}; stop it or give this one another --db"
+        ) from None
+    return handle
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over ``settings`` (default: from ``WASTEOPT_*`` environment variables).
+
+    The database is opened here; solver processes start with the app's lifespan, which first
+    marks jobs left running by a previous server as interrupted.
+    """
+    settings = settings or Settings.from_env()
+    store = Store(settings.db)
+    runner = JobRunner(store, settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        lock = _lock_database(settings.db)
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.close()
+            store.close()
+            lock.close()
+
+    app = FastAPI(
+        title="wasteopt API",
+        version=wasteopt.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.runner = runner
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    for module in (health, instances, plans):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the domain documents (Instance, Plan) the routes exchange raw."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        _, domain = models_json_schema(
+            [(Instance, "validation"), (Plan, "serialization")],
+            ref_template="#/components/schemas/{model}",
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        clashes = set(components) & set(domain["$defs"])
+        if clashes:
+            raise RuntimeError(f"API schema names clash with the domain model: {clashes}")
+        components.update(domain["$defs"])
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,132 @@
+"""Request and response bodies of the API, kept apart from the domain model.
+
+Instance and plan documents travel as the same JSON the CLI reads and writes (their schemas
+are the domain model's, published under ``components/schemas``); everything around them —
+summaries, job status, errors — is described here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JobStatusName = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+
+
+class FieldProblem(BaseModel):
+    """One problem with the request: where it is and what to change."""
+
+    loc: str = Field(description="dotted path of the offending field, e.g. points[3].lat")
+    msg: str = Field(description="what is wrong and what to change")
+
+
+class Problem(BaseModel):
+    """An error answer in the shape of RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class InstanceSummary(BaseModel):
+    """A stored instance, without its document."""
+
+    id: str
+    name: str
+    date: str | None
+    points: int = Field(description="number of collection points")
+    created_at: str = Field(description="ISO 8601 UTC")
+    href: str
+
+
+class InstanceRecord(InstanceSummary):
+    """A stored instance with its document (as the CLI reads it)."""
+
+    instance: dict[str, Any] = Field(description="the instance document; see schema Instance")
+
+
+class InstanceList(BaseModel):
+    items: list[InstanceSummary]
+    limit: int
+    offset: int
+
+
+class PlanRequest(BaseModel):
+    """Start a plan: name a stored instance or send one inline (exactly one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instance_id: str | None = Field(default=None, description="id of a stored instance")
+    instance: dict[str, Any] | None = Field(
+        default=None, description="an inline instance document; see schema Instance"
+    )
+    date: dt.date | None = Field(default=None, description="service date, overrides the instance")
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="search time of the collection tier, s (the transfer tier gets a quarter);"
+        " the server's default applies when absent and its maximum may not be exceeded",
+    )
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    solution_limit: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class JobProgress(BaseModel):
+    tier: str = Field(description="collection or transfer")
+    elapsed_s: float
+    best_cost: float = Field(description="best solver objective so far, CNY")
+
+
+class JobLinks(BaseModel):
+    self: str
+    result: str
+    sheets: str
+    geojson: str
+    impact: str
+    resubmit: str
+
+
+class JobStatus(BaseModel):
+    """A plan job: its inputs, where it stands, and where to fetch its results."""
+
+    id: str
+    status: JobStatusName
+    instance_id: str | None
+    instance_name: str
+    date: str | None
+    time_limit_s: float
+    seed: int
+    solution_limit: int | None
+    resubmitted_from: str | None
+    submitted_at: str
+    started_at: str | None
+    finished_at: str | None
+    progress: JobProgress | None
+    cost: float | None = Field(description="cost of the finished plan, CNY")
+    error: str | None = Field(description="why the job failed, or was cancelled or interrupted")
+    links: JobLinks
+
+
+class JobList(BaseModel):
+    items: list[JobStatus]
+    limit: int
+    offset: int
+
+
+class SheetList(BaseModel):
+    """Per-vehicle CSV sheets of a finished plan (UTF-8 with BOM, for Excel)."""
+
+    vehicles: dict[str, str] = Field(description="vehicle id -> URL of its sheet")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    workers: int
+    running: int
+    queued: int
+    queue_size: int

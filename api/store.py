@@ -1,0 +1,393 @@
+"""Durable state of the API in one SQLite file: instances, jobs and finished plans.
+
+Standard-library :mod:`sqlite3`, not SQLAlchemy: three tables and a dozen statements need no
+ORM, and the file works with nothing to install or start. The database runs in WAL mode so
+the pollers' reads never wait for a solver process writing progress, with
+``synchronous=FULL`` so a committed plan survives a crash of the machine, not only of the
+server. Every change is one transaction; a finished plan and its job's ``done`` status are
+committed together, so a reader sees either no plan or the whole plan.
+
+Job status moves ``queued -> running -> done | failed | cancelled`` (or ``queued ->
+cancelled``); a job found ``running`` when a server starts is marked ``interrupted``. The
+transitions out of ``running`` are compare-and-set: a solver process whose job was
+cancelled or interrupted meanwhile cannot overwrite that status.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wasteopt.errors import WasteoptError
+
+ACTIVE = ("queued", "running")
+STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS instances (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    date TEXT,
+    n_points INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    instance_id TEXT,
+    instance_name TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    date TEXT,
+    time_limit_s REAL NOT NULL,
+    seed INTEGER NOT NULL,
+    solution_limit INTEGER,
+    resubmitted_from TEXT,
+    status TEXT NOT NULL CHECK (status IN ({", ".join(repr(s) for s in STATUSES)})),
+    submitted_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    progress_tier TEXT,
+    progress_elapsed_s REAL,
+    best_cost REAL,
+    cost REAL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE TABLE IF NOT EXISTS plans (
+    job_id TEXT PRIMARY KEY REFERENCES jobs (id),
+    plan TEXT NOT NULL,
+    geojson TEXT NOT NULL,
+    sheets TEXT NOT NULL
+);
+"""
+
+_JOB_COLUMNS = (
+    "id, instance_id, instance_name, date, time_limit_s, seed, solution_limit, resubmitted_from,"
+    " status, submitted_at, started_at, finished_at, progress_tier, progress_elapsed_s,"
+    " best_cost, cost, error"
+)
+
+
+def now_utc() -> str:
+    """The current time as ISO 8601 UTC with a ``Z``, to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    id: str
+    name: str
+    date: str | None
+    n_points: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job as stored, without its instance snapshot and result."""
+
+    id: str
+    instance_id: str | None
+    instance_name: str
+    date: str | None
+    time_limit_s: float
+    seed: int
+    solution_limit: int | None
+    resubmitted_from: str | None
+    status: str
+    submitted_at: str
+    started_at: str | None
+    finished_at: str | None
+    progress_tier: str | None
+    progress_elapsed_s: float | None
+    best_cost: float | None
+    cost: float | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class JobInput:
+    """What a solver process needs: the instance snapshot and the search options."""
+
+    id: str
+    instance: str
+    date: str | None
+    time_limit_s: float
+    seed: int
+    solution_limit: int | None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    plan: str
+    geojson: str
+    sheets: dict[str, str]
+
+
+class QueueFull(Exception):
+    """The bounded queue of waiting jobs has no room."""
+
+
+class Store:
+    """The SQLite database at ``path``; one connection per thread (WAL readers run in parallel).
+
+    Raises
+    ------
+    WasteoptError
+        When the file cannot be opened or is not a wasteopt database.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            self._connect().executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise WasteoptError(
+                f"cannot use database {self.path}: {exc}; give a writable path to a new file"
+                " or to a database this server created"
+            ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (no lock upgrade deadlock), all or nothing."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened (call once no thread uses it)."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # instances -------------------------------------------------------------------------------
+
+    def add_instance(self, name: str, date: str | None, n_points: int, document: str) -> str:
+        instance_id = new_id()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO instances (id, name, date, n_points, created_at, document)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (instance_id, name, date, n_points, now_utc(), document),
+            )
+        return instance_id
+
+    def list_instances(self, limit: int, offset: int) -> list[InstanceRow]:
+        rows = self._connect().execute(
+            "SELECT id, name, date, n_points, created_at FROM instances"
+            " ORDER BY created_at, id LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [InstanceRow(*row) for row in rows]
+
+    def get_instance(self, instance_id: str) -> tuple[InstanceRow, str] | None:
+        row = (
+            self._connect()
+            .execute(
+                "SELECT id, name, date, n_points, created_at, document FROM instances WHERE id = ?",
+                (instance_id,),
+            )
+            .fetchone()
+        )
+        return None if row is None else (InstanceRow(*row[:5]), row[5])
+
+    def delete_instance(self, instance_id: str) -> bool:
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM instances WHERE id = ?", (instance_id,))
+        return cursor.rowcount == 1
+
+    # jobs ------------------------------------------------------------------------------------
+
+    def submit_job(
+        self,
+        *,
+        instance_id: str | None,
+        instance_name: str,
+        instance: str,
+        date: str | None,
+        time_limit_s: float,
+        seed: int,
+        solution_limit: int | None,
+        queue_size: int,
+        resubmitted_from: str | None = None,
+    ) -> str:
+        """Queue a job, unless ``queue_size`` jobs already wait (then raise QueueFull)."""
+        job_id = new_id()
+        with self._write() as conn:
+            (waiting,) = conn.execute(
+                "SELECT count(*) FROM jobs WHERE status = 'queued'"
+            ).fetchone()
+            if waiting >= queue_size:
+                raise QueueFull
+            conn.execute(
+                "INSERT INTO jobs (id, instance_id, instance_name, instance, date, time_limit_s,"
+                " seed, solution_limit, resubmitted_from, status, submitted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                (
+                    job_id,
+                    instance_id,
+                    instance_name,
+                    instance,
+                    date,
+                    time_limit_s,
+                    seed,
+                    solution_limit,
+                    resubmitted_from,
+                    now_utc(),
+                ),
+            )
+        return job_id
+
+    def get_job(self, job_id: str) -> JobRow | None:
+        row = (
+            self._connect()
+            .execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+            .fetchone()
+        )
+        return None if row is None else JobRow(*row)
+
+    def list_jobs(self, status: str | None, limit: int, offset: int) -> list[JobRow]:
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        rows = self._connect().execute(
+            f"SELECT {_JOB_COLUMNS} FROM jobs {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [JobRow(*row) for row in rows]
+
+    def job_input(self, job_id: str) -> JobInput | None:
+        row = (
+            self._connect()
+            .execute(
+                "SELECT id, instance, date, time_limit_s, seed, solution_limit FROM jobs"
+                " WHERE id = ?",
+                (job_id,),
+            )
+            .fetchone()
+        )
+        return None if row is None else JobInput(*row)
+
+    def claim_next(self) -> JobInput | None:
+        """Mark the oldest queued job running and return it (None when none waits)."""
+        with self._write() as conn:
+            row = conn.execute(
+                "UPDATE jobs SET status = 'running', started_at = ?"
+                " WHERE seq = (SELECT min(seq) FROM jobs WHERE status = 'queued')"
+                " RETURNING id, instance, date, time_limit_s, seed, solution_limit",
+                (now_utc(),),
+            ).fetchone()
+        return None if row is None else JobInput(*row)
+
+    def count_waiting(self) -> int:
+        (waiting,) = (
+            self._connect().execute("SELECT count(*) FROM jobs WHERE status = 'queued'").fetchone()
+        )
+        return int(waiting)
+
+    def record_progress(self, job_id: str, tier: str, elapsed_s: float, best_cost: float) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET progress_tier = ?, progress_elapsed_s = ?, best_cost = ?"
+                " WHERE id = ? AND status = 'running'",
+                (tier, elapsed_s, best_cost, job_id),
+            )
+
+    def finish_done(
+        self,
+        job_id: str,
+        cost: float,
+        plan: str,
+        geojson: str,
+        sheets: dict[str, str],
+    ) -> bool:
+        """Store the plan and mark the job done, both or neither; False if no longer running."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE jobs SET status = 'done', finished_at = ?, cost = ?, best_cost = ?"
+                " WHERE id = ? AND status = 'running'",
+                (now_utc(), cost, cost, job_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            conn.execute(
+                "INSERT INTO plans (job_id, plan, geojson, sheets) VALUES (?, ?, ?, ?)",
+                (job_id, plan, geojson, json.dumps(sheets, ensure_ascii=False)),
+            )
+        return True
+
+    def finish(self, job_id: str, status: str, error: str, from_statuses: tuple[str, ...]) -> bool:
+        """Move a job from one of ``from_statuses`` to a final ``status`` with ``error``."""
+        marks = ", ".join("?" for _ in from_statuses)
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE jobs SET status = ?, finished_at = ?, error = ?"
+                f" WHERE id = ? AND status IN ({marks})",
+                (status, now_utc(), error, job_id, *from_statuses),
+            )
+        return cursor.rowcount == 1
+
+    def interrupt_running(self, error: str) -> list[str]:
+        """Mark every ``running`` job interrupted (at start-up: their solver is gone)."""
+        with self._write() as conn:
+            rows = conn.execute(
+                "UPDATE jobs SET status = 'interrupted', finished_at = ?, error = ?"
+                " WHERE status = 'running' RETURNING id",
+                (now_utc(), error),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def get_plan(self, job_id: str) -> PlanRow | None:
+        row = (
+            self._connect()
+            .execute("SELECT plan, geojson, sheets FROM plans WHERE job_id = ?", (job_id,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return PlanRow(row[0], row[1], json.loads(row[2]))
+
+    def job_instance(self, job_id: str) -> str | None:
+        row = (
+            self._connect().execute("SELECT instance FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        )
+        return None if row is None else row[0]
+
+    def stats(self) -> dict[str, Any]:
+        rows = self._connect().execute("SELECT status, count(*) FROM jobs GROUP BY status")
+        return {status: count for status, count in rows}
