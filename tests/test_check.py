@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wasteopt.check import (
+    BACKLOG,
     BREAK,
     COVERAGE,
+    STATION_BALANCE,
     TIER,
     TRAVEL,
     UNKNOWN_SITE,
@@ -518,6 +520,21 @@ def test_late_arrival_reports_when_the_truck_could_be_there():
 def test_break_may_not_overlap_a_service():
     plan = with_stop(make_plan(), "CT-2", 2, arrive="08:20", depart="08:50")
     assert kinds(make_instance(), plan) == {BREAK}
+
+
+def test_station_balance_holds_per_stream():
+    """TS, INC and the hook-lift take recyclables too, but TS received only residual waste."""
+    both = ["residual", "recyclable"]
+    instance = with_item(make_instance(), "facilities", "TS", streams=both)
+    instance = with_item(instance, "facilities", "INC", streams=both)
+    instance = with_item(instance, "vehicle_types", "HL", streams=both)
+    assert check_plan(instance, make_plan(), make_matrices()) == []
+    plan = with_route(make_plan(), "HL-1", stream="recyclable")
+    violations = check_plan(instance, plan, make_matrices())
+    [balance] = [v for v in violations if v.kind == STATION_BALANCE]
+    assert balance.site_id == "TS" and "'recyclable'" in balance.message
+    # the residual 5.5 t now all stay at TS, so the stated 0.5 t backlog is wrong too
+    assert {(v.kind, v.site_id) for v in violations} == {(STATION_BALANCE, "TS"), (BACKLOG, "TS")}
 
 
 def test_compactor_may_not_pick_up_containers():

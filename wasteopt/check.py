@@ -20,7 +20,9 @@ Readings of the contract where it leaves room (the stricter one, as a dispatcher
 - "start", "end" and "break" stops carry no tonnes; "start" and "break" carry no distance.
 - An unserved point needs a non-empty reason (a point is never dropped silently).
 - A pickup has no minimum duration (the contract states none).
-- Only unloads by collection-tier routes feed a transfer station's balance.
+- Only unloads by collection-tier routes feed a transfer station's balance, and the balance
+  holds per stream: sorted waste stays sorted, so a hook-lift hauling ``recyclable`` cannot
+  take away ``residual`` tonnes. The backlog (which has no stream) is the station's total.
 
 Tolerances: clock times are whole minutes, so times compare with ``TIME_TOL_S`` (60 s) and
 durations with ``MINUTE_TOL``; a single tonnage with ``TONNE_TOL``, sums of tonnages (loads,
@@ -190,6 +192,7 @@ class _Event:
     time_s: int | None
     vehicle_id: str
     tier: str
+    stream: str
 
 
 @dataclass
@@ -575,7 +578,7 @@ def _record_facts(
     distance_m: int | None,
     duration_min: float | None,
 ) -> None:
-    stops, times, vid = r.route.stops, r.times, r.route.vehicle_id
+    stops, times, vid, stream = r.route.stops, r.times, r.route.vehicle_id, r.route.stream
     for i, stop in enumerate(stops):
         if stop.action == "collect":
             facts.collected.append(stop.site_id)
@@ -583,10 +586,10 @@ def _record_facts(
             continue
         elif stop.action == "unload":
             depart = times[i][1] if times else None
-            facts.unloads.append(_Event(stop.site_id, unloaded[i], depart, vid, r.tier))
+            facts.unloads.append(_Event(stop.site_id, unloaded[i], depart, vid, r.tier, stream))
         elif stop.action == "pickup" and stop.tonnes > 0:
             arrive = times[i][0] if times else None
-            facts.pickups.append(_Event(stop.site_id, stop.tonnes, arrive, vid, r.tier))
+            facts.pickups.append(_Event(stop.site_id, stop.tonnes, arrive, vid, r.tier, stream))
     if r.vt is None or distance_m is None or duration_min is None:
         facts.cost_known = False
         return
@@ -668,28 +671,32 @@ def _check_capacity(index: _Index, facts: _Facts, out: list[Violation]) -> None:
 
 
 def _check_stations(plan: Plan, index: _Index, facts: _Facts, out: list[Violation]) -> None:
-    """Day balance, time order of pickups, and the backlog of every transfer station."""
+    """Day balance and time order per station and stream, and each station's backlog."""
     stations = {fid for fid, f in index.facilities.items() if f.kind == "transfer_station"}
-    delivered = {
-        fid: [e for e in facts.unloads if e.facility_id == fid and e.tier == "collection"]
-        for fid in stations
-    }
-    taken = {fid: [e for e in facts.pickups if e.facility_id == fid] for fid in stations}
-    left: dict[str, float] = {}
-    for fid in sorted(stations):
-        unloaded = sum(e.tonnes for e in delivered[fid])
-        picked = sum(e.tonnes for e in taken[fid])
-        left[fid] = unloaded - picked
+    delivered: dict[tuple[str, str], list[_Event]] = defaultdict(list)
+    taken: dict[tuple[str, str], list[_Event]] = defaultdict(list)
+    for event in facts.unloads:
+        if event.facility_id in stations and event.tier == "collection":
+            delivered[(event.facility_id, event.stream)].append(event)
+    for event in facts.pickups:
+        if event.facility_id in stations:
+            taken[(event.facility_id, event.stream)].append(event)
+    left = dict.fromkeys(stations, 0.0)
+    for key in sorted(delivered.keys() | taken.keys()):
+        fid, stream = key
+        unloaded = sum(e.tonnes for e in delivered[key])
+        picked = sum(e.tonnes for e in taken[key])
+        left[fid] += max(0.0, unloaded - picked)
         if picked > unloaded + SUM_TOL_T:
             out.append(
                 Violation(
                     STATION_BALANCE,
-                    f"{_t(picked)} picked up, only {_t(unloaded)} delivered over the day",
+                    f"{_t(picked)} of {stream!r} picked up, only {_t(unloaded)} delivered today",
                     site_id=fid,
                 )
             )
         else:
-            _check_station_order(fid, delivered[fid], taken[fid], out)
+            _check_station_order(fid, delivered[key], taken[key], out)
     _check_backlog(plan, index, left, out)
 
 
