@@ -6,10 +6,11 @@ distances, durations and cost). Nothing is taken from the solver: loads are rebu
 points' tonnes, travel from the matrices, costs from the vehicle types and facilities. The
 checker reports; it never raises on a plan that parsed, whatever its content.
 
-Each violation is reported once, at its cause: an unload always empties the truck in the
-recomputation, so a wrong ``tonnes`` on an unload is a ``tonnes`` violation and not also a
-cascade of ``load`` and ``ends_empty`` ones; a wrong stated distance or duration does not
-also make ``plan.cost`` wrong, because the cost is recomputed from the matrices and clocks.
+A broken rule is reported at its cause, not again as its consequences: an unload always
+empties the truck in the recomputation, so a wrong ``tonnes`` on an unload is a ``tonnes``
+violation and not also a cascade of ``load`` and ``ends_empty`` ones; a wrong stated distance
+or duration does not also make ``plan.cost`` wrong, because the cost is recomputed from the
+matrices and clocks.
 
 Readings of the contract where it leaves room (the stricter one, as a dispatcher expects):
 
