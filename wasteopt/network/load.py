@@ -33,6 +33,7 @@ NOT_FOR_TRUCKS = frozenset(
         "abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway",
         "elevator", "escalator", "footway", "no", "path", "pedestrian", "planned", "platform",
         "proposed", "raceway", "razed", "rest_area", "services", "steps", "track",
+        "via_ferrata", "busway", "bus_stop", "emergency_bay", "escape",
     }
 )  # fmt: skip
 NO_SERVICE = frozenset({"emergency_access", "parking", "parking_aisle", "private"})

@@ -24,6 +24,7 @@ from wasteopt.network.snap import Snap
 # (metres per distance unit, seconds per time unit), finest first
 _RESOLUTIONS = ((0.1, 0.001), (1.0, 0.001), (0.1, 0.01), (1.0, 0.01), (1.0, 0.1), (1.0, 1.0))
 _EXACT_LIMIT = 2**52
+AT_NODE_M = 0.5  # a site this close to a node joins the network at the node itself
 _BLOCK_ENTRIES = 8_000_000  # sources x nodes per Dijkstra call: about 64 MB of float64
 
 
@@ -44,24 +45,38 @@ class Arcs:
 
 
 def _site_arcs(roads: RoadArrays, snaps: Sequence[Snap]) -> Arcs:
-    """Arcs that thread each site's node into the edge(s) it lies on, in order along them."""
+    """Arcs that join each site to the network.
+
+    A site at a node (within ``AT_NODE_M``) is tied to it both ways at no cost; any other is
+    threaded into the edge it lies on and into the opposite edge of a two-way road, in order
+    along them.
+    """
     on_edge: dict[int, list[tuple[float, int]]] = {}
+    columns: list[list[float]] = [[] for _ in range(5)]
+
+    def add(tail: int, head: int, edge: int, g0: float, g1: float) -> None:
+        for column, value in zip(columns, (tail, head, edge, g0, g1), strict=True):
+            column.append(value)
+
     for k, snap in enumerate(snaps):
-        node = roads.n_nodes + k
-        on_edge.setdefault(snap.edge, []).append((snap.fraction, node))
-        back = int(roads.reverse[snap.edge])
+        node, edge = roads.n_nodes + k, snap.edge
+        offset = snap.fraction * roads.length_m[edge]
+        if min(offset, roads.length_m[edge] - offset) <= AT_NODE_M:
+            end = 0.0 if offset <= AT_NODE_M else 1.0
+            at = int(roads.tail[edge] if end == 0.0 else roads.head[edge])
+            add(at, node, edge, end, end)
+            add(node, at, edge, end, end)
+            continue
+        on_edge.setdefault(edge, []).append((snap.fraction, node))
+        back = int(roads.reverse[edge])
         if back >= 0:
             on_edge.setdefault(back, []).append((1.0 - snap.fraction, node))
-    columns: list[list[float]] = [[] for _ in range(5)]
     for edge, stops in on_edge.items():
         stops.sort()
         fractions = [0.0, *(f for f, _ in stops), 1.0]
         nodes = [int(roads.tail[edge]), *(n for _, n in stops), int(roads.head[edge])]
         for i in range(len(nodes) - 1):
-            for column, value in zip(
-                columns, (nodes[i], nodes[i + 1], edge, fractions[i], fractions[i + 1]), strict=True
-            ):
-                column.append(value)
+            add(nodes[i], nodes[i + 1], edge, fractions[i], fractions[i + 1])
     tail, head, edge, g0, g1 = (np.asarray(c) for c in columns)
     edge = edge.astype(np.int64)
     share = g1 - g0

@@ -77,7 +77,9 @@ class EdgeIndex:
         distance = shapely.distance(lines, points)
         fraction = np.clip(shapely.line_locate_point(lines, points, normalized=True), 0.0, 1.0)
         self._refuse_islands(sites, points, distance, warn_m)
-        on_road = shapely.line_interpolate_point(self.roads.lines[nearest], fraction, True)
+        on_road = shapely.line_interpolate_point(
+            self.roads.lines[nearest], fraction, normalized=True
+        )
         snaps = [
             Snap(site.id, float(d), int(e), float(f), float(p.x), float(p.y))
             for site, d, e, f, p in zip(sites, distance, nearest, fraction, on_road, strict=True)
