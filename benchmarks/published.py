@@ -1,0 +1,242 @@
+"""Run wasteopt (and optionally PyVRP) on published instances; one CSV row per instance.
+
+Usage (from the repository root)::
+
+    python -m benchmarks.published --suite cvrp --time-limit 30 --peer pyvrp --out cvrp.csv
+
+Columns (:data:`COLUMNS`): ``suite, instance, n`` (clients), ``bks`` (best-known cost in the
+run's convention, from the ``.sol`` routes), ``cost`` (``plan.cost``), ``gap_pct``
+(``100 * (cost - bks) / bks``; empty when points were left unserved), ``first_feasible_s``
+(wall seconds from the call to the first solution), ``checker_ok`` (the independent checker
+found no violation), ``unserved``, ``seconds`` (wall), then the same ``peer_*`` columns for
+PyVRP when ``--peer pyvrp`` is given, and ``load1`` (1-minute load average before the
+instance). Rows are printed and appended to ``--out`` as they finish, so an interrupted run
+keeps its rows. What each conversion drops or approximates: :data:`benchmarks.convert.SUITE_NOTES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from benchmarks.convert import (
+    SUITE_DIRS,
+    SUITE_NOTES,
+    Converted,
+    read_problem,
+    suite_files,
+    to_wasteopt,
+)
+from wasteopt.check import check_plan
+from wasteopt.errors import WasteoptError
+from wasteopt.matrix import ExplicitMatrixProvider
+from wasteopt.planning import PlanOptions, Progress, plan_day
+
+COLUMNS = (
+    "suite",
+    "instance",
+    "n",
+    "bks",
+    "cost",
+    "gap_pct",
+    "first_feasible_s",
+    "checker_ok",
+    "unserved",
+    "seconds",
+    "peer_cost",
+    "peer_gap_pct",
+    "peer_first_feasible_s",
+    "peer_checker_ok",
+    "peer_seconds",
+    "load1",
+)
+log = logging.getLogger(__name__)
+
+
+def _gap(cost: float | None, bks: float | None) -> float | None:
+    if cost is None or not bks:
+        return None
+    return 100.0 * (cost - bks) / bks
+
+
+def solve_wasteopt(conv: Converted, options: PlanOptions) -> dict[str, object]:
+    """Plan ``conv`` with :func:`wasteopt.planning.plan_day`; the row's wasteopt columns."""
+    first: list[float] = []
+    started = time.perf_counter()
+
+    def on_progress(_: Progress) -> None:
+        if not first:
+            first.append(time.perf_counter() - started)
+
+    try:
+        plan = plan_day(
+            conv.instance,
+            provider=ExplicitMatrixProvider(conv.matrices),
+            options=options,
+            progress=on_progress,
+        )
+    except WasteoptError as exc:
+        log.error("%s: wasteopt failed: %s", conv.problem.name, exc)
+        return {"checker_ok": False, "seconds": round(time.perf_counter() - started, 2)}
+    seconds = time.perf_counter() - started
+    violations = check_plan(conv.instance, plan, conv.matrices)
+    complete = not plan.unserved
+    return {
+        "cost": round(plan.cost, 2),
+        "gap_pct": _round(_gap(plan.cost, conv.problem.bks) if complete else None, 3),
+        "first_feasible_s": _round(first[0] if first else None, 3),
+        "checker_ok": not violations,
+        "unserved": len(plan.unserved),
+        "seconds": round(seconds, 2),
+    }
+
+
+def solve_peer(conv: Converted, time_limit_s: float, seed: int) -> dict[str, object]:
+    """Solve ``conv`` with PyVRP at the same budget; the row's ``peer_*`` columns."""
+    from benchmarks import peer_pyvrp
+
+    result = peer_pyvrp.solve(conv, time_limit_s, seed)
+    violations = check_plan(conv.instance, result.plan, conv.matrices)
+    ok = result.feasible and not violations
+    return {
+        "peer_cost": round(result.plan.cost, 2),
+        "peer_gap_pct": _round(_gap(result.plan.cost, conv.problem.bks) if ok else None, 3),
+        "peer_first_feasible_s": _round(result.first_feasible_s, 3),
+        "peer_checker_ok": ok,
+        "peer_seconds": round(result.seconds, 2),
+    }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def run_instance(
+    suite: str, path: Path, options: PlanOptions, peer: str | None
+) -> dict[str, object]:
+    """Convert one file, solve it with wasteopt (and the peer); one CSV row."""
+    problem = read_problem(suite, path)
+    conv = to_wasteopt(problem)
+    row: dict[str, object] = {
+        "suite": suite,
+        "instance": problem.name,
+        "n": len(problem.clients),
+        "bks": problem.bks,
+        "load1": round(os.getloadavg()[0], 2),
+    }
+    row.update(solve_wasteopt(conv, options))
+    if peer == "pyvrp":
+        row.update(solve_peer(conv, options.time_limit_s, options.seed))
+    return row
+
+
+def select(files: Iterable[Path], names: str | None) -> list[Path]:
+    """The files whose stem is among the comma-separated ``names`` (all when ``None``)."""
+    files = list(files)
+    if not names:
+        return files
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    by_name = {f.stem: f for f in files}
+    missing = [n for n in wanted if n not in by_name]
+    if missing:
+        known = ", ".join(sorted(by_name))
+        raise SystemExit(f"unknown instance(s) {', '.join(missing)}; known: {known}")
+    return [by_name[n] for n in wanted]
+
+
+def geometric_mean_gap(rows: list[dict[str, object]], column: str) -> float | None:
+    """``100 * (geomean(cost / bks) - 1)`` over rows with a gap; ``None`` if there are none."""
+    ratios = [1 + float(r[column]) / 100 for r in rows if r.get(column) not in (None, "")]
+    if not ratios:
+        return None
+    return 100 * (math.exp(sum(math.log(x) for x in ratios) / len(ratios)) - 1)
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def run(
+    suite: str,
+    files: list[Path],
+    options: PlanOptions,
+    peer: str | None,
+    out: Path | None,
+    echo: Callable[[str], None] = print,
+) -> list[dict[str, object]]:
+    """Solve every file, echoing each row and appending it to ``out`` as it finishes."""
+    rows = []
+    handle = None
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        new = not out.exists() or out.stat().st_size == 0
+        handle = out.open("a", newline="", encoding="utf-8")
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(COLUMNS)
+    echo(",".join(COLUMNS))
+    try:
+        for path in files:
+            row = run_instance(suite, path, options, peer)
+            rows.append(row)
+            cells = [_cell(row.get(c)) for c in COLUMNS]
+            echo(",".join(cells))
+            if handle is not None:
+                writer.writerow(cells)
+                handle.flush()
+    finally:
+        if handle is not None:
+            handle.close()
+    for column in ("gap_pct", "peer_gap_pct"):
+        mean = geometric_mean_gap(rows, column)
+        if mean is not None:
+            echo(f"# geometric-mean {column}: {mean:.2f} % over {len(rows)} instance(s)")
+    return rows
+
+
+def build_parser() -> argparse.ArgumentParser:
+    notes = "\n".join(f"  {s}: " + "; ".join(n) for s, n in SUITE_NOTES.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.published",
+        description="Solve published VRPLIB instances with wasteopt (and PyVRP) and tabulate.",
+        epilog="What each conversion drops or approximates:\n" + notes,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--suite", required=True, choices=sorted(SUITE_DIRS))
+    parser.add_argument("--dir", type=Path, help="folder of .vrp/.sol files (default: copies)")
+    parser.add_argument("--instances", help="comma-separated instance names (file stems)")
+    parser.add_argument("--time-limit", type=float, required=True, help="seconds per solver")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--peer", choices=["pyvrp"], help="also solve with PyVRP")
+    parser.add_argument("--out", type=Path, help="CSV file to append rows to")
+    parser.add_argument("--first-solution", help="PlanOptions.first_solution (default: its own)")
+    parser.add_argument("--metaheuristic", help="PlanOptions.metaheuristic (default: its own)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    extra = {}
+    if args.first_solution:
+        extra["first_solution"] = args.first_solution
+    if args.metaheuristic:
+        extra["metaheuristic"] = args.metaheuristic
+    options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed, **extra)
+    files = select(suite_files(args.suite, args.dir), args.instances)
+    if not files:
+        print(f"no .vrp files for suite {args.suite}", file=sys.stderr)
+        return 2
+    run(args.suite, files, options, args.peer, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
