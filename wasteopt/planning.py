@@ -28,6 +28,7 @@ from wasteopt.model import (
     TravelMatrices,
     Unserved,
     clock_to_seconds,
+    seconds_to_clock,
 )
 from wasteopt.routing import (
     Job,
@@ -189,9 +190,29 @@ def _transfer_problem(instance: Instance, collection: list[Route]) -> TierProble
     )
 
 
-def _unserved_reason(job: Job, problem: TierProblem, solution: TierSolution) -> str:
+def _earliest_service(job: Job, problem: TierProblem, matrices: TravelMatrices) -> int | None:
+    """Earliest service start at ``job`` by any compatible vehicle leaving its yard at once."""
+    index = matrices.index()
+    starts = [
+        v.vehicle_type.shift.start_s
+        + int(matrices.duration_s[index[v.vehicle_type.yard], index[job.site_id]])
+        for v in problem.vehicles
+        if v.stream == job.stream
+    ]
+    return min(starts) if starts else None
+
+
+def _unserved_reason(
+    job: Job, problem: TierProblem, solution: TierSolution, matrices: TravelMatrices
+) -> str:
     if not any(v.stream == job.stream for v in problem.vehicles):
         return f"no vehicle of the {problem.tier} tier carries {job.stream!r} waste"
+    earliest = _earliest_service(job, problem, matrices)
+    if job.window is not None and earliest is not None and earliest > job.window[1]:
+        return (
+            f"no truck can reach it before its window closes at {seconds_to_clock(job.window[1])}"
+            f" (earliest arrival {seconds_to_clock(earliest)}); widen the window or start earlier"
+        )
     facilities = problem.facilities_for(job.stream)
     if not facilities:
         return f"no open facility with free capacity accepts {job.stream!r} waste"
@@ -313,7 +334,7 @@ def plan_day_full(
         Unserved(
             point_id=job.id,
             tonnes=points[job.id].tonnes_per_day,
-            reason=_unserved_reason(job, collection_problem, collection),
+            reason=_unserved_reason(job, collection_problem, collection, matrices),
         )
         for job in collection.dropped
     ]
