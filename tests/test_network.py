@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from pathlib import Path
 
@@ -11,11 +12,14 @@ import numpy as np
 import osmnx as ox
 import pytest
 
+from wasteopt.check import check_plan
 from wasteopt.errors import NetworkError
+from wasteopt.io import instance_from_dict
 from wasteopt.matrix import great_circle_m
 from wasteopt.model import Site
 from wasteopt.network import RoadNetworkProvider, load_provider
 from wasteopt.network.load import read_osm
+from wasteopt.planning import PlanOptions, plan_day
 
 OSM = Path(__file__).parent / "data" / "osm"
 ANDORRA = OSM / "andorra-latest.osm.pbf"
@@ -210,3 +214,26 @@ def test_unknown_file_type_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("not a graph")
     with pytest.raises(NetworkError, match=r"roads\.shp.*graphml"):
         load_provider(path)
+
+
+def test_a_plan_on_the_andorra_network_passes_the_checker(
+    andorra: RoadNetworkProvider, example_path: Path
+) -> None:
+    data = json.loads(example_path.read_text(encoding="utf-8"))
+    data["settings"]["graph"] = None
+    places = iter(node_sites(andorra, 1 + len(data["facilities"]) + len(data["points"]), seed=7))
+    for group in ("yards", "facilities", "points"):
+        for site in data[group]:
+            place = next(places)
+            site["lon"], site["lat"] = place.lon, place.lat
+    instance = instance_from_dict(data)
+    plan = plan_day(instance, provider=andorra, options=PlanOptions(time_limit_s=3, seed=1))
+    assert check_plan(instance, plan, andorra.matrices(instance.sites)) == []
+    served = sum(s.tonnes for r in plan.routes for s in r.stops if s.action == "collect")
+    assert served > 0
+    road = andorra.matrices(instance.sites)
+    index = road.index()
+    for route in plan.routes:
+        legs = itertools.pairwise(s.site_id for s in route.stops)
+        metres = sum(road.distance_m[index[a], index[b]] for a, b in legs)
+        assert route.distance_km == pytest.approx(metres / 1000, abs=0.01 * len(route.stops))

@@ -76,6 +76,8 @@ def _print_summary(name: str, summary: GraphSummary) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    if not str(args.out).lower().endswith(".graphml"):
+        raise NetworkError(f"--out {args.out}: the file name must end in .graphml")
     speeds = read_speed_file(args.speeds) if args.speeds else None
     if args.osm is not None:
         graph = read_osm(args.osm)
@@ -84,8 +86,6 @@ def run_build(args: argparse.Namespace) -> int:
     else:
         graph = download_graph(bbox=_bbox(args.bbox))
     routable, dropped = prepare_graph(graph, speeds)
-    if not str(args.out).lower().endswith(".graphml"):
-        raise NetworkError(f"--out {args.out}: the file name must end in .graphml")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     ox.save_graphml(graph, args.out)
     _print_summary(str(args.out), summarize(routable, dropped))
