@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.schemas import Problem
 from wasteopt.errors import InstanceError, WasteoptError
@@ -124,11 +125,26 @@ def _wasteopt_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(ApiError(422, "cannot process the request", str(exc)))
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8, say)
+        return problem_response(invalid([("body", "cannot be read as UTF-8 JSON")]))
     titles = {404: "not found", 405: "method not allowed", 413: "request too large"}
     title = titles.get(exc.status_code, "request refused")
-    return problem_response(ApiError(exc.status_code, title, str(exc.detail), (), exc.headers))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return problem_response(ApiError(exc.status_code, title, str(exc.detail), (), headers))
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        methods = getattr(route, "methods", None)
+        if methods and route.matches(request.scope)[0] != Match.NONE:
+            allowed |= methods
+    return allowed
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
