@@ -8,9 +8,10 @@ Columns (:data:`COLUMNS`): ``suite, instance, n`` (clients), ``bks`` (best-known
 run's convention, from the ``.sol`` routes), ``cost`` (``plan.cost``), ``gap_pct``
 (``100 * (cost - bks) / bks``; empty when points were left unserved), ``first_feasible_s``
 (wall seconds from the call to the first solution), ``checker_ok`` (the independent checker
-found no violation), ``unserved``, ``seconds`` (wall), then the same ``peer_*`` columns for
-PyVRP when ``--peer pyvrp`` is given, and ``load1`` (1-minute load average before the
-instance). Rows are printed and appended to ``--out`` as they finish, so an interrupted run
+found no violation), ``unserved``, ``seconds`` (wall) and ``cpu_s`` (CPU seconds the solve
+got: on a shared machine it can be far below the wall budget), then the same ``peer_*``
+columns for PyVRP when ``--peer pyvrp`` is given, and ``load1`` (1-minute load average before
+the instance). Rows are printed and appended to ``--out`` as they finish, so an interrupted run
 keeps its rows. What each conversion drops or approximates: :data:`benchmarks.convert.SUITE_NOTES`.
 """
 
@@ -50,11 +51,13 @@ COLUMNS = (
     "checker_ok",
     "unserved",
     "seconds",
+    "cpu_s",
     "peer_cost",
     "peer_gap_pct",
     "peer_first_feasible_s",
     "peer_checker_ok",
     "peer_seconds",
+    "peer_cpu_s",
     "load1",
 )
 log = logging.getLogger(__name__)
@@ -69,7 +72,7 @@ def _gap(cost: float | None, bks: float | None) -> float | None:
 def solve_wasteopt(conv: Converted, options: PlanOptions) -> dict[str, object]:
     """Plan ``conv`` with :func:`wasteopt.planning.plan_day`; the row's wasteopt columns."""
     first: list[float] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
 
     def on_progress(_: Progress) -> None:
         if not first:
@@ -86,6 +89,7 @@ def solve_wasteopt(conv: Converted, options: PlanOptions) -> dict[str, object]:
         log.error("%s: wasteopt failed: %s", conv.problem.name, exc)
         return {"checker_ok": False, "seconds": round(time.perf_counter() - started, 2)}
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     violations = check_plan(conv.instance, plan, conv.matrices)
     complete = not plan.unserved
     return {
@@ -95,6 +99,7 @@ def solve_wasteopt(conv: Converted, options: PlanOptions) -> dict[str, object]:
         "checker_ok": not violations,
         "unserved": len(plan.unserved),
         "seconds": round(seconds, 2),
+        "cpu_s": round(cpu, 2),
     }
 
 
@@ -102,7 +107,9 @@ def solve_peer(conv: Converted, time_limit_s: float, seed: int) -> dict[str, obj
     """Solve ``conv`` with PyVRP at the same budget; the row's ``peer_*`` columns."""
     from benchmarks import peer_pyvrp
 
+    cpu_started = time.process_time()
     result = peer_pyvrp.solve(conv, time_limit_s, seed)
+    cpu = time.process_time() - cpu_started
     violations = check_plan(conv.instance, result.plan, conv.matrices)
     ok = result.feasible and not violations
     return {
@@ -111,6 +118,7 @@ def solve_peer(conv: Converted, time_limit_s: float, seed: int) -> dict[str, obj
         "peer_first_feasible_s": _round(result.first_feasible_s, 3),
         "peer_checker_ok": ok,
         "peer_seconds": round(result.seconds, 2),
+        "peer_cpu_s": round(cpu, 2),
     }
 
 
