@@ -1,4 +1,8 @@
-"""Dependencies injected into the routes: settings, the store and the job runner."""
+"""Dependencies injected into the routes: settings, the store and the job runner.
+
+They are coroutines so that FastAPI resolves them on the event loop: a plain function would
+cost a hop to the thread pool on every request.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,15 @@ from api.settings import Settings
 from api.store import Store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_runner(request: Request) -> JobRunner:
+async def get_runner(request: Request) -> JobRunner:
     return request.app.state.runner
 
 

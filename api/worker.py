@@ -28,6 +28,9 @@ from wasteopt.planning import PlanOptions, Progress, plan_day, resolve_provider
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.5
+# Solves are batch work: at a lower CPU priority they leave the server's event loop
+# responsive when every core is solving (measured in benchmarks/bench_api.py).
+SOLVER_NICENESS = 10
 SERVER_GONE_EXIT_CODE = 75
 INTERNAL_ERROR = "internal error in the solver; the server log has the details"
 
@@ -35,6 +38,7 @@ INTERNAL_ERROR = "internal error in the solver; the server log has the details"
 def run_job(db_path: str, data_dir: str, job_id: str, control: Connection) -> None:
     """Solve job ``job_id`` of the database at ``db_path`` (the target of a solver process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(SOLVER_NICENESS)
     stop = threading.Event()
     threading.Thread(
         target=_follow_server, args=(control, stop), name="wasteopt-control", daemon=True

@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health(store: StoreDep, settings: SettingsDep, runner: RunnerDep) -> Health:
+async def health(store: StoreDep, settings: SettingsDep, runner: RunnerDep) -> Health:
     """Answers ``ok`` once the database is reachable; counts running and queued jobs."""
     return Health(
         status="ok",

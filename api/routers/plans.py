@@ -158,8 +158,12 @@ def list_plans(
 
 
 @router.get("/{job_id}", response_model=JobStatus, responses=problem_responses(404))
-def get_plan(job_id: str, store: StoreDep) -> JobStatus:
-    """Status, progress and best cost so far of a plan job."""
+async def get_plan(job_id: str, store: StoreDep) -> JobStatus:
+    """Status, progress and best cost so far of a plan job.
+
+    The route pollers hit: it runs on the event loop, as its one read by primary key never
+    waits (in WAL mode readers do not wait for writers).
+    """
     return job_status(_job(store, job_id))
 
 
