@@ -49,7 +49,7 @@ class PlanOptions:
     time_limit_s: float = 30.0
     seed: int = 0
     solution_limit: int | None = None
-    first_solution: str = "path_cheapest_arc"
+    first_solution: str = "greedy"
     metaheuristic: str = "guided_local_search"
 
     def search(self, time_limit_s: float) -> SearchOptions:

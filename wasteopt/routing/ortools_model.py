@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 MILLI = 1000
 DAY_HORIZON_S = 2 * 86400
-FIRST_SOLUTION_STRATEGIES = {
+FIRST_SOLUTION_STRATEGIES = {  # besides "greedy", our own construction
     "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
     "parallel_cheapest_insertion": (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -58,7 +58,7 @@ class SearchOptions:
     time_limit_s: float = 30.0
     solution_limit: int | None = None
     seed: int = 0
-    first_solution: str = "path_cheapest_arc"
+    first_solution: str = "greedy"
     metaheuristic: str = "guided_local_search"
     neighbors_ratio: float = 1.0
 
@@ -283,7 +283,8 @@ def solve_model(
 
     # --- search --------------------------------------------------------------------------------
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[options.first_solution]
+    if options.first_solution != "greedy":
+        params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[options.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[options.metaheuristic]
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
     if options.solution_limit:
@@ -315,7 +316,7 @@ def solve_model(
                 int(round(rest.duration_min * 60)),
             )
         )
-    greedy = construct(
+    greedy = options.first_solution == "greedy" and construct(
         ConstructionInput(
             travel=travel,
             service=service,
@@ -350,13 +351,15 @@ def solve_model(
 
     routing.AddAtSolutionCallback(at_solution)
     routing.CloseModelWithParameters(params)
-    initial = routing.ReadAssignmentFromRoutes(
+    initial = greedy and routing.ReadAssignmentFromRoutes(
         [[manager.NodeToIndex(n) for n in route] for route in greedy], True
     )
-    if initial is not None:
+    if initial:
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
     else:
-        log.info("greedy construction rejected by the model; using OR-Tools' own first solution")
+        if greedy:
+            log.warning("greedy construction rejected by the model; using OR-Tools' own")
+            params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - started
     if solution is None:
