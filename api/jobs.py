@@ -36,6 +36,7 @@ INTERRUPTED_AT_START = (
     "the server stopped while this job was running; resubmit it with POST /v1/plans/{id}/resubmit"
 )
 INTERRUPTED_AT_SHUTDOWN = "the server was shut down while this job was running; resubmit it"
+EXPECTED_OVERHEAD_S = 2.0
 OVERRUN_FACTOR = 2.5
 OVERRUN_SLACK_S = 60.0
 
@@ -44,7 +45,7 @@ OVERRUN_SLACK_S = 60.0
 class _Running:
     process: BaseProcess
     control: Connection
-    started: float
+    expected_end: float
     deadline: float
     stop_sent_at: float | None = None
     reason: str = field(default="")
@@ -86,12 +87,12 @@ class JobRunner:
             self._wake.notify()
 
     def seconds_until_free(self) -> float:
-        """A guess of when a worker frees up: the nearest deadline of a running job."""
+        """A guess of when a worker frees up: the soonest expected end of a running job."""
         with self._wake:
-            deadlines = [r.deadline for r in self._running.values()]
-        if not deadlines:
+            ends = [r.expected_end for r in self._running.values()]
+        if not ends:
             return 1.0
-        return max(1.0, min(deadlines) - time.monotonic())
+        return max(1.0, min(ends) - time.monotonic())
 
     def running_count(self) -> int:
         with self._wake:
@@ -154,8 +155,10 @@ class JobRunner:
             finally:
                 receiver.close()
             now = time.monotonic()
+            # plan_day searches time_limit_s, then a quarter of it (at least 1 s) for transfers
+            expected_end = now + 1.25 * job.time_limit_s + 1.0 + EXPECTED_OVERHEAD_S
             deadline = now + OVERRUN_FACTOR * job.time_limit_s + OVERRUN_SLACK_S
-            self._running[job.id] = _Running(process, sender, now, deadline)
+            self._running[job.id] = _Running(process, sender, expected_end, deadline)
             logger.info("job %s started in process %s", job.id, process.pid)
 
     def _reap(self) -> None:

@@ -81,19 +81,11 @@ class JobProgress(BaseModel):
     best_cost: float = Field(description="best solver objective so far, CNY")
 
 
-class JobLinks(BaseModel):
-    self: str
-    result: str
-    sheets: str
-    geojson: str
-    impact: str
-    resubmit: str
-
-
 class JobStatus(BaseModel):
-    """A plan job: its inputs, where it stands, and where to fetch its results."""
+    """A job: its inputs, where it stands, and where to fetch its results (``links``)."""
 
     id: str
+    kind: Literal["plan", "siting", "comparison"]
     status: JobStatusName
     instance_id: str | None
     instance_name: str
@@ -106,9 +98,9 @@ class JobStatus(BaseModel):
     started_at: str | None
     finished_at: str | None
     progress: JobProgress | None
-    cost: float | None = Field(description="cost of the finished plan, CNY")
+    cost: float | None = Field(description="cost of the finished plan, CNY per day")
     error: str | None = Field(description="why the job failed, or was cancelled or interrupted")
-    links: JobLinks
+    links: dict[str, str] = Field(description="self, result, resubmit and the kind's own files")
 
 
 class JobList(BaseModel):

@@ -63,6 +63,8 @@ class Settings:
         for name in ("queue_size", "cancel_grace_s"):
             if getattr(self, name) < 0:
                 raise WasteoptError(f"{_env_name(name)} must not be negative")
+        for name in ("db", "data_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
         if self.default_time_limit_s > self.max_time_limit_s:
             object.__setattr__(self, "default_time_limit_s", self.max_time_limit_s)
 

@@ -1,11 +1,12 @@
-"""Durable state of the API in one SQLite file: instances, jobs and finished plans.
+"""Durable state of the API in one SQLite file: instances, jobs and their results.
 
 Standard-library :mod:`sqlite3`, not SQLAlchemy: three tables and a dozen statements need no
 ORM, and the file works with nothing to install or start. The database runs in WAL mode so
 the pollers' reads never wait for a solver process writing progress, with
 ``synchronous=FULL`` so a committed plan survives a crash of the machine, not only of the
-server. Every change is one transaction; a finished plan and its job's ``done`` status are
-committed together, so a reader sees either no plan or the whole plan.
+server. Every change is one transaction; a job's result (a plan, say, with its sheets and
+GeoJSON) and its ``done`` status are committed together, so a reader sees either no result
+or the whole result.
 
 Job status moves ``queued -> running -> done | failed | cancelled`` (or ``queued ->
 cancelled``); a job found ``running`` when a server starts is marked ``interrupted``. The
@@ -24,11 +25,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from wasteopt.errors import WasteoptError
 
 ACTIVE = ("queued", "running")
+KINDS = ("plan", "siting", "comparison")
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 
 _SCHEMA = f"""
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k) for k in KINDS)})),
+    options TEXT NOT NULL,
     instance_id TEXT,
     instance_name TEXT NOT NULL,
     instance TEXT NOT NULL,
@@ -62,18 +65,18 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
-CREATE TABLE IF NOT EXISTS plans (
+CREATE INDEX IF NOT EXISTS jobs_kind ON jobs (kind, seq);
+CREATE TABLE IF NOT EXISTS results (
     job_id TEXT PRIMARY KEY REFERENCES jobs (id),
-    plan TEXT NOT NULL,
-    geojson TEXT NOT NULL,
-    sheets TEXT NOT NULL
+    document TEXT NOT NULL,
+    files TEXT NOT NULL
 );
 """
 
 _JOB_COLUMNS = (
-    "id, instance_id, instance_name, date, time_limit_s, seed, solution_limit, resubmitted_from,"
-    " status, submitted_at, started_at, finished_at, progress_tier, progress_elapsed_s,"
-    " best_cost, cost, error"
+    "id, kind, instance_id, instance_name, date, time_limit_s, seed, solution_limit,"
+    " resubmitted_from, status, submitted_at, started_at, finished_at, progress_tier,"
+    " progress_elapsed_s, best_cost, cost, error"
 )
 
 
@@ -100,6 +103,7 @@ class JobRow:
     """A job as stored, without its instance snapshot and result."""
 
     id: str
+    kind: str
     instance_id: str | None
     instance_name: str
     date: str | None
@@ -120,9 +124,11 @@ class JobRow:
 
 @dataclass(frozen=True)
 class JobInput:
-    """What a solver process needs: the instance snapshot and the search options."""
+    """What a solver process needs: the instance snapshot and the options of its kind."""
 
     id: str
+    kind: str
+    options: str
     instance: str
     date: str | None
     time_limit_s: float
@@ -130,11 +136,15 @@ class JobInput:
     solution_limit: int | None
 
 
+_INPUT_COLUMNS = "id, kind, options, instance, date, time_limit_s, seed, solution_limit"
+
+
 @dataclass(frozen=True)
-class PlanRow:
-    plan: str
-    geojson: str
-    sheets: dict[str, str]
+class ResultRow:
+    """A finished job's result document and its files (name -> text)."""
+
+    document: str
+    files: dict[str, str]
 
 
 class QueueFull(Exception):
@@ -212,7 +222,7 @@ class Store:
     def list_instances(self, limit: int, offset: int) -> list[InstanceRow]:
         rows = self._connect().execute(
             "SELECT id, name, date, n_points, created_at FROM instances"
-            " ORDER BY created_at, id LIMIT ? OFFSET ?",
+            " ORDER BY rowid LIMIT ? OFFSET ?",
             (limit, offset),
         )
         return [InstanceRow(*row) for row in rows]
@@ -238,6 +248,8 @@ class Store:
     def submit_job(
         self,
         *,
+        kind: str = "plan",
+        options: str = "{}",
         instance_id: str | None,
         instance_name: str,
         instance: str,
@@ -257,11 +269,13 @@ class Store:
             if waiting >= queue_size:
                 raise QueueFull
             conn.execute(
-                "INSERT INTO jobs (id, instance_id, instance_name, instance, date, time_limit_s,"
-                " seed, solution_limit, resubmitted_from, status, submitted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                "INSERT INTO jobs (id, kind, options, instance_id, instance_name, instance, date,"
+                " time_limit_s, seed, solution_limit, resubmitted_from, status, submitted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                 (
                     job_id,
+                    kind,
+                    options,
                     instance_id,
                     instance_name,
                     instance,
@@ -275,30 +289,29 @@ class Store:
             )
         return job_id
 
-    def get_job(self, job_id: str) -> JobRow | None:
+    def get_job(self, job_id: str, kind: str | None = None) -> JobRow | None:
+        """The job ``job_id`` (None if unknown, or if it is not of ``kind``)."""
         row = (
             self._connect()
             .execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
             .fetchone()
         )
-        return None if row is None else JobRow(*row)
+        job = None if row is None else JobRow(*row)
+        return None if job is None or kind not in (None, job.kind) else job
 
-    def list_jobs(self, status: str | None, limit: int, offset: int) -> list[JobRow]:
-        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+    def list_jobs(self, kind: str, status: str | None, limit: int, offset: int) -> list[JobRow]:
+        where, params = ("AND status = ?", (status,)) if status else ("", ())
         rows = self._connect().execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE kind = ? {where}"
+            " ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (kind, *params, limit, offset),
         )
         return [JobRow(*row) for row in rows]
 
     def job_input(self, job_id: str) -> JobInput | None:
         row = (
             self._connect()
-            .execute(
-                "SELECT id, instance, date, time_limit_s, seed, solution_limit FROM jobs"
-                " WHERE id = ?",
-                (job_id,),
-            )
+            .execute(f"SELECT {_INPUT_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
             .fetchone()
         )
         return None if row is None else JobInput(*row)
@@ -309,7 +322,7 @@ class Store:
             row = conn.execute(
                 "UPDATE jobs SET status = 'running', started_at = ?"
                 " WHERE seq = (SELECT min(seq) FROM jobs WHERE status = 'queued')"
-                " RETURNING id, instance, date, time_limit_s, seed, solution_limit",
+                f" RETURNING {_INPUT_COLUMNS}",
                 (now_utc(),),
             ).fetchone()
         return None if row is None else JobInput(*row)
@@ -329,14 +342,9 @@ class Store:
             )
 
     def finish_done(
-        self,
-        job_id: str,
-        cost: float,
-        plan: str,
-        geojson: str,
-        sheets: dict[str, str],
+        self, job_id: str, cost: float | None, document: str, files: dict[str, str]
     ) -> bool:
-        """Store the plan and mark the job done, both or neither; False if no longer running."""
+        """Store the result and mark the job done, both or neither; False if not running."""
         with self._write() as conn:
             cursor = conn.execute(
                 "UPDATE jobs SET status = 'done', finished_at = ?, cost = ?, best_cost = ?"
@@ -346,8 +354,8 @@ class Store:
             if cursor.rowcount != 1:
                 return False
             conn.execute(
-                "INSERT INTO plans (job_id, plan, geojson, sheets) VALUES (?, ?, ?, ?)",
-                (job_id, plan, geojson, json.dumps(sheets, ensure_ascii=False)),
+                "INSERT INTO results (job_id, document, files) VALUES (?, ?, ?)",
+                (job_id, document, json.dumps(files, ensure_ascii=False)),
             )
         return True
 
@@ -372,22 +380,16 @@ class Store:
             ).fetchall()
         return [row[0] for row in rows]
 
-    def get_plan(self, job_id: str) -> PlanRow | None:
+    def get_result(self, job_id: str) -> ResultRow | None:
         row = (
             self._connect()
-            .execute("SELECT plan, geojson, sheets FROM plans WHERE job_id = ?", (job_id,))
+            .execute("SELECT document, files FROM results WHERE job_id = ?", (job_id,))
             .fetchone()
         )
-        if row is None:
-            return None
-        return PlanRow(row[0], row[1], json.loads(row[2]))
+        return None if row is None else ResultRow(row[0], json.loads(row[1]))
 
     def job_instance(self, job_id: str) -> str | None:
         row = (
             self._connect().execute("SELECT instance FROM jobs WHERE id = ?", (job_id,)).fetchone()
         )
         return None if row is None else row[0]
-
-    def stats(self) -> dict[str, Any]:
-        rows = self._connect().execute("SELECT status, count(*) FROM jobs GROUP BY status")
-        return {status: count for status, count in rows}

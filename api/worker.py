@@ -1,8 +1,8 @@
 """What runs inside a solver process: one job, from its stored input to its stored result.
 
-The process reads the job's instance snapshot from the database, runs
-:func:`wasteopt.planning.plan_day` with progress written back to the database (at most twice
-a second) and stops the search when the server sends ``"stop"``. Its final write is
+The process reads the job's instance snapshot from the database, runs the task of its kind
+(:mod:`api.tasks`) with progress written back to the database (at most twice a second) and
+stops the search when the server sends ``"stop"``. Its final write is
 compare-and-set on status ``running``: after a cancellation, an overrun or a restart it
 changes nothing. When the server dies, the control pipe closes and the process exits at once.
 """
@@ -20,10 +20,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from api.store import Store
+from api.tasks import TASKS
 from wasteopt.errors import WasteoptError
-from wasteopt.export import routes_geojson, sheets_csv
 from wasteopt.io import instance_from_dict
-from wasteopt.planning import PlanOptions, Progress, plan_day, resolve_provider
+from wasteopt.planning import Progress, resolve_provider
 
 logger = logging.getLogger(__name__)
 
@@ -91,21 +91,8 @@ def _solve(store: Store, data_dir: Path, job_id: str, stop: threading.Event) -> 
         if job.date is not None:
             instance = instance.model_copy(update={"date": job.date})
         provider = resolve_provider(instance, data_dir)
-        options = PlanOptions(
-            time_limit_s=job.time_limit_s, seed=job.seed, solution_limit=job.solution_limit
-        )
-        plan = plan_day(
-            instance,
-            provider,
-            options,
-            progress=_ProgressWriter(store, job_id),
-            should_stop=stop.is_set,
-        )
-        if stop.is_set():
-            return
-        geojson = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
-        sheets = sheets_csv(instance, plan)
-        plan_json = json.dumps(plan.model_dump(mode="json", by_alias=True), ensure_ascii=False)
+        task = TASKS[job.kind]
+        result = task(instance, job, provider, _ProgressWriter(store, job_id), stop.is_set)
     except WasteoptError as exc:
         store.finish(job_id, "failed", str(exc), ("running",))
         return
@@ -113,4 +100,4 @@ def _solve(store: Store, data_dir: Path, job_id: str, stop: threading.Event) -> 
         logger.exception("job %s: solver error", job_id)
         store.finish(job_id, "failed", INTERNAL_ERROR, ("running",))
         return
-    store.finish_done(job_id, plan.cost, plan_json, geojson, sheets)
+    store.finish_done(job_id, result.cost, result.document, result.files)
