@@ -115,6 +115,7 @@ def resubmit(store: Store, runner: JobRunner, settings: Settings, kind: str, job
         raise ApiError(409, "job still active", f"job {job_id} is {row.status}; wait or cancel it")
     job_input = store.job_input(job_id)
     assert job_input is not None
+    scale = min(1.0, settings.max_time_limit_s / job_input.time_limit_s)  # the cap may be lower now
     return submit(
         store,
         runner,
@@ -125,7 +126,8 @@ def resubmit(store: Store, runner: JobRunner, settings: Settings, kind: str, job
         instance_name=row.instance_name,
         instance=job_input.instance,
         date=row.date,
-        time_limit_s=min(row.time_limit_s, settings.max_time_limit_s),
+        time_limit_s=job_input.time_limit_s * scale,
+        budget_s=job_input.budget_s * scale,
         seed=row.seed,
         solution_limit=row.solution_limit,
         resubmitted_from=job_id,
@@ -152,6 +154,12 @@ def finished_result(store: Store, kind: str, job_id: str) -> ResultRow:
             f" POST {base}/resubmit to run it again",
         )
     return result
+
+
+def plan_budget_s(time_limit_s: float) -> float:
+    """Search time of one ``plan_day``: the collection tier's limit, then a quarter of it (at
+    least 1 s) for the transfer tier."""
+    return time_limit_s + max(1.0, time_limit_s / 4)
 
 
 def time_limit(requested: float | None, settings: Settings) -> float:

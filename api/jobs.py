@@ -155,9 +155,8 @@ class JobRunner:
             finally:
                 receiver.close()
             now = time.monotonic()
-            # plan_day searches time_limit_s, then a quarter of it (at least 1 s) for transfers
-            expected_end = now + 1.25 * job.time_limit_s + 1.0 + EXPECTED_OVERHEAD_S
-            deadline = now + OVERRUN_FACTOR * job.time_limit_s + OVERRUN_SLACK_S
+            expected_end = now + job.budget_s + EXPECTED_OVERHEAD_S
+            deadline = now + OVERRUN_FACTOR * job.budget_s + OVERRUN_SLACK_S
             self._running[job.id] = _Running(process, sender, expected_end, deadline)
             logger.info("job %s started in process %s", job.id, process.pid)
 
@@ -184,7 +183,7 @@ class JobRunner:
                 self._store.finish(
                     job_id,
                     "failed",
-                    f"the solver ran past {OVERRUN_FACTOR:g} x its time limit"
+                    f"the solver ran past {OVERRUN_FACTOR:g} x its time budget"
                     f" + {OVERRUN_SLACK_S:g} s and was stopped",
                     ("running",),
                 )

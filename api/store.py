@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     instance TEXT NOT NULL,
     date TEXT,
     time_limit_s REAL NOT NULL,
+    budget_s REAL NOT NULL,
     seed INTEGER NOT NULL,
     solution_limit INTEGER,
     resubmitted_from TEXT,
@@ -132,11 +133,12 @@ class JobInput:
     instance: str
     date: str | None
     time_limit_s: float
+    budget_s: float
     seed: int
     solution_limit: int | None
 
 
-_INPUT_COLUMNS = "id, kind, options, instance, date, time_limit_s, seed, solution_limit"
+_INPUT_COLUMNS = "id, kind, options, instance, date, time_limit_s, budget_s, seed, solution_limit"
 
 
 @dataclass(frozen=True)
@@ -255,12 +257,17 @@ class Store:
         instance: str,
         date: str | None,
         time_limit_s: float,
+        budget_s: float,
         seed: int,
         solution_limit: int | None,
         queue_size: int,
         resubmitted_from: str | None = None,
     ) -> str:
-        """Queue a job, unless ``queue_size`` jobs already wait (then raise QueueFull)."""
+        """Queue a job, unless ``queue_size`` jobs already wait (then raise QueueFull).
+
+        ``budget_s`` is the search time the whole job should take (a comparison runs several
+        plans); the runner stops a job that overruns it by far.
+        """
         job_id = new_id()
         with self._write() as conn:
             (waiting,) = conn.execute(
@@ -270,8 +277,8 @@ class Store:
                 raise QueueFull
             conn.execute(
                 "INSERT INTO jobs (id, kind, options, instance_id, instance_name, instance, date,"
-                " time_limit_s, seed, solution_limit, resubmitted_from, status, submitted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                " time_limit_s, budget_s, seed, solution_limit, resubmitted_from, status,"
+                " submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                 (
                     job_id,
                     kind,
@@ -281,6 +288,7 @@ class Store:
                     instance,
                     date,
                     time_limit_s,
+                    budget_s,
                     seed,
                     solution_limit,
                     resubmitted_from,

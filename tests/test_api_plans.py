@@ -211,6 +211,7 @@ def test_restart_marks_a_running_job_interrupted(tmp_path: Path) -> None:
         instance=json.dumps(TINY),
         date=None,
         time_limit_s=1,
+        budget_s=2,
         seed=0,
         solution_limit=1,
         queue_size=1,

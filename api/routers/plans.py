@@ -46,6 +46,7 @@ def submit_plan(
         instance=source.document,
         date=source.date if request.date is None else request.date.isoformat(),
         time_limit_s=limit,
+        budget_s=jobs.plan_budget_s(limit),
         seed=request.seed,
         solution_limit=request.solution_limit,
     )
