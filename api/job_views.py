@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import APIRouter, Query, Response
 
-from api.errors import ApiError, invalid, not_found
+from api.deps import RunnerDep, SettingsDep, StoreDep
+from api.errors import ApiError, invalid, not_found, problem_responses
 from api.jobs import JobRunner
-from api.schemas import JobProgress, JobStatus
+from api.schemas import JobList, JobProgress, JobStatus, JobStatusName
 from api.settings import Settings
 from api.store import ACTIVE, JobRow, QueueFull, ResultRow, Store
 from api.validation import instance_document, validate_instance
@@ -197,3 +198,62 @@ def job_instance(
         return JobInstance(instance_id, found[0].name, found[0].date, found[1])
     instance = validate_instance(inline, settings, prefix="instance")
     return JobInstance(None, instance.name, instance.date, instance_document(instance))
+
+
+def add_job_routes(router: APIRouter, kind: str, result_schema: dict[str, Any]) -> None:
+    """Register the routes every kind of job has under ``router``: list, status, cancel,
+    resubmit and the result document (described by ``result_schema``)."""
+
+    @router.get("", response_model=JobList, responses=problem_responses(422))
+    def list_jobs(
+        store: StoreDep,
+        status: JobStatusName | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    ) -> JobList:
+        """Jobs of this kind, newest first, optionally only those with ``status``."""
+        rows = store.list_jobs(kind, status, limit, offset)
+        return JobList(items=[job_status(r) for r in rows], limit=limit, offset=offset)
+
+    @router.get("/{job_id}", response_model=JobStatus, responses=problem_responses(404))
+    async def get_status(job_id: str, store: StoreDep) -> JobStatus:
+        """Status, progress and best cost so far of a job.
+
+        The route pollers hit: it runs on the event loop, as its one read by primary key
+        never waits (in WAL mode readers do not wait for writers).
+        """
+        return job_status(get_job(store, kind, job_id))
+
+    @router.delete("/{job_id}", response_model=JobStatus, responses=problem_responses(404, 409))
+    def cancel_job(job_id: str, store: StoreDep, runner: RunnerDep) -> JobStatus:
+        """Cancel a queued or running job; a running solve is stopped (killed if it lingers)."""
+        return cancel(store, runner, kind, job_id)
+
+    @router.post(
+        "/{job_id}/resubmit",
+        status_code=202,
+        response_model=JobStatus,
+        responses=problem_responses(404, 409, 429),
+    )
+    def resubmit_job(
+        job_id: str,
+        response: Response,
+        store: StoreDep,
+        settings: SettingsDep,
+        runner: RunnerDep,
+    ) -> JobStatus:
+        """Queue a new job with the same instance copy and options as a finished one."""
+        return accepted(store, kind, resubmit(store, runner, settings, kind, job_id), response)
+
+    @router.get(
+        "/{job_id}/result",
+        response_class=Response,
+        responses={
+            200: {"content": {"application/json": {"schema": result_schema}}},
+            **problem_responses(404, 409),
+        },
+    )
+    def get_result(job_id: str, store: StoreDep) -> Response:
+        """The result document of a finished job."""
+        document = finished_result(store, kind, job_id).document
+        return Response(document, media_type="application/json")

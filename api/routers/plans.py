@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from api import job_views as jobs
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import not_found, problem_responses
-from api.schemas import JobList, JobStatus, JobStatusName, PlanRequest, SheetList
+from api.schemas import JobStatus, PlanRequest, SheetList
 from api.tasks import GEOJSON_FILE, SHEETS_PREFIX
 
 KIND = "plan"
@@ -53,59 +51,7 @@ def submit_plan(
     return jobs.accepted(store, KIND, job_id, response)
 
 
-@router.get("", response_model=JobList, responses=problem_responses(422))
-def list_plans(
-    store: StoreDep,
-    status: JobStatusName | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
-) -> JobList:
-    """Plan jobs, newest first, optionally only those with ``status``."""
-    rows = store.list_jobs(KIND, status, limit, offset)
-    return JobList(items=[jobs.job_status(r) for r in rows], limit=limit, offset=offset)
-
-
-@router.get("/{job_id}", response_model=JobStatus, responses=problem_responses(404))
-async def get_plan(job_id: str, store: StoreDep) -> JobStatus:
-    """Status, progress and best cost so far of a plan job.
-
-    The route pollers hit: it runs on the event loop, as its one read by primary key never
-    waits (in WAL mode readers do not wait for writers).
-    """
-    return jobs.job_status(jobs.get_job(store, KIND, job_id))
-
-
-@router.delete("/{job_id}", response_model=JobStatus, responses=problem_responses(404, 409))
-def cancel_plan(job_id: str, store: StoreDep, runner: RunnerDep) -> JobStatus:
-    """Cancel a queued or running job; a running solve is stopped (killed if it lingers)."""
-    return jobs.cancel(store, runner, KIND, job_id)
-
-
-@router.post(
-    "/{job_id}/resubmit",
-    status_code=202,
-    response_model=JobStatus,
-    responses=problem_responses(404, 409, 429),
-)
-def resubmit_plan(
-    job_id: str, response: Response, store: StoreDep, settings: SettingsDep, runner: RunnerDep
-) -> JobStatus:
-    """Queue a new job with the same instance copy and options as a finished one."""
-    new_id = jobs.resubmit(store, runner, settings, KIND, job_id)
-    return jobs.accepted(store, KIND, new_id, response)
-
-
-_RESULT_RESPONSES = {
-    200: {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
-    **problem_responses(404, 409),
-}
-
-
-@router.get("/{job_id}/result", response_class=Response, responses=_RESULT_RESPONSES)
-def get_plan_result(job_id: str, store: StoreDep) -> Response:
-    """The finished plan: the same document as ``plan.json`` from ``wasteopt plan``."""
-    document = jobs.finished_result(store, KIND, job_id).document
-    return Response(document, media_type="application/json")
+jobs.add_job_routes(router, KIND, {"$ref": "#/components/schemas/Plan"})
 
 
 def _sheets(files: dict[str, str]) -> dict[str, str]:
