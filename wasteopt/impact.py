@@ -1,0 +1,473 @@
+"""What a plan means for the county's carbon office: energy, CO2e, power, bricks and targets.
+
+``assess(instance, plan)`` integrates each route's energy leg by leg from the load carried on
+that leg, converts it to CO2e, follows the tonnes into the incinerator, the kitchen-waste centre
+and the landfill, and checks the county plan's 2025 targets. Every factor is a named constant in
+:mod:`wasteopt.factors` with its source. Figures are per plan day; ``per_year`` is x365.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from wasteopt import factors as F
+from wasteopt.errors import WasteoptError
+from wasteopt.model import Instance, Plan, Route, VehicleType
+
+ENERGY_STOPS = ("collect", "unload", "pickup")
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RouteEnergy(_Report):
+    """One vehicle's day: distance, tonne-km carried, energy in its own unit, CO2e."""
+
+    vehicle_id: str
+    vehicle_type: str
+    tier: str
+    stream: str
+    energy_type: str
+    unit: str
+    distance_km: float
+    tonne_km: float
+    energy: float
+    co2e_kg: float
+
+
+class Figures(_Report):
+    """Additive quantities of one period (a plan day, or the day x365)."""
+
+    distance_km: float
+    tonne_km: float
+    diesel_l: float
+    lng_kg: float
+    electricity_kwh: float
+    transport_co2e_t: float
+    generated_t: float
+    collected_t: float
+    unserved_t: float
+    incinerated_t: float
+    kitchen_treated_t: float
+    landfilled_t: float
+    backlog_t: float
+    overflow_t: float
+    wte_electricity_kwh: float
+    biogas_electricity_kwh: float
+    avoided_grid_co2_t: float
+    incineration_fossil_co2_t: float
+    net_co2e_t: float
+    bottom_ash_t: float
+    bricks_potential: float
+    bricks_capped: float
+    grease_t: float
+
+    def scaled(self, factor: float) -> Figures:
+        return Figures(**{k: v * factor for k, v in self.model_dump().items()})
+
+
+UNITS: dict[str, str] = {
+    "distance_km": "km",
+    "tonne_km": "t·km",
+    "diesel_l": "L",
+    "lng_kg": "kg",
+    "electricity_kwh": "kWh",
+    "wte_electricity_kwh": "kWh",
+    "biogas_electricity_kwh": "kWh",
+    "bricks_potential": "bricks",
+    "bricks_capped": "bricks",
+}
+LABELS: dict[str, str] = {
+    "distance_km": "vehicle distance",
+    "tonne_km": "tonne-km carried",
+    "diesel_l": "diesel",
+    "lng_kg": "LNG",
+    "electricity_kwh": "fleet electricity (grid)",
+    "transport_co2e_t": "transport CO2e",
+    "generated_t": "waste generated (all points)",
+    "collected_t": "waste collected",
+    "unserved_t": "waste left uncollected",
+    "incinerated_t": "incinerated (plan's deliveries)",
+    "kitchen_treated_t": "kitchen waste treated",
+    "landfilled_t": "landfilled (emergency outlet)",
+    "backlog_t": "left at transfer stations",
+    "overflow_t": "residual not incinerated",
+    "wte_electricity_kwh": "incinerator electricity exported",
+    "biogas_electricity_kwh": "biogas electricity exported",
+    "avoided_grid_co2_t": "avoided grid CO2",
+    "incineration_fossil_co2_t": "incineration fossil CO2",
+    "net_co2e_t": "net CO2e (transport + fossil - avoided)",
+    "bottom_ash_t": "bottom ash",
+    "bricks_potential": "slag bricks (from this ash)",
+    "bricks_capped": "slag bricks (line capacity share)",
+    "grease_t": "grease recovered",
+}
+
+
+def unit_of(field: str) -> str:
+    """Display unit of a :class:`Figures` field."""
+    return UNITS.get(field, "t CO2e" if "co2" in field else "t")
+
+
+class FacilityIntake(_Report):
+    """A treatment site's day: this plan's deliveries, outside inflow, capacity."""
+
+    facility_id: str
+    name: str
+    kind: str
+    plan_t: float
+    external_t: float
+    capacity_t: float
+    utilisation: float
+
+
+class Kpi(_Report):
+    """A ratio against the county plan's target (``met`` is None where no target is set)."""
+
+    key: str
+    label: str
+    value: float
+    target: float | None = None
+    comparison: Literal[">=", "<="] | None = None
+    met: bool | None = None
+    source: str = ""
+
+
+class ImpactReport(_Report):
+    """The impact block of a plan: per route, per facility, per day and per year, and KPIs."""
+
+    instance_name: str
+    days_per_year: int = F.DAYS_PER_YEAR
+    vehicles_used: int
+    trips: int
+    routes: list[RouteEnergy]
+    facilities: list[FacilityIntake]
+    per_day: Figures
+    per_year: Figures
+    plant_shortfall_t: float
+    kpis: list[Kpi]
+    factors: dict[str, float]
+
+
+def route_energy(route: Route, vehicle: VehicleType) -> tuple[float, float]:
+    """Energy (vehicle's unit) and tonne-km of a route, integrated leg by leg.
+
+    Each leg uses the load on board when it starts: per 100 km,
+    ``empty + (full - empty) * load / payload``; every collect, unload and pickup stop adds
+    ``per_stop``. Break stops carry no distance and are skipped.
+    """
+    model = vehicle.energy
+    energy = tonne_km = 0.0
+    load = 0.0
+    for stop in route.stops:
+        if stop.action == "break":
+            continue
+        share = min(max(load / vehicle.payload_t, 0.0), 1.0)
+        per_100km = model.empty_per_100km + (model.full_per_100km - model.empty_per_100km) * share
+        energy += stop.distance_from_prev_km / 100.0 * per_100km
+        tonne_km += stop.distance_from_prev_km * load
+        if stop.action in ENERGY_STOPS:
+            energy += model.per_stop
+        load = stop.load_after_t
+    return energy, tonne_km
+
+
+def _vehicle(instance: Instance, route: Route) -> VehicleType:
+    try:
+        return instance.vehicle_type(route.vehicle_type)
+    except KeyError:
+        raise WasteoptError(
+            f"route of {route.vehicle_id}: vehicle type {route.vehicle_type!r} is not in instance"
+            f" {instance.name!r}; assess the plan against the instance it was made for"
+        ) from None
+
+
+def _routes(instance: Instance, plan: Plan) -> list[RouteEnergy]:
+    result = []
+    for route in plan.routes:
+        vehicle = _vehicle(instance, route)
+        energy, tonne_km = route_energy(route, vehicle)
+        result.append(
+            RouteEnergy(
+                vehicle_id=route.vehicle_id,
+                vehicle_type=route.vehicle_type,
+                tier=route.tier,
+                stream=route.stream,
+                energy_type=vehicle.energy.type,
+                unit=vehicle.energy.unit,
+                distance_km=route.distance_km,
+                tonne_km=tonne_km,
+                energy=energy,
+                co2e_kg=energy * F.KG_CO2E_PER_UNIT[vehicle.energy.type],
+            )
+        )
+    return result
+
+
+def _intakes(instance: Instance, plan: Plan) -> list[FacilityIntake]:
+    delivered: dict[str, float] = defaultdict(float)
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.action == "unload":
+                delivered[stop.site_id] += stop.tonnes
+    result = []
+    for facility in instance.facilities:
+        if facility.kind == "transfer_station":
+            continue
+        intake = delivered[facility.id] + facility.external_inflow_t_per_day
+        result.append(
+            FacilityIntake(
+                facility_id=facility.id,
+                name=facility.name,
+                kind=facility.kind,
+                plan_t=delivered[facility.id],
+                external_t=facility.external_inflow_t_per_day,
+                capacity_t=facility.capacity_t_per_day,
+                utilisation=intake / facility.capacity_t_per_day,
+            )
+        )
+    return result
+
+
+def _kind_total(intakes: list[FacilityIntake], kind: str, field: str = "plan_t") -> float:
+    return sum(getattr(i, field) for i in intakes if i.kind == kind)
+
+
+def _daily(instance: Instance, plan: Plan, routes: list[RouteEnergy], intakes) -> Figures:
+    by_type = defaultdict(float)
+    for r in routes:
+        by_type[r.energy_type] += r.energy
+    generated = sum(p.tonnes_per_day for p in instance.points)
+    streams = {p.id: p.stream for p in instance.points}
+    unserved = sum(u.tonnes for u in plan.unserved)
+    unserved_residual = sum(u.tonnes for u in plan.unserved if streams.get(u.point_id) != "kitchen")
+    collected = sum(s.tonnes for r in plan.routes for s in r.stops if s.action == "collect")
+    incinerated = _kind_total(intakes, "incinerator")
+    kitchen = _kind_total(intakes, "kitchen_centre")
+    landfilled = _kind_total(intakes, "landfill")
+    backlog = sum(b.tonnes for b in plan.backlog)
+    wte_kwh = incinerated * F.WTE_EXPORT_KWH_PER_T
+    biogas_kwh = kitchen * F.BIOGAS_EXPORT_KWH_PER_T
+    avoided = (wte_kwh + biogas_kwh) * F.GRID_KG_CO2_PER_KWH / 1000.0
+    fossil = incinerated * F.INCINERATION_FOSSIL_CO2_T_PER_T
+    transport = sum(r.co2e_kg for r in routes) / 1000.0
+    ash = incinerated * F.BOTTOM_ASH_FRACTION
+    bricks = ash * 1000.0 / F.ASH_PER_BRICK_KG
+    plant_ash = (incinerated + _kind_total(intakes, "incinerator", "external_t")) * (
+        F.BOTTOM_ASH_FRACTION
+    )
+    line_bricks = plant_ash * 1000.0 / F.ASH_PER_BRICK_KG
+    line_cap = F.BRICK_LINE_BRICKS_PER_YEAR / F.DAYS_PER_YEAR
+    capped = bricks * min(1.0, line_cap / line_bricks) if line_bricks > 0 else 0.0
+    return Figures(
+        distance_km=sum(r.distance_km for r in routes),
+        tonne_km=sum(r.tonne_km for r in routes),
+        diesel_l=by_type["diesel"],
+        lng_kg=by_type["lng"],
+        electricity_kwh=by_type["electric"],
+        transport_co2e_t=transport,
+        generated_t=generated,
+        collected_t=collected,
+        unserved_t=unserved,
+        incinerated_t=incinerated,
+        kitchen_treated_t=kitchen,
+        landfilled_t=landfilled,
+        backlog_t=backlog,
+        overflow_t=landfilled + backlog + unserved_residual,
+        wte_electricity_kwh=wte_kwh,
+        biogas_electricity_kwh=biogas_kwh,
+        avoided_grid_co2_t=avoided,
+        incineration_fossil_co2_t=fossil,
+        net_co2e_t=transport + fossil - avoided,
+        bottom_ash_t=ash,
+        bricks_potential=bricks,
+        bricks_capped=capped,
+        grease_t=kitchen * F.GREASE_RECOVERY_SHARE,
+    )
+
+
+def _kpis(day: Figures, intakes: list[FacilityIntake]) -> list[Kpi]:
+    generated = day.generated_t or 1.0
+    harmless = (day.incinerated_t + day.kitchen_treated_t + day.landfilled_t) / generated
+    recovered = (day.incinerated_t + day.kitchen_treated_t) / generated
+    kpis = [
+        Kpi(
+            key="harmless_treatment_rate",
+            label="harmless-treatment rate",
+            value=harmless,
+            target=F.HARMLESS_TREATMENT_TARGET,
+            comparison=">=",
+            met=harmless >= F.HARMLESS_TREATMENT_TARGET - 1e-9,
+            source="seed (六)4",
+        ),
+        Kpi(
+            key="resource_recovery_share",
+            label="resource-recovery share",
+            value=recovered,
+            target=F.RESOURCE_RECOVERY_TARGET,
+            comparison=">=",
+            met=recovered >= F.RESOURCE_RECOVERY_TARGET - 1e-9,
+            source="seed (六)4",
+        ),
+    ]
+    for intake in intakes:
+        kpis.append(
+            Kpi(
+                key=f"utilisation:{intake.facility_id}",
+                label=f"{intake.facility_id} utilisation (incl. outside inflow)",
+                value=intake.utilisation,
+                target=1.0,
+                comparison="<=",
+                met=intake.utilisation <= 1.0 + 1e-9,
+            )
+        )
+    line_share = day.bricks_capped / (F.BRICK_LINE_BRICKS_PER_YEAR / F.DAYS_PER_YEAR)
+    kpis.append(
+        Kpi(
+            key="brick_line_share",
+            label="brick line share from this plan's ash",
+            value=line_share,
+            source="seed 专栏12",
+        )
+    )
+    return kpis
+
+
+def plant_shortfall_t(instance: Instance) -> float:
+    """Residual tonnes of the day beyond the incinerators' free capacity (after outside inflow)."""
+    residual = sum(p.tonnes_per_day for p in instance.points if p.stream == "residual")
+    free = sum(f.free_capacity_t for f in instance.open_facilities() if f.kind == "incinerator")
+    return max(0.0, residual - free)
+
+
+FACTORS: dict[str, float] = {
+    "diesel_kg_co2e_per_l": F.DIESEL_KG_CO2E_PER_L,
+    "lng_kg_co2e_per_kg": F.LNG_KG_CO2E_PER_KG,
+    "grid_kg_co2_per_kwh": F.GRID_KG_CO2_PER_KWH,
+    "wte_export_kwh_per_t": F.WTE_EXPORT_KWH_PER_T,
+    "incineration_fossil_co2_t_per_t": F.INCINERATION_FOSSIL_CO2_T_PER_T,
+    "bottom_ash_fraction": F.BOTTOM_ASH_FRACTION,
+    "ash_per_brick_kg": F.ASH_PER_BRICK_KG,
+    "brick_mass_kg": F.BRICK_MASS_KG,
+    "brick_line_bricks_per_year": F.BRICK_LINE_BRICKS_PER_YEAR,
+    "biogas_export_kwh_per_t": F.BIOGAS_EXPORT_KWH_PER_T,
+    "grease_recovery_share": F.GREASE_RECOVERY_SHARE,
+}
+
+
+def assess(instance: Instance, plan: Plan) -> ImpactReport:
+    """The impact of ``plan`` on ``instance``'s county: energy, CO2e, power, bricks, KPIs.
+
+    Parameters
+    ----------
+    instance
+        The instance the plan was made for (vehicle types, facilities, points).
+    plan
+        A plan that passed the checker.
+
+    Returns
+    -------
+    ImpactReport
+        JSON-able (``model_dump(mode="json")``); per-day figures and the same x365.
+    """
+    if plan.instance_name != instance.name:
+        raise WasteoptError(
+            f"plan was made for instance {plan.instance_name!r}, not {instance.name!r};"
+            " pass the instance it was made for"
+        )
+    routes = _routes(instance, plan)
+    intakes = _intakes(instance, plan)
+    day = _daily(instance, plan, routes, intakes)
+    return ImpactReport(
+        instance_name=instance.name,
+        vehicles_used=len(plan.routes),
+        trips=sum(r.trips for r in plan.routes),
+        routes=routes,
+        facilities=intakes,
+        per_day=day,
+        per_year=day.scaled(F.DAYS_PER_YEAR),
+        plant_shortfall_t=plant_shortfall_t(instance),
+        kpis=_kpis(day, intakes),
+        factors=FACTORS,
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def format_impact(report: ImpactReport) -> str:
+    """The impact block as plain text for a terminal (per day, and per year = x365)."""
+    lines = [
+        f"Impact of the plan for {report.instance_name}"
+        f" (per day; per year = day x {report.days_per_year})",
+        f"  vehicles used {report.vehicles_used}, unload trips {report.trips}",
+    ]
+    width = max(len(label) for label in LABELS.values())
+    year = report.per_year.model_dump()
+    for field, value in report.per_day.model_dump().items():
+        unit = unit_of(field)
+        lines.append(
+            f"  {LABELS[field]:<{width}}  {_number(value):>12} {unit:<6}/day"
+            f"  {_number(year[field]):>14} {unit}/yr"
+        )
+    if report.plant_shortfall_t > 0:
+        lines.append(
+            f"  incinerator shortfall: {report.plant_shortfall_t:,.1f} t/day of residual waste"
+            " exceed the plant's free capacity (capacity - outside inflow)"
+        )
+    lines.append("Targets and utilisation")
+    width = max(len(kpi.label) for kpi in report.kpis)
+    for kpi in report.kpis:
+        target = ""
+        if kpi.target is not None:
+            verdict = "met" if kpi.met else "NOT met"
+            target = f"  target {kpi.comparison} {kpi.target:.0%}: {verdict}"
+        lines.append(f"  {kpi.label:<{width}} {kpi.value:7.1%}{target}")
+    return "\n".join(lines)
+
+
+CSV_COLUMNS = ("section", "item", "metric", "unit", "per_day", "per_year", "target", "met")
+
+
+def _csv_rows(report: ImpactReport) -> list[list]:
+    days = report.days_per_year
+    year = report.per_year.model_dump()
+    rows: list[list] = [
+        ["total", report.instance_name, field, unit_of(field), value, year[field], "", ""]
+        for field, value in report.per_day.model_dump().items()
+    ]
+    shortfall = report.plant_shortfall_t
+    rows.append(["total", report.instance_name, "plant_shortfall_t", "t", shortfall,
+                 shortfall * days, "", ""])  # fmt: skip
+    for kpi in report.kpis:
+        met = "" if kpi.met is None else ("yes" if kpi.met else "no")
+        target = "" if kpi.target is None else f"{kpi.comparison}{kpi.target}"
+        rows.append(["kpi", kpi.key, kpi.label, "share", kpi.value, kpi.value, target, met])
+    for f in report.facilities:
+        for metric, value in (("plan_t", f.plan_t), ("external_t", f.external_t)):
+            rows.append(["facility", f.facility_id, metric, "t", value, value * days, "", ""])
+    for r in report.routes:
+        for metric, unit, value in (
+            ("distance", "km", r.distance_km),
+            ("energy", r.unit, r.energy),
+            ("co2e", "kg CO2e", r.co2e_kg),
+        ):
+            rows.append(["route", r.vehicle_id, metric, unit, value, value * days, "", ""])
+    return rows
+
+
+def impact_csv(report: ImpactReport) -> str:
+    """The report as CSV text, floats rounded to 6 decimals (write it UTF-8 with BOM for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in _csv_rows(report):
+        writer.writerow([round(v, 6) if isinstance(v, float) else v for v in row])
+    return out.getvalue()
