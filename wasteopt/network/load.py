@@ -183,30 +183,32 @@ class DropReport:
         )
 
 
-def keep_largest_component(graph: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, DropReport]:
-    """The largest strongly connected component and a report of what was dropped.
+def keep_largest_component(graph: nx.MultiDiGraph) -> DropReport:
+    """Remove, in place, all but the largest strongly connected component; report the rest.
 
     A truck on any other piece could not reach, or could not come back from, the main network.
     """
     components = sorted(nx.strongly_connected_components(graph), key=len, reverse=True)
-    kept = graph.subgraph(components[0]).copy()
-    dropped_nodes = set(graph) - set(kept)
+    dropped_nodes = set().union(*components[1:])
     dropped = graph.subgraph(dropped_nodes).copy()
+    edges_before = len(graph.edges)
+    graph.remove_nodes_from(dropped_nodes)
     report = DropReport(
         components=len(components) - 1,
         nodes=len(dropped_nodes),
-        edges=len(graph.edges) - len(kept.edges),
+        edges=edges_before - len(graph.edges),
         dropped=dropped,
     )
     if report.components:
         log.info("road graph: %s", report.summary())
-    return kept, report
+    return report
 
 
-def prepare_graph(
-    graph: nx.MultiDiGraph, speeds: Mapping[str, float] | None = None
-) -> tuple[nx.MultiDiGraph, DropReport]:
-    """Truck travel times on every edge, then the largest strongly connected component."""
+def prepare_graph(graph: nx.MultiDiGraph, speeds: Mapping[str, float] | None = None) -> DropReport:
+    """Set truck travel times on every edge and keep the largest strongly connected component.
+
+    ``graph`` is changed in place (copy it first to keep the original).
+    """
     if not len(graph):
         raise NetworkError("the road graph has no nodes")
     add_truck_travel_times(graph, speed_table(speeds))

@@ -31,8 +31,9 @@ class RoadNetworkProvider:
     ----------
     graph
         An osmnx-style MultiDiGraph: nodes with ``x``/``y`` (lon/lat), edges with ``length``
-        (m), ``highway`` and optionally ``maxspeed`` and ``geometry``. Travel times are set
-        from the truck speed table; only the largest strongly connected component is routed on.
+        (m), ``highway`` and optionally ``maxspeed`` and ``geometry``. It is changed in place:
+        travel times are set from the truck speed table and only its largest strongly
+        connected component is kept (see ``drop_report``).
     speeds
         Road class -> km/h overrides of :data:`~wasteopt.network.speeds.DEFAULT_TRUCK_SPEEDS_KMH`.
     cache_dir
@@ -49,7 +50,8 @@ class RoadNetworkProvider:
         cache_dir: Path | None = None,
         snap_warn_m: float = DEFAULT_SNAP_WARN_M,
     ):
-        self.graph, self.drop_report = prepare_graph(graph, speeds)
+        self.graph = graph
+        self.drop_report = prepare_graph(graph, speeds)
         self.roads = road_arrays(self.graph)
         dropped_lines = (
             road_arrays(self.drop_report.dropped).lines if self.drop_report.edges else ()

@@ -66,10 +66,11 @@ def road_arrays(graph: nx.MultiDiGraph) -> RoadArrays:
     head = np.array([index[v] for _, v, _ in edges], dtype=np.int64)
     length = np.array([float(d["length"]) for *_, d in edges], dtype=float)
     time = np.array([float(d.get("travel_time", np.nan)) for *_, d in edges], dtype=float)
-    lines = np.empty(len(edges), dtype=object)
-    for i, (u, v, d) in enumerate(edges):
-        ends = [(lon[index[u]], lat[index[u]]), (lon[index[v]], lat[index[v]])]
-        lines[i] = d["geometry"] if "geometry" in d else shapely.LineString(ends)
+    ends = np.stack([lon[tail], lat[tail], lon[head], lat[head]], axis=1).reshape(-1, 2, 2)
+    lines = shapely.linestrings(ends) if len(edges) else np.empty(0, dtype=object)
+    for i, (*_, data) in enumerate(edges):
+        if "geometry" in data:
+            lines[i] = data["geometry"]
     return RoadArrays(
         node_ids, lon, lat, tail, head, length, time, lines, _reverse_edges(tail, head, length)
     )

@@ -133,8 +133,12 @@ def edge_speed_kmh(data: Mapping[str, object], table: Mapping[str, float]) -> fl
 
 def add_truck_travel_times(graph: nx.MultiDiGraph, table: Mapping[str, float]) -> None:
     """Set ``speed_kph`` and ``travel_time`` (s) on every edge from its ``length`` (m)."""
+    known: dict[tuple[str, ...], float] = {}  # a county has few distinct tag combinations
     for _, _, data in graph.edges(data=True):
-        speed = edge_speed_kmh(data, table)
+        tags = tuple(str(data.get(key)) for key in ("highway", "maxspeed", "maxspeed:hgv"))
+        speed = known.get(tags)
+        if speed is None:
+            speed = known[tags] = edge_speed_kmh(data, table)
         data["speed_kph"] = speed
         data["travel_time"] = float(data["length"]) / (speed / 3.6)
 

@@ -8,8 +8,14 @@ from pathlib import Path
 import osmnx as ox
 
 from wasteopt.errors import NetworkError
-from wasteopt.network.load import download_graph, prepare_graph, read_graph, read_osm
-from wasteopt.network.speeds import read_speed_file
+from wasteopt.network.load import (
+    download_graph,
+    keep_largest_component,
+    prepare_graph,
+    read_graph,
+    read_osm,
+)
+from wasteopt.network.speeds import add_truck_travel_times, read_speed_file, speed_table
 from wasteopt.network.summary import GraphSummary, summarize
 
 
@@ -85,15 +91,17 @@ def run_build(args: argparse.Namespace) -> int:
         graph = download_graph(place=args.place)
     else:
         graph = download_graph(bbox=_bbox(args.bbox))
-    routable, dropped = prepare_graph(graph, speeds)
+    add_truck_travel_times(graph, speed_table(speeds))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    ox.save_graphml(graph, args.out)
-    _print_summary(str(args.out), summarize(routable, dropped))
+    ox.save_graphml(graph, args.out)  # unconnected pieces too: `graph info` reports them
+    dropped = keep_largest_component(graph)
+    _print_summary(str(args.out), summarize(graph, dropped))
     return 0
 
 
 def run_info(args: argparse.Namespace) -> int:
     speeds = read_speed_file(args.speeds) if args.speeds else None
-    routable, dropped = prepare_graph(read_graph(args.graph), speeds)
-    _print_summary(str(args.graph), summarize(routable, dropped))
+    graph = read_graph(args.graph)
+    dropped = prepare_graph(graph, speeds)
+    _print_summary(str(args.graph), summarize(graph, dropped))
     return 0
