@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.convert import (
@@ -35,6 +36,7 @@ from benchmarks.convert import (
     suite_files,
     to_wasteopt,
 )
+from benchmarks.variants import VARIANTS, applied
 from wasteopt.check import check_plan
 from wasteopt.errors import WasteoptError
 from wasteopt.matrix import ExplicitMatrixProvider
@@ -127,10 +129,16 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def run_instance(
-    suite: str, path: Path, options: PlanOptions, peer: str | None
+    suite: str, path: Path, options: PlanOptions, peer: str | None, fleet: int | None = None
 ) -> dict[str, object]:
-    """Convert one file, solve it with wasteopt (and the peer); one CSV row."""
+    """Convert one file, solve it with wasteopt (and the peer); one CSV row.
+
+    ``fleet`` (cvrp only, no peer) gives wasteopt that many trucks instead of the bound: with
+    reloads at the depot and no time limits, one truck can already do every trip.
+    """
     problem = read_problem(suite, path)
+    if fleet is not None:
+        problem = replace(problem, groups=[replace(g, count=fleet) for g in problem.groups])
     conv = to_wasteopt(problem)
     row: dict[str, object] = {
         "suite": suite,
@@ -178,6 +186,7 @@ def run(
     peer: str | None,
     out: Path | None,
     echo: Callable[[str], None] = print,
+    fleet: int | None = None,
 ) -> list[dict[str, object]]:
     """Solve every file, echoing each row and appending it to ``out`` as it finishes."""
     rows = []
@@ -192,7 +201,7 @@ def run(
     echo(",".join(COLUMNS))
     try:
         for path in files:
-            row = run_instance(suite, path, options, peer)
+            row = run_instance(suite, path, options, peer, fleet)
             rows.append(row)
             cells = [_cell(row.get(c)) for c in COLUMNS]
             echo(",".join(cells))
@@ -226,11 +235,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="CSV file to append rows to")
     parser.add_argument("--first-solution", help="PlanOptions.first_solution (default: its own)")
     parser.add_argument("--metaheuristic", help="PlanOptions.metaheuristic (default: its own)")
+    parser.add_argument(
+        "--cvrp-fleet", type=int, help="cvrp without --peer: trucks given to wasteopt"
+    )
+    parser.add_argument(
+        "--variant",
+        choices=sorted(VARIANTS),
+        help="candidate search setting for the core (benchmarks.variants), measured from outside",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     extra = {}
     if args.first_solution:
@@ -238,11 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.metaheuristic:
         extra["metaheuristic"] = args.metaheuristic
     options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed, **extra)
+    if args.cvrp_fleet is not None and (args.suite != "cvrp" or args.peer or args.cvrp_fleet < 1):
+        parser.error("--cvrp-fleet takes a positive count, for --suite cvrp without --peer")
     files = select(suite_files(args.suite, args.dir), args.instances)
     if not files:
         print(f"no .vrp files for suite {args.suite}", file=sys.stderr)
         return 2
-    run(args.suite, files, options, args.peer, args.out)
+    if args.variant:
+        print(f"# variant: {args.variant}")
+    with applied(args.variant):
+        run(args.suite, files, options, args.peer, args.out, fleet=args.cvrp_fleet)
     return 0
 
 
