@@ -28,12 +28,14 @@ class ConstructionInput:
     copies: dict[str, list[int]]  # facility id -> copy nodes
     facility_streams: dict[str, set[str]]
     facility_free_kg: dict[str, int]
+    facility_fee_per_kg: dict[str, float]  # CNY per kg unloaded
     vehicle_start: list[int]  # yard node of each virtual vehicle
     vehicle_payload: list[int]
     vehicle_stream: list[str]
     vehicle_physical: list[str]
     vehicle_shift: list[tuple[int, int]]
     vehicle_break: list[tuple[int, int, int] | None]  # (earliest, latest start, duration)
+    vehicle_cost_per_s: list[float]  # CNY per second on the road, to weigh fees against time
 
 
 class _Day:
@@ -49,6 +51,7 @@ class _Day:
         self.payload = data.vehicle_payload[v]
         self.brk = data.vehicle_break[v]
         self.visits: list[int] = []
+        self.cost_per_s = data.vehicle_cost_per_s[v]
 
     def arrival(self, node: int) -> int:
         """Service start at ``node`` if driven there now, taking the break first if due."""
@@ -112,8 +115,9 @@ def construct(data: ConstructionInput) -> list[list[int]]:
 
 
 def _best_unload(data, day: _Day, stream: str, free, next_copy) -> tuple[int, int, str] | None:
-    """The copy node, service start and facility of the quickest feasible unload now."""
-    best = None
+    """The copy node, service start and facility of the cheapest feasible unload now
+    (time on the road and handling fee)."""
+    best, best_score = None, float("inf")
     for facility, nodes in data.copies.items():
         if stream not in data.facility_streams[facility] or next_copy[facility] >= len(nodes):
             continue
@@ -126,8 +130,9 @@ def _best_unload(data, day: _Day, stream: str, free, next_copy) -> tuple[int, in
         done = start + int(data.service[node])
         if day.home_by(done, node) > day.shift_end:
             continue
-        if best is None or done < best[1] + int(data.service[best[0]]):
-            best = (node, start, facility)
+        score = (done - day.clock) * day.cost_per_s + data.facility_fee_per_kg[facility] * day.load
+        if score < best_score:
+            best, best_score = (node, start, facility), score
     return best
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from wasteopt.model import VehicleType
 from wasteopt.routing.construct import ConstructionInput, construct
 from wasteopt.routing.problem import Job, TierProblem
 
@@ -96,6 +97,11 @@ class RawSolution:
 
 ProgressCallback = Callable[[float, float], None]
 StopCallback = Callable[[], bool]
+
+
+def _road_cost_per_s(vt: VehicleType) -> float:
+    """CNY per second of driving: duty-time cost plus distance cost at a nominal 30 km/h."""
+    return vt.cost_per_hour / 3600 + vt.cost_per_km * 30 / 3600
 
 
 class _Nodes:
@@ -328,6 +334,9 @@ def solve_model(
             copies=nodes.facility_copies,
             facility_streams={f: set(facility_by_id[f].streams) for f in nodes.facility_copies},
             facility_free_kg={f: problem.free_capacity_kg[f] for f in nodes.facility_copies},
+            facility_fee_per_kg={
+                f: facility_by_id[f].cost_per_t / 1000 for f in nodes.facility_copies
+            },
             vehicle_start=starts,
             vehicle_payload=[v.payload_kg for v in vehicles],
             vehicle_stream=[v.stream for v in vehicles],
@@ -336,6 +345,7 @@ def solve_model(
                 (v.vehicle_type.shift.start_s, v.vehicle_type.shift.end_s) for v in vehicles
             ],
             vehicle_break=breaks,
+            vehicle_cost_per_s=[_road_cost_per_s(v.vehicle_type) for v in vehicles],
         )
     )
 
