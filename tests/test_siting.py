@@ -108,14 +108,14 @@ def make_instance(
 
 
 def options(**kw) -> SitingOptions:
-    return SitingOptions(co2e_kg_per_km=CO2E, time_limit_s=20, workers=1, **kw)
+    return SitingOptions(co2e_kg_per_km=CO2E, time_limit_s=20, gap_limit=0.0, workers=1, **kw)
 
 
 def brute_force(problem, opts: SitingOptions) -> float:
     """Cheapest total over every set of open stations and every assignment (numpy enumeration).
 
-    Stations forced closed (or with status "closed") are left out; counts, budget, forced-open
-    stations and capacities are checked for each combination.
+    Stations forced closed are left out; counts, budget, forced-open stations, capacities and
+    "a station not forced open opens only to receive waste" are checked for each combination.
     """
     ids = [st.id for st in problem.stations]
     usable = [j for j, i in enumerate(ids) if i not in opts.force_closed]
@@ -142,6 +142,8 @@ def brute_force(problem, opts: SitingOptions) -> float:
             for j in subset:
                 load = ((grid == j) * problem.unit_tonnes[None, :]).sum(axis=1)
                 ok &= load <= problem.capacity_t[j] + 1e-9
+                if j not in forced:  # an open station receives waste
+                    ok &= load > 0
             for row in grid[ok]:
                 chosen = [None if j == -1 else int(j) for j in row]
                 total = evaluate(problem, chosen, list(subset)).cost.total

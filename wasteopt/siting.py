@@ -41,6 +41,7 @@ from ortools.sat.python import cp_model
 from pydantic import ValidationError
 
 from wasteopt.errors import InfeasibleError, InstanceError, WasteoptError
+from wasteopt.factors import DAYS_PER_YEAR, KG_CO2E_PER_UNIT
 from wasteopt.io import validation_problems
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import (
@@ -55,7 +56,6 @@ from wasteopt.model import (
 
 log = logging.getLogger(__name__)
 
-DAYS_PER_YEAR = 365  # the plan's 273,750 t/yr = 750 t/day x 365 (DOMAIN.md, 专栏14 item 1)
 CANDIDATE_CSV_COLUMNS = (
     "id",
     "name",
@@ -95,11 +95,14 @@ class SitingOptions:
     carbon_price_per_t
         CNY per tonne CO2e added to the objective.
     co2e_kg_per_km
-        kg CO2e per vehicle-km by vehicle type id; types not listed use the impact module's
-        factors for their energy model.
-    time_limit_s, seed, workers
-        CP-SAT search limits; same instance, options and seed give the same answer when the
-        search ends by proving optimality.
+        kg CO2e per vehicle-km by vehicle type id; types not listed use their energy model
+        and the emission factors of :mod:`wasteopt.factors`.
+    time_limit_s, gap_limit, seed, workers
+        CP-SAT search limits: stop at ``time_limit_s`` or once (cost - proven lower bound) /
+        cost <= ``gap_limit`` (0 proves optimality). The default 0.1 % is *assumption*: far
+        below the uncertainty of the cost rates, and on Daoxian a few tens of thousands of CNY
+        a year against 1.2 million for one station. Same instance, options and seed give the
+        same answer when the search ends by a gap rather than the clock.
     """
 
     open_exactly: int | None = None
@@ -115,6 +118,7 @@ class SitingOptions:
     co2e_kg_per_km: Mapping[str, float] = field(default_factory=dict)
     days_per_year: int = DAYS_PER_YEAR
     time_limit_s: float = 30.0
+    gap_limit: float = 1e-3
     seed: int = 0
     workers: int = 2
 
@@ -212,8 +216,9 @@ class SitingResult:
     """The chosen configuration, its estimated cost and how it was found.
 
     ``assignment`` maps each point id to the facility id it sends waste to (an open station or,
-    for direct haul, its plant). ``gap`` is (objective - proven bound) / objective; 0 when
-    ``status`` is ``"optimal"``.
+    for direct haul, its plant). ``objective`` and ``bound`` are the solver's cost and proven
+    lower bound (whole CNY/yr); ``gap`` is (objective - bound) / objective. ``status`` says why
+    the search ended: ``"optimal"`` (gap 0), ``"gap_limit"`` or ``"time_limit"``.
     """
 
     candidates: list[str]
@@ -225,7 +230,7 @@ class SitingResult:
     cost: AnnualCost
     vehicle_km_per_day: float
     co2e_t_per_year: float
-    status: Literal["optimal", "feasible"]
+    status: Literal["optimal", "gap_limit", "time_limit"]
     objective: float
     bound: float
     gap: float
@@ -304,15 +309,17 @@ def with_candidates(instance: Instance, candidates: Sequence[Facility]) -> Insta
 # ---------------------------------------------------------------- building the problem
 
 
-def _co2e_rates(instance: Instance, overrides: Mapping[str, float]) -> dict[str, float]:
-    """kg CO2e per vehicle-km by vehicle type: ``overrides`` first, else the impact factors."""
-    rates = {vt.id: float(overrides[vt.id]) for vt in instance.vehicle_types if vt.id in overrides}
-    missing = [vt for vt in instance.vehicle_types if vt.id not in rates]
-    if missing:
-        from wasteopt.impact import co2e_kg_per_km
+def co2e_kg_per_km(vt: VehicleType) -> float:
+    """kg CO2e per km of a round trip loaded one way and empty back (mean of the two rates)."""
+    per_km = (vt.energy.empty_per_100km + vt.energy.full_per_100km) / 2 / 100
+    return per_km * KG_CO2E_PER_UNIT[vt.energy.type]
 
-        rates.update({vt.id: co2e_kg_per_km(vt) for vt in missing})
-    return rates
+
+def _co2e_rates(instance: Instance, overrides: Mapping[str, float]) -> dict[str, float]:
+    return {
+        vt.id: float(overrides[vt.id]) if vt.id in overrides else co2e_kg_per_km(vt)
+        for vt in instance.vehicle_types
+    }
 
 
 def fleet_rate(types: Sequence[VehicleType], co2e: Mapping[str, float]) -> FleetRate:
@@ -382,9 +389,11 @@ def build_problem(
 ) -> LocationProblem:
     """Turn an instance's transfer stations, plants, points and fleet into a location problem.
 
-    Every ``transfer_station`` facility is a candidate. Waste ends at the nearest (by road)
-    open facility of another kind that takes its stream. A station serves a stream only when a
-    transfer-tier vehicle type carries it. Raises WasteoptError naming what to change.
+    Every ``transfer_station`` facility is a candidate. Waste from a point or station ends at
+    the open facility of another kind that takes its stream at the least haul + fee per tonne;
+    plant capacity is left to the routing (the comparison shows intake against capacity). A
+    station serves a stream only when a transfer-tier vehicle type carries it. Raises
+    WasteoptError naming what to change.
     """
     provider = provider or GreatCircleProvider.for_instance(instance)
     plants = [f for f in instance.open_facilities() if f.kind != "transfer_station"]
@@ -400,9 +409,17 @@ def build_problem(
     km2, hours2 = km + km.T, hours + hours.T  # round trips
     st_off, pl_off = len(points), len(points) + len(stations)
 
-    def plant_for(origin: int, stream: Stream) -> int:
+    def plant_for(origin: int, stream: Stream, rate: FleetRate) -> int:
+        """The plant with the least haul + fee per tonne from ``origin`` (a matrix index)."""
+        per_km = rate.per_km + options.carbon_price_per_t * rate.co2e_kg_per_km / 1000
+
+        def per_tonne(k: int) -> float:
+            b = pl_off + k
+            trip = km2[origin, b] * per_km + hours2[origin, b] * rate.per_hour
+            return trip / rate.payload_t + plants[k].cost_per_t
+
         takers = [k for k, f in enumerate(plants) if stream in f.streams]
-        return pl_off + min(takers, key=lambda k: km[origin, pl_off + k])
+        return pl_off + min(takers, key=per_tonne)
 
     streams = sorted({s for f in stations for s in f.streams if s in transfer_rates})
     trip = Legs.empty((len(stations), len(streams)))
@@ -411,7 +428,8 @@ def build_problem(
     for j, st in enumerate(stations):
         for s, stream in enumerate(streams):
             if stream in st.streams:
-                a, b, rate = st_off + j, plant_for(st_off + j, stream), transfer_rates[stream]
+                rate = transfer_rates[stream]
+                a, b = st_off + j, plant_for(st_off + j, stream, rate)
                 trip.transport[j, s] = km2[a, b] * rate.per_km + hours2[a, b] * rate.per_hour
                 trip.km[j, s] = km2[a, b]
                 trip.co2e_kg[j, s] = km2[a, b] * rate.co2e_kg_per_km
@@ -422,14 +440,18 @@ def build_problem(
     index = {p.id: i for i, p in enumerate(points)}
     assign = Legs.empty((len(units), len(stations)))
     direct = Legs.empty((len(units),))
+    point_plant: dict[str, str] = {}
     for u, members in enumerate(units):
         rows = np.array([index[p.id] for p in members])
         tonnes = np.array([p.tonnes_per_day for p in members])
         stream = members[0].stream
         rate = collect_rates[stream]
         share = tonnes / rate.payload_t  # full-truck line-haul trips per day
-        dest = np.array([plant_for(i, stream) for i in rows])
+        dest = np.array([plant_for(i, stream, rate) for i in rows])
         fee = np.array([plants[d - pl_off].cost_per_t for d in dest])
+        point_plant.update(
+            {p.id: plants[d - pl_off].id for p, d in zip(members, dest, strict=True)}
+        )
         direct_ok = options.allow_direct and (
             options.direct_max_km is None or km[rows, dest].max() <= options.direct_max_km
         )
@@ -457,7 +479,7 @@ def build_problem(
         units=[[p.id for p in members] for members in units],
         unit_stream=[members[0].stream for members in units],
         unit_tonnes=np.array([sum(p.tonnes_per_day for p in members) for members in units]),
-        point_plant={p.id: plants[plant_for(index[p.id], p.stream) - pl_off].id for p in points},
+        point_plant=point_plant,
         stations=stations,
         capacity_t=np.array([st.free_capacity_t for st in stations]),
         fixed_cost=np.array([st.annual_fixed_cost for st in stations]),
@@ -654,10 +676,14 @@ def solve_problem(
         model.add(sum(c * v for c, v in zip(fixed, y, strict=True)) <= int(options.budget))
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     terms = [_annual(c, 1) * v for c, v in zip(problem.fixed_cost, y, strict=True)]
+    # Without a minimum number of stations, sending a unit to a station that costs at least as
+    # much as direct haul (before container trips) never pays: direct haul has no capacity.
+    with np.errstate(invalid="ignore"):
+        dominated = (assign_cost >= direct_cost[:, None]) & (low == 0)
     for u in range(n_units):
         choices = []
         for j in range(n_st):
-            if not np.isnan(assign_cost[u, j]) and j not in forced_closed:
+            if not np.isnan(assign_cost[u, j]) and j not in forced_closed and not dominated[u, j]:
                 x[u, j] = model.new_bool_var(f"x[{u},{j}]")
                 model.add_implication(x[u, j], y[j])
                 choices.append(x[u, j])
@@ -672,9 +698,12 @@ def solve_problem(
     for j in range(n_st):
         mine = [u for u in range(n_units) if (u, j) in x]
         if not mine:
+            model.add(y[j] == int(j in forced_open))
             continue
         cap = tonnes_to_kg(problem.capacity_t[j])
         model.add(sum(kg[u] * x[u, j] for u in mine) <= cap * y[j])
+        if j not in forced_open:  # a station opens only to receive waste
+            model.add(y[j] <= sum(x[u, j] for u in mine))
         for s in range(len(problem.streams)):
             flow = [u for u in mine if problem.stream_index(u) == s]
             if flow:
@@ -682,12 +711,15 @@ def solve_problem(
                 most = -(-min(cap, sum(kg[u] for u in flow)) // box)
                 trips[j, s] = model.new_int_var(0, most, f"trips[{j},{s}]")
                 model.add(trips[j, s] * box >= sum(kg[u] * x[u, j] for u in flow))
+                for u in flow:  # any waste at all takes a whole container trip
+                    model.add(trips[j, s] >= x[u, j])
                 terms.append(_annual(trip_cost[j, s], days) * trips[j, s])
     model.minimize(sum(terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = options.time_limit_s
     solver.parameters.random_seed = options.seed
     solver.parameters.num_workers = options.workers
+    solver.parameters.relative_gap_limit = options.gap_limit
     started = time.perf_counter()
     status = solver.solve(model)
     seconds = time.perf_counter() - started
@@ -716,9 +748,11 @@ def solve_problem(
         bound,
         seconds,
     )
-    return _result(
-        problem, chosen, opened, evaluation, status == cp_model.OPTIMAL, objective, bound, seconds
-    )
+    if objective - bound < 0.5:
+        ended = "optimal"
+    else:
+        ended = "gap_limit" if status == cp_model.OPTIMAL else "time_limit"
+    return _result(problem, chosen, opened, evaluation, ended, objective, bound, seconds)
 
 
 def _result(
@@ -726,7 +760,7 @@ def _result(
     chosen: Sequence[int | None],
     opened: Sequence[int],
     evaluation: Evaluation,
-    optimal: bool,
+    status: Literal["optimal", "gap_limit", "time_limit"],
     objective: float,
     bound: float,
     seconds: float,
@@ -749,10 +783,10 @@ def _result(
         cost=evaluation.cost,
         vehicle_km_per_day=evaluation.vehicle_km_per_day,
         co2e_t_per_year=evaluation.co2e_t_per_year,
-        status="optimal" if optimal else "feasible",
+        status=status,
         objective=objective,
         bound=bound,
-        gap=0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1.0)),
+        gap=max(0.0, (objective - bound) / max(abs(objective), 1.0)),
         seconds=seconds,
     )
 

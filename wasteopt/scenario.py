@@ -1,0 +1,400 @@
+"""What-if scenarios: a named set of changes to an instance, kept in a JSON file.
+
+A scenario opens or closes transfer stations (adding new sites if needed), changes plant
+capacity or inflow (e.g. incinerator phase 2: 600 -> 900 t/day, DOMAIN.md 专栏14 item 3),
+changes fleet energy type, size or rates, and scales the day's waste. Applying one never edits
+the instance in place: :func:`apply_scenario` returns a changed copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from wasteopt.errors import InstanceError
+from wasteopt.impact import ImpactReport, assess
+from wasteopt.io import dump_json, validation_problems, write_text_atomic
+from wasteopt.matrix import MatrixProvider
+from wasteopt.model import EnergyModel, Facility, Instance, Plan
+from wasteopt.planning import PlanOptions, plan_day
+
+if TYPE_CHECKING:
+    from wasteopt.siting import SitingResult
+
+log = logging.getLogger(__name__)
+
+Id = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FacilityChange(_Strict):
+    """New values for an existing facility (plant phase, capacity, inflow, fee)."""
+
+    id: Id
+    capacity_t_per_day: float | None = Field(default=None, gt=0)
+    external_inflow_t_per_day: float | None = Field(default=None, ge=0)
+    cost_per_t: float | None = Field(default=None, ge=0)
+
+
+class FleetChange(_Strict):
+    """New values for a vehicle type: energy model (e.g. electric), count, rates."""
+
+    vehicle_type: Id
+    energy: EnergyModel | None = None
+    count: int | None = Field(default=None, ge=1)
+    fixed_cost_per_day: float | None = Field(default=None, ge=0)
+    cost_per_km: float | None = Field(default=None, ge=0)
+    cost_per_hour: float | None = Field(default=None, ge=0)
+
+
+class SitingEstimate(_Strict):
+    """The location model's annual estimate for this configuration, CNY/yr."""
+
+    station_fixed: float
+    collection: float
+    transfer: float
+    handling: float
+    carbon: float
+    total: float
+    status: str
+    gap: float
+    seconds: float
+
+
+class Scenario(_Strict):
+    """A named set of changes to an instance; the empty scenario is "today"."""
+
+    name: Id
+    description: str = ""
+    add_stations: list[Facility] = Field(
+        default_factory=list, description="new transfer-station sites (open them below)"
+    )
+    open_stations: list[Id] = Field(default_factory=list)
+    close_stations: list[Id] = Field(default_factory=list)
+    facilities: list[FacilityChange] = Field(default_factory=list)
+    fleet: list[FleetChange] = Field(default_factory=list)
+    tonnes_factor: float = Field(default=1.0, gt=0, description="scales every point's tonnes")
+    estimate: SitingEstimate | None = None
+
+
+def scenario_from_dict(data: Any, source: str = "scenario") -> Scenario:
+    """Validate a parsed JSON document into a Scenario (errors name the field)."""
+    if not isinstance(data, dict):
+        raise InstanceError([(source, "must be a JSON object")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InstanceError(validation_problems(exc, prefix=source)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario JSON file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InstanceError([(str(path), "file not found")]) from None
+    except UnicodeDecodeError:
+        raise InstanceError([(str(path), "is not UTF-8 text")]) from None
+    except json.JSONDecodeError as exc:
+        raise InstanceError(
+            [(str(path), f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
+        ) from None
+    return scenario_from_dict(data, str(path))
+
+
+def save_scenario(scenario: Scenario, path: str | Path) -> None:
+    """Write ``scenario`` as UTF-8 JSON (atomically)."""
+    write_text_atomic(path, dump_json(scenario) + "\n")
+
+
+def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
+    """The instance with ``scenario``'s changes made; raises InstanceError naming each problem.
+
+    Opened stations get status ``"open"``, closed ones ``"closed"``; unknown ids, a station
+    both opened and closed, or a non-station opened are errors.
+    """
+    where = f"scenario {scenario.name!r}"
+    problems: list[tuple[str, str]] = []
+    known = {s.id for s in instance.sites}
+    for k, st in enumerate(scenario.add_stations):
+        if st.id in known:
+            problems.append(
+                (f"{where}.add_stations[{k}].id", f"{st.id!r} is already in the instance")
+            )
+        if st.kind != "transfer_station":
+            problems.append((f"{where}.add_stations[{k}].kind", "must be 'transfer_station'"))
+    facilities = [*instance.facilities, *scenario.add_stations]
+    stations = {f.id for f in facilities if f.kind == "transfer_station"}
+    for field in ("open_stations", "close_stations"):
+        for k, sid in enumerate(getattr(scenario, field)):
+            if sid not in stations:
+                problems.append(
+                    (
+                        f"{where}.{field}[{k}]",
+                        f"unknown transfer station {sid!r}; known: {', '.join(sorted(stations))}",
+                    )
+                )
+    for sid in sorted(set(scenario.open_stations) & set(scenario.close_stations)):
+        problems.append((where, f"station {sid!r} is both opened and closed; keep one"))
+    changes = {}
+    for k, change in enumerate(scenario.facilities):
+        if change.id not in {f.id for f in facilities}:
+            problems.append((f"{where}.facilities[{k}].id", f"unknown facility {change.id!r}"))
+        changes[change.id] = change.model_dump(exclude={"id"}, exclude_none=True)
+    fleet = {}
+    type_ids = [vt.id for vt in instance.vehicle_types]
+    for k, change in enumerate(scenario.fleet):
+        if change.vehicle_type not in type_ids:
+            problems.append(
+                (
+                    f"{where}.fleet[{k}].vehicle_type",
+                    f"unknown vehicle type {change.vehicle_type!r}; known: {', '.join(type_ids)}",
+                )
+            )
+        fleet[change.vehicle_type] = {
+            key: getattr(change, key)
+            for key in change.model_fields_set - {"vehicle_type"}
+            if getattr(change, key) is not None
+        }
+    if problems:
+        raise InstanceError(problems)
+    opened, closed = set(scenario.open_stations), set(scenario.close_stations)
+    new_facilities = []
+    for f in facilities:
+        update = dict(changes.get(f.id, {}))
+        if f.id in opened:
+            update["status"] = "open"
+        elif f.id in closed:
+            update["status"] = "closed"
+        new_facilities.append(f.model_copy(update=update))
+    vehicle_types = [vt.model_copy(update=fleet.get(vt.id, {})) for vt in instance.vehicle_types]
+    points = instance.points
+    if scenario.tonnes_factor != 1.0:
+        points = [
+            p.model_copy(update={"tonnes_per_day": p.tonnes_per_day * scenario.tonnes_factor})
+            for p in points
+        ]
+    return instance.model_copy(
+        update={
+            "name": f"{instance.name} / {scenario.name}",
+            "facilities": new_facilities,
+            "vehicle_types": vehicle_types,
+            "points": points,
+        }
+    )
+
+
+def scenario_from_siting(
+    instance: Instance,
+    result: SitingResult,
+    name: str,
+    added: Sequence[Facility] = (),
+    description: str = "",
+) -> Scenario:
+    """The configuration a siting run chose, as a scenario for ``instance``.
+
+    Opens the chosen stations, closes every other station open today, and carries the new
+    sites in ``added`` that were chosen, plus the location model's estimate.
+    """
+    chosen = set(result.open_stations)
+    cost = result.cost
+    return Scenario(
+        name=name,
+        description=description,
+        add_stations=[st for st in added if st.id in chosen],
+        open_stations=result.open_stations,
+        close_stations=[
+            f.id
+            for f in instance.facilities
+            if f.kind == "transfer_station" and f.status == "open" and f.id not in chosen
+        ],
+        estimate=SitingEstimate(
+            station_fixed=cost.station_fixed,
+            collection=cost.collection,
+            transfer=cost.transfer,
+            handling=cost.handling,
+            carbon=cost.carbon,
+            total=cost.total,
+            status=result.status,
+            gap=result.gap,
+            seconds=result.seconds,
+        ),
+    )
+
+
+# ---------------------------------------------------------------- comparing scenarios by routing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One scenario routed: the changed instance, its checked plan and its impact."""
+
+    scenario: Scenario
+    instance: Instance
+    plan: Plan
+    impact: ImpactReport
+
+    @property
+    def open_stations(self) -> list[str]:
+        return [f.id for f in self.instance.open_facilities() if f.kind == "transfer_station"]
+
+    @property
+    def station_fixed_per_year(self) -> float:
+        ids = set(self.open_stations)
+        return sum(f.annual_fixed_cost for f in self.instance.facilities if f.id in ids)
+
+    @property
+    def annual_cost(self) -> float:
+        """Routing-validated annual cost: the plan day x days per year + station fixed cost."""
+        return self.plan.cost * self.impact.days_per_year + self.station_fixed_per_year
+
+
+def compare_scenarios(
+    instance: Instance,
+    scenarios: Sequence[Scenario],
+    provider: MatrixProvider | None = None,
+    options: PlanOptions = PlanOptions(),
+) -> list[Outcome]:
+    """Apply each scenario to ``instance``, plan its day and assess the impact.
+
+    Every scenario is applied (and so checked) before any routing starts, so a bad scenario
+    file fails at once. Include ``Scenario(name="today")`` for today's configuration.
+    """
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InstanceError([(f"scenario {twice[0]!r}", "name used twice; rename one")])
+    changed = [apply_scenario(instance, s) for s in scenarios]
+    outcomes = []
+    for scenario, inst in zip(scenarios, changed, strict=True):
+        log.info("routing scenario %r", scenario.name)
+        plan = plan_day(inst, provider, options)
+        outcomes.append(Outcome(scenario, inst, plan, assess(inst, plan)))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the comparison table: a metric, its unit and one value per scenario."""
+
+    metric: str
+    unit: str
+    values: list[float | str | None]
+
+
+def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
+    """The side-by-side table: stations, fleet, km, hours, energy, CO2e, intake, cost."""
+
+    def row(metric: str, unit: str, value: Callable[[Outcome], float | str | None]) -> Row:
+        return Row(metric, unit, [value(o) for o in outcomes])
+
+    def tier(o: Outcome, name: str) -> list:
+        return [r for r in o.plan.routes if r.tier == name]
+
+    def estimate(o: Outcome) -> float | None:
+        est = o.scenario.estimate
+        return None if est is None else est.total - est.carbon
+
+    def estimate_gap(o: Outcome) -> float | None:
+        value = estimate(o)
+        return None if value is None else (value - o.annual_cost) / o.annual_cost
+
+    rows = [
+        row("transfer stations open", "count", lambda o: len(o.open_stations)),
+        row("transfer stations", "ids", lambda o: " ".join(o.open_stations)),
+        row("collection trucks used", "count", lambda o: len(tier(o, "collection"))),
+        row("transfer trucks used", "count", lambda o: len(tier(o, "transfer"))),
+        row("unload trips", "count", lambda o: o.impact.trips),
+        row("vehicle distance", "km/day", lambda o: o.impact.per_day.distance_km),
+        row("driver hours", "h/day", lambda o: sum(r.duration_min for r in o.plan.routes) / 60),
+        row("diesel", "L/day", lambda o: o.impact.per_day.diesel_l),
+        row("LNG", "kg/day", lambda o: o.impact.per_day.lng_kg),
+        row("fleet electricity", "kWh/day", lambda o: o.impact.per_day.electricity_kwh),
+        row("transport CO2e", "t/yr", lambda o: o.impact.per_year.transport_co2e_t),
+        row("net CO2e", "t/yr", lambda o: o.impact.per_year.net_co2e_t),
+    ]
+    plants = {}
+    for o in outcomes:
+        for f in o.impact.facilities:
+            if f.kind != "transfer_station":
+                plants.setdefault(f.facility_id, f.kind)
+    for fid, kind in plants.items():
+
+        def intake(o: Outcome, fid: str = fid) -> float | None:
+            hit = [f for f in o.impact.facilities if f.facility_id == fid]
+            return hit[0].plan_t + hit[0].external_t if hit else None
+
+        def capacity(o: Outcome, fid: str = fid) -> float | None:
+            hit = [f for f in o.impact.facilities if f.facility_id == fid]
+            return hit[0].capacity_t if hit else None
+
+        rows.append(row(f"{kind} {fid} intake incl. external", "t/day", intake))
+        rows.append(row(f"{kind} {fid} capacity", "t/day", capacity))
+    rows += [
+        row("left uncollected", "t/day", lambda o: o.impact.per_day.unserved_t),
+        row("left at transfer stations", "t/day", lambda o: o.impact.per_day.backlog_t),
+        row("residual not incinerated (overflow)", "t/day", lambda o: o.impact.per_day.overflow_t),
+        row("slag bricks", "bricks/yr", lambda o: o.impact.per_year.bricks_capped),
+    ]
+    for kpi in outcomes[0].impact.kpis if outcomes else []:
+        if not kpi.key.startswith("utilisation:"):
+
+            def value(o: Outcome, key: str = kpi.key) -> float | None:
+                hit = [k.value for k in o.impact.kpis if k.key == key]
+                return hit[0] if hit else None
+
+            rows.append(row(kpi.label, "share", value))
+    rows += [
+        row("routing cost", "CNY/day", lambda o: o.plan.cost),
+        row("station fixed cost", "CNY/yr", lambda o: o.station_fixed_per_year),
+        row("annual cost (routing-validated)", "CNY/yr", lambda o: o.annual_cost),
+        row("annual cost (location model, excl. carbon)", "CNY/yr", estimate),
+        row("location model vs routing", "share", estimate_gap),
+    ]
+    return rows
+
+
+def _cell(value: float | str | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if unit == "share":
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 100 or unit == "count" else f"{value:,.1f}"
+
+
+def format_comparison(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:
+    """The table as aligned plain text (station id lists left out: see the CSV)."""
+    names = [o.scenario.name for o in outcomes]
+    shown = [r for r in rows if r.unit != "ids"]
+    label_width = max(len(f"{r.metric} ({r.unit})") for r in shown)
+    widths = [max(14, len(n)) for n in names]
+    lines = [" " * label_width + "".join(f"  {n:>{w}}" for n, w in zip(names, widths, strict=True))]
+    for r in shown:
+        cells = "".join(f"  {_cell(v, r.unit):>{w}}" for v, w in zip(r.values, widths, strict=True))
+        lines.append(f"{f'{r.metric} ({r.unit})':<{label_width}}{cells}")
+    return "\n".join(lines)
+
+
+def comparison_csv(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:
+    """The table as CSV text with a UTF-8 BOM (for Excel); numbers unrounded."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["metric", "unit", *(o.scenario.name for o in outcomes)])
+    for r in rows:
+        writer.writerow([r.metric, r.unit, *("" if v is None else v for v in r.values)])
+    return out.getvalue()
