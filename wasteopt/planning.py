@@ -18,6 +18,7 @@ from pathlib import Path
 
 from wasteopt.check import check_plan
 from wasteopt.errors import NetworkError, PlanCheckError
+from wasteopt.impact import assess
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import (
     Backlog,
@@ -295,7 +296,7 @@ def plan_day_full(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> DayResult:
-    """Plan both tiers and verify the plan with the independent checker.
+    """Plan both tiers, verify the plan with the independent checker, attach its impact.
 
     ``options.time_limit_s`` is the collection tier's budget; the transfer tier, a much
     smaller problem, gets a quarter of it (at least 1 s). Raises InstanceError for an
@@ -356,4 +357,5 @@ def plan_day_full(
         for violation in violations:
             log.error("checker: %s", violation)
         raise PlanCheckError(violations)
-    return DayResult(plan, matrices)
+    impact = assess(instance, plan).model_dump(mode="json")
+    return DayResult(plan.model_copy(update={"impact": impact}), matrices)

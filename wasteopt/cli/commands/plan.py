@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.export import write_outputs
+from wasteopt.impact import ImpactReport, format_impact
 from wasteopt.io import load_instance
 from wasteopt.planning import PlanOptions, plan_day_full, resolve_provider
 from wasteopt.summary import format_summary
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         result = plan_day_full(instance, provider, options, progress=line.update)
     written = write_outputs(instance, result.plan, args.out, provider)
     print(format_summary(instance, result.plan))
+    print(format_impact(ImpactReport.model_validate(result.plan.impact)))
     print(f"  checked: no violations; solved in {time.perf_counter() - started:.1f} s")
     print(f"  wrote {len(written)} files to {args.out}/ (plan.json, routes.geojson, sheets/)")
     return 0
