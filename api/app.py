@@ -21,6 +21,7 @@ from api.routers import health, instances, plans
 from api.settings import Settings
 from api.store import Store
 from wasteopt.errors import WasteoptError
+from wasteopt.impact import ImpactReport
 from wasteopt.model import Instance, Plan
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             routes=app.routes,
         )
         _, domain = models_json_schema(
-            [(Instance, "validation"), (Plan, "serialization")],
+            [(Instance, "validation"), (Plan, "serialization"), (ImpactReport, "serialization")],
             ref_template="#/components/schemas/{model}",
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})

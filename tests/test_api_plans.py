@@ -15,6 +15,7 @@ from api.settings import Settings
 from api.store import Store
 from wasteopt.check import check_plan
 from wasteopt.errors import WasteoptError
+from wasteopt.impact import ImpactReport
 from wasteopt.io import instance_from_dict
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Plan
@@ -109,6 +110,21 @@ def test_same_seed_same_plan(client: TestClient) -> None:
     assert plans[0]["routes"] == plans[1]["routes"]
 
 
+def test_impact_of_a_finished_plan_as_json_and_csv(client: TestClient) -> None:
+    body = {"instance": TINY, "time_limit_s": 1, "solution_limit": 1}
+    cancelled = client.post("/v1/plans", json=body).json()["id"]
+    client.delete(f"/v1/plans/{cancelled}")
+    assert client.get(f"/v1/plans/{cancelled}/impact").status_code == 409
+    done = wait_for(client, submit(client, **body)["id"], {"done"})
+    report = ImpactReport.model_validate(client.get(done["links"]["impact"]).json())
+    assert report.instance_name == "api-tiny"
+    assert report.per_day.distance_km > 0
+    as_csv = client.get(done["links"]["impact"], params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.decode("utf-8").startswith("\ufeff")
+    assert client.get(done["links"]["impact"], params={"format": "pdf"}).status_code == 422
+
+
 @pytest.mark.parametrize(
     ("body", "status", "loc"),
     [
@@ -185,6 +201,7 @@ def test_unknown_job_ids_get_404(client: TestClient) -> None:
         ("GET", "/sheets"),
         ("GET", "/sheets/CT3-1"),
         ("GET", "/geojson"),
+        ("GET", "/impact"),
     ]:
         response = client.request(method, f"/v1/plans/nope{path}")
         assert response.status_code == 404, (method, path)

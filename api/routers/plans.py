@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
 
 from api import job_views as jobs
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import not_found, problem_responses
 from api.schemas import JobStatus, PlanRequest, SheetList
 from api.tasks import GEOJSON_FILE, SHEETS_PREFIX
+from wasteopt.impact import assess, impact_csv
+from wasteopt.io import instance_from_dict
+from wasteopt.model import Plan
 
 KIND = "plan"
 router = APIRouter(prefix=jobs.PREFIXES[KIND], tags=["plans"])
@@ -54,6 +60,16 @@ def submit_plan(
 jobs.add_job_routes(router, KIND, {"$ref": "#/components/schemas/Plan"})
 
 
+def _csv_response(text: str, filename: str) -> Response:
+    """CSV for Excel: UTF-8 with a BOM (added if the text lacks one), as an attachment."""
+    data = text if text.startswith("\ufeff") else "\ufeff" + text
+    return Response(
+        data.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def _sheets(files: dict[str, str]) -> dict[str, str]:
     return {
         name.removeprefix(SHEETS_PREFIX).removesuffix(".csv"): text
@@ -83,11 +99,7 @@ def get_sheet(job_id: str, vehicle_id: str, store: StoreDep) -> Response:
     sheets = _sheets(jobs.finished_result(store, KIND, job_id).files)
     if vehicle_id not in sheets:
         raise not_found("vehicle sheet", vehicle_id)
-    return Response(
-        sheets[vehicle_id].encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{vehicle_id}.csv"'},
-    )
+    return _csv_response(sheets[vehicle_id], f"{vehicle_id}.csv")
 
 
 @router.get(
@@ -102,3 +114,36 @@ def get_geojson(job_id: str, store: StoreDep) -> Response:
     """The routes of a finished plan as a GeoJSON FeatureCollection (for a map)."""
     files = jobs.finished_result(store, KIND, job_id).files
     return Response(files[GEOJSON_FILE], media_type="application/geo+json")
+
+
+@router.get(
+    "/{job_id}/impact",
+    response_model=None,
+    responses={
+        200: {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ImpactReport"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        },
+        **problem_responses(404, 409, 422),
+    },
+)
+def get_impact(
+    job_id: str,
+    store: StoreDep,
+    output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Response:
+    """What the finished plan means: energy, CO2e, plant intake, bricks and the county's KPIs.
+
+    The same report as ``wasteopt report``; ``format=csv`` gives its CSV (UTF-8 with BOM).
+    """
+    result = jobs.finished_result(store, KIND, job_id)
+    instance_document = store.job_instance(job_id)
+    assert instance_document is not None
+    instance = instance_from_dict(json.loads(instance_document))
+    plan = Plan.model_validate_json(result.document)
+    report = assess(instance, plan)
+    if output == "csv":
+        return _csv_response(impact_csv(report), f"impact-{job_id}.csv")
+    return Response(report.model_dump_json(), media_type="application/json")
