@@ -7,13 +7,15 @@ metres with ``cost_per_km = 1000 x unit cost``, so that ``plan.cost`` equals the
 objective. What each conversion drops or approximates is listed in :data:`SUITE_NOTES` (and in
 ``Problem.notes``):
 
-- **cvrp** (Uchoa et al. 2017 X set): nint Euclidean distances, durations 0, one yard that is
-  also the unload point, fleet ``2 * ceil(total demand / capacity)`` (never binding: two routes
-  whose loads fit one truck can always be merged at no extra cost).
+- **cvrp** (Uchoa et al. 2017 X set): nint Euclidean distances, durations = distances in
+  seconds inside a 24-hour shift (never binding), one yard that is also the unload point,
+  fleet ``2 * ceil(total demand / capacity)`` (never binding: two routes whose loads fit one
+  truck can always be merged at no extra cost).
 - **mtvrptw** (Yang 2023): DIMACS convention (distances and times truncated to 0.1, scaled by
   10); the reload depot is the unload facility; release times dropped on both sides; time
   windows widened to whole minutes (< 1 minute).
-- **hfvrp** (Pessoa et al. 2018): ``round(1000 x Euclidean)`` distances, fixed cost x 1000,
+- **hfvrp** (Pessoa et al. 2018): ``round(1000 x Euclidean)`` distances (durations: nint
+  Euclidean seconds, never binding), fixed cost x 1000,
   unit cost as published (both already x 100 in the files): objective = 100,000 x the paper's.
   Unlimited fleets are capped at ``2 * ceil(total demand / capacity)`` per type.
 - **mdvrptw** (Vidal et al. 2013): ``round(1000 x Euclidean)`` distances; one time unit = 1 min;
@@ -58,7 +60,8 @@ LON0, LAT0, BOX_DEG = 111.45, 25.40, 0.25  # small lon/lat box near the county s
 
 SUITE_NOTES = {
     "cvrp": (
-        "distances: nint Euclidean (published convention); durations 0, no time limits",
+        "distances: nint Euclidean (published convention); durations = distances in s,"
+        " 24-hour shift (not binding)",
         "the depot is the yard and the unload point; fleet 2*ceil(demand/capacity), not binding",
         "wasteopt may reload at the depot mid-route: same cost as a separate vehicle here",
     ),
@@ -71,7 +74,8 @@ SUITE_NOTES = {
     "hfvrp": (
         "distances: round(1000 x Euclidean); fixed cost x 1000; objective = 1e5 x the paper's",
         "unlimited fleets capped per type at 2*ceil(demand/capacity), not binding",
-        "one trip per vehicle enforced by the unload gate (wasteopt side); no durations",
+        "one trip per vehicle enforced by the unload gate (wasteopt side);"
+        " durations = nint Euclidean in s (not binding)",
     ),
     "mdvrptw": (
         "distances: round(1000 x Euclidean) (published convention); 1 time unit = 1 minute",
@@ -180,10 +184,13 @@ def _fleet_bound(demand: np.ndarray, capacity: int) -> int:
     return 2 * math.ceil(int(demand.sum()) / capacity)
 
 
-def _untimed(n: int, close_s: int) -> dict[str, np.ndarray]:
-    """Durations, service times and windows of a set without times: zero, open until close."""
+def _untimed(coords: np.ndarray, close_s: int) -> dict[str, np.ndarray]:
+    """Times for a set without any: one second per unit of (nint) distance, no service time,
+    everything open until ``close_s``. Never binding on published routes (all far below a day),
+    but it gives time-driven constructions the geometry to work with."""
+    n = len(coords)
     return {
-        "duration_s": np.zeros((n, n), dtype=np.int64),
+        "duration_s": np.rint(euclidean(coords)).astype(np.int64),
         "service_s": np.zeros(n, dtype=np.int64),
         "windows_s": np.tile(np.array([0, close_s], dtype=np.int64), (n, 1)),
     }
@@ -210,7 +217,6 @@ def read_cvrp(path: Path) -> Problem:
     """An X-set CVRP instance: nint Euclidean distances, one depot, a non-binding fleet."""
     data, sol = _read(path)
     coords = np.asarray(data["node_coord"], dtype=float)
-    n = len(coords)
     demand = np.asarray(data["demand"], dtype=np.int64)
     capacity = int(data["capacity"])
     group = VehicleGroup(_fleet_bound(demand, capacity), capacity, 0)
@@ -229,7 +235,7 @@ def read_cvrp(path: Path) -> Problem:
         published_cost=None if sol is None else float(sol["cost"]),
         bks_routes=routes,
         notes=SUITE_NOTES["cvrp"],
-        **_untimed(n, DAY_S),
+        **_untimed(coords, DAY_S),
     )
 
 
@@ -271,7 +277,6 @@ def read_hfvrp(path: Path) -> Problem:
     """A heterogeneous-fleet instance (Pessoa et al. 2018, PyVRP dialect)."""
     data, sol = _read(path)
     coords = np.asarray(data["node_coord"], dtype=float)
-    n = len(coords)
     demand = np.asarray(data["demand"], dtype=np.int64)
     capacities = np.asarray(data["capacity"], dtype=np.int64)
     fixed = np.asarray(data.get("vehicles_fixed_cost", np.zeros_like(capacities)), dtype=np.int64)
@@ -303,7 +308,7 @@ def read_hfvrp(path: Path) -> Problem:
         published_cost=None if sol is None else float(sol["cost"]),
         bks_routes=routes,
         notes=SUITE_NOTES["hfvrp"],
-        **_untimed(n, GADGET_CLOSE_S),
+        **_untimed(coords, GADGET_CLOSE_S),
     )
 
 
