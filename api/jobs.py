@@ -37,6 +37,7 @@ INTERRUPTED_AT_START = (
 )
 INTERRUPTED_AT_SHUTDOWN = "the server was shut down while this job was running; resubmit it"
 EXPECTED_OVERHEAD_S = 2.0
+RETRY_AFTER_ERROR_S = 5.0
 OVERRUN_FACTOR = 2.5
 OVERRUN_SLACK_S = 60.0
 
@@ -121,14 +122,18 @@ class JobRunner:
     # dispatcher ------------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        forkserver.ensure_running()
         while True:
             with self._wake:
                 if self._closing:
                     return
-                self._reap()
-                self._enforce_limits()
-                self._start_queued()
+                try:
+                    forkserver.ensure_running()
+                    self._reap()
+                    self._enforce_limits()
+                    self._start_queued()
+                except Exception:  # a locked or full disk must not end the dispatcher
+                    logger.exception("job dispatcher: error; retrying in %s s", RETRY_AFTER_ERROR_S)
+                    self._wake.wait(timeout=RETRY_AFTER_ERROR_S)
                 self._wake.wait(timeout=0.2)
 
     def _start_queued(self) -> None:
