@@ -36,7 +36,7 @@ Errors are problem documents; `422` lists every offending field path.
 """
 
 
-def _lock_database(db: Path) -> IO[bytes]:
+def lock_database(db: Path) -> IO[bytes]:
     """Hold an exclusive lock beside the database: one server per database file."""
     handle = open(db.with_name(db.name + ".lock"), "wb")  # noqa: SIM115 - held for the app's life
     try:
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        lock = _lock_database(settings.db)
+        lock = lock_database(settings.db)
         runner.start()
         try:
             yield
