@@ -237,3 +237,20 @@ def test_a_plan_on_the_andorra_network_passes_the_checker(
         legs = itertools.pairwise(s.site_id for s in route.stops)
         metres = sum(road.distance_m[index[a], index[b]] for a, b in legs)
         assert route.distance_km == pytest.approx(metres / 1000, abs=0.01 * len(route.stops))
+
+
+def test_an_unusable_cache_never_stops_the_matrices(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sites = [Site(id="a", lon=-122.2995, lat=37.8075), Site(id="b", lon=-122.2990, lat=37.8085)]
+    expected = RoadNetworkProvider(read_osm(OAKLAND), cache_dir=tmp_path / "ok").matrices(sites)
+    (cached,) = (tmp_path / "ok").glob("*.npz")
+    cached.write_bytes(b"truncated")
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    with caplog.at_level(logging.WARNING, logger="wasteopt.network"):
+        for cache_dir in (tmp_path / "ok", not_a_dir):
+            got = RoadNetworkProvider(read_osm(OAKLAND), cache_dir=cache_dir).matrices(sites)
+            np.testing.assert_array_equal(got.duration_s, expected.duration_s)
+    assert any("unreadable matrix cache" in r.getMessage() for r in caplog.records)
+    assert any("could not write the matrix cache" in r.getMessage() for r in caplog.records)

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def load_cached(directory: Path, key: str) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path) as data:
             return {name: data[name] for name in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         log.warning("ignoring unreadable matrix cache %s (%s)", path, exc)
         return None
 
@@ -59,8 +60,14 @@ def store(directory: Path, key: str, **arrays: np.ndarray) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".npz")
+    except OSError as exc:
+        log.warning("could not write the matrix cache in %s (%s)", directory, exc)
+        return
+    try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **arrays)
         os.replace(tmp, directory / f"{key}.npz")
     except OSError as exc:
         log.warning("could not write the matrix cache in %s (%s)", directory, exc)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
