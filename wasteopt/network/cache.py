@@ -50,7 +50,7 @@ def load_cached(directory: Path, key: str) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path) as data:
             return {name: data[name] for name in data.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         log.warning("ignoring unreadable matrix cache %s (%s)", path, exc)
         return None
 
