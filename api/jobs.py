@@ -33,9 +33,11 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["api.worker"])
 
 INTERRUPTED_AT_START = (
-    "the server stopped while this job was running; resubmit it with POST /v1/plans/{id}/resubmit"
+    "the server stopped while this job was running; POST to its resubmit link to run it again"
 )
-INTERRUPTED_AT_SHUTDOWN = "the server was shut down while this job was running; resubmit it"
+INTERRUPTED_AT_SHUTDOWN = (
+    "the server was shut down while this job was running; POST to its resubmit link to run it again"
+)
 EXPECTED_OVERHEAD_S = 2.0
 RETRY_AFTER_ERROR_S = 5.0
 OVERRUN_FACTOR = 2.5
