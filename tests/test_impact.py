@@ -33,6 +33,9 @@ FOSSIL_T_PER_T = (
     * 44
     / 12
 )
+# Lifetime landfill CH4: DOC x DOCf x MCF x F x 16/12 x (1 - OX), as CO2e with GWP 28.
+LANDFILL_DOC = 0.50 * 0.15 + 0.12 * 0.40 + 0.04 * 0.24 + 0.02 * 0.43 + 0.01 * 0.39
+LANDFILL_CO2E_T_PER_T = LANDFILL_DOC * 0.5 * 1.0 * 0.5 * 16 / 12 * (1 - 0.1) * 28
 BIOGAS_KWH_PER_T = 75 * 0.60 * (35.8 / 3.6) * 0.38 * (1 - 0.25)  # 127.5375
 ASH_PER_BRICK_KG = 2.8 * 0.65
 
@@ -205,8 +208,13 @@ def test_power_co2_bricks_and_grease(instance, plan):
     assert day.avoided_grid_co2_t == pytest.approx((4.0 * 280 + BIOGAS_KWH_PER_T) * GRID / 1000)
     assert day.incineration_fossil_co2_t == pytest.approx(4.0 * FOSSIL_T_PER_T)
     assert round(FOSSIL_T_PER_T, 4) == 0.3625
+    assert day.landfill_ch4_co2e_t == pytest.approx(2.0 * LANDFILL_CO2E_T_PER_T)
+    assert round(LANDFILL_CO2E_T_PER_T, 4) == 1.2188
     assert day.net_co2e_t == pytest.approx(
-        day.transport_co2e_t + 4.0 * FOSSIL_T_PER_T - day.avoided_grid_co2_t
+        day.transport_co2e_t
+        + 4.0 * FOSSIL_T_PER_T
+        + 2.0 * LANDFILL_CO2E_T_PER_T
+        - day.avoided_grid_co2_t
     )
     assert day.bottom_ash_t == pytest.approx(4.0 * 0.22)
     bricks = 4.0 * 0.22 * 1000 / ASH_PER_BRICK_KG

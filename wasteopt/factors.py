@@ -87,6 +87,44 @@ def fossil_co2_t_per_t(composition: dict[str, tuple[float, float, float, float]]
 
 INCINERATION_FOSSIL_CO2_T_PER_T = fossil_co2_t_per_t(WASTE_COMPOSITION)
 
+# --- landfill methane (the emergency outlet) -----------------------------------------------------
+# Lifetime CH4 committed by a tonne landfilled today, IPCC 2006 Vol. 5 Ch. 3 mass balance
+# (the decay the first-order-decay model spreads over the years, summed):
+#   CH4 = DOC x DOCf x MCF x F x 16/12 x (1 - R) x (1 - OX)
+# DOC per fraction (wet basis) from Vol. 5 Ch. 2 Table 2.4; DOCf 0.5 (Ch. 3, Eq. 3.5 default);
+# MCF 1.0 for a managed anaerobic site (Table 3.1); F 0.5 (CH4 share of landfill gas); OX 0.1
+# for a managed site covered with soil (Table 3.2). R = 0: *assumption*, no gas collection.
+DOC_WET: dict[str, float] = {
+    "food": 0.15,
+    "paper": 0.40,
+    "textiles": 0.24,
+    "wood": 0.43,
+    "rubber_leather": 0.39,
+}
+LANDFILL_DOCF = 0.5
+LANDFILL_MCF = 1.0
+LANDFILL_GAS_CH4_SHARE = 0.5
+LANDFILL_OXIDATION = 0.1
+LANDFILL_CH4_RECOVERY = 0.0
+C_TO_CH4 = 16.0 / 12.0
+
+
+def landfill_ch4_t_per_t(composition: dict[str, tuple[float, float, float, float]]) -> float:
+    """Lifetime CH4 (t) per wet tonne landfilled, IPCC 2006 Vol. 5 Ch. 3 mass balance."""
+    doc = sum(composition[name][0] * share for name, share in DOC_WET.items())
+    return (
+        doc
+        * LANDFILL_DOCF
+        * LANDFILL_MCF
+        * LANDFILL_GAS_CH4_SHARE
+        * C_TO_CH4
+        * (1.0 - LANDFILL_CH4_RECOVERY)
+        * (1.0 - LANDFILL_OXIDATION)
+    )
+
+
+LANDFILL_CO2E_T_PER_T = landfill_ch4_t_per_t(WASTE_COMPOSITION) * GWP_CH4
+
 # --- bottom ash -> unfired slag bricks (seed 专栏12: 2100万块/年) ---------------------------------
 # Bottom ash is 20-25 % of the wet mass fed to a grate incinerator (DOMAIN.md); 22 % is an
 # *assumption* inside that range.

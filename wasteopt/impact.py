@@ -4,6 +4,8 @@
 that leg, converts it to CO2e, follows the tonnes into the incinerator, the kitchen-waste centre
 and the landfill, and checks the county plan's 2025 targets. Every factor is a named constant in
 :mod:`wasteopt.factors` with its source. Figures are per plan day; ``per_year`` is x365.
+Not counted: the kitchen-waste centre's process emissions and digestate, fly-ash treatment,
+and the building of plants and vehicles.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Figures(_Report):
     biogas_electricity_kwh: float
     avoided_grid_co2_t: float
     incineration_fossil_co2_t: float
+    landfill_ch4_co2e_t: float
     net_co2e_t: float
     bottom_ash_t: float
     bricks_potential: float
@@ -102,7 +105,8 @@ LABELS: dict[str, str] = {
     "biogas_electricity_kwh": "biogas electricity exported",
     "avoided_grid_co2_t": "avoided grid CO2",
     "incineration_fossil_co2_t": "incineration fossil CO2",
-    "net_co2e_t": "net CO2e (transport + fossil - avoided)",
+    "landfill_ch4_co2e_t": "landfill methane (lifetime)",
+    "net_co2e_t": "net CO2e (transport + fossil + CH4 - avoided)",
     "bottom_ash_t": "bottom ash",
     "bricks_potential": "slag bricks (from this ash)",
     "bricks_capped": "slag bricks (line capacity share)",
@@ -239,7 +243,9 @@ def _kind_total(intakes: list[FacilityIntake], kind: str, field: str = "plan_t")
     return sum(getattr(i, field) for i in intakes if i.kind == kind)
 
 
-def _daily(instance: Instance, plan: Plan, routes: list[RouteEnergy], intakes) -> Figures:
+def _daily(
+    instance: Instance, plan: Plan, routes: list[RouteEnergy], intakes: list[FacilityIntake]
+) -> Figures:
     by_type = defaultdict(float)
     for r in routes:
         by_type[r.energy_type] += r.energy
@@ -256,6 +262,7 @@ def _daily(instance: Instance, plan: Plan, routes: list[RouteEnergy], intakes) -
     biogas_kwh = kitchen * F.BIOGAS_EXPORT_KWH_PER_T
     avoided = (wte_kwh + biogas_kwh) * F.GRID_KG_CO2_PER_KWH / 1000.0
     fossil = incinerated * F.INCINERATION_FOSSIL_CO2_T_PER_T
+    methane = landfilled * F.LANDFILL_CO2E_T_PER_T
     transport = sum(r.co2e_kg for r in routes) / 1000.0
     ash = incinerated * F.BOTTOM_ASH_FRACTION
     bricks = ash * 1000.0 / F.ASH_PER_BRICK_KG
@@ -284,7 +291,8 @@ def _daily(instance: Instance, plan: Plan, routes: list[RouteEnergy], intakes) -
         biogas_electricity_kwh=biogas_kwh,
         avoided_grid_co2_t=avoided,
         incineration_fossil_co2_t=fossil,
-        net_co2e_t=transport + fossil - avoided,
+        landfill_ch4_co2e_t=methane,
+        net_co2e_t=transport + fossil + methane - avoided,
         bottom_ash_t=ash,
         bricks_potential=bricks,
         bricks_capped=capped,
@@ -352,6 +360,7 @@ FACTORS: dict[str, float] = {
     "grid_kg_co2_per_kwh": F.GRID_KG_CO2_PER_KWH,
     "wte_export_kwh_per_t": F.WTE_EXPORT_KWH_PER_T,
     "incineration_fossil_co2_t_per_t": F.INCINERATION_FOSSIL_CO2_T_PER_T,
+    "landfill_co2e_t_per_t": F.LANDFILL_CO2E_T_PER_T,
     "bottom_ash_fraction": F.BOTTOM_ASH_FRACTION,
     "ash_per_brick_kg": F.ASH_PER_BRICK_KG,
     "brick_mass_kg": F.BRICK_MASS_KG,
