@@ -293,3 +293,30 @@ def test_candidates_csv_adds_sites_and_reports_bad_rows():
         site(
             inst, options=options(), candidates=candidates_from_csv_text(text.replace("NEW1", "P3"))
         )
+
+
+def test_a_higher_carbon_price_never_raises_the_optimum_co2e():
+    inst = make_instance(30, 5, seed=21, capacity=(20.0, 50.0))
+    co2e = [
+        site(inst, options=options(carbon_price_per_t=price)).co2e_t_per_year
+        for price in (0.0, 500.0, 5000.0, 50000.0)
+    ]
+    assert all(b <= a + 1e-6 for a, b in zip(co2e, co2e[1:], strict=False))
+    assert co2e[-1] < co2e[0]
+
+
+def test_waste_goes_to_the_cheapest_plant_not_the_nearest():
+    inst = make_instance(6, 2, seed=8)
+    landfill = inst.facilities[0].model_copy(
+        update={"id": "LANDFILL", "kind": "landfill", "cost_per_t": 400.0, "lon": 111.9}
+    )
+    near = inst.points[0].model_copy(update={"id": "NEAR", "lon": 111.9, "lat": 25.5})
+    inst = inst.model_copy(
+        update={"facilities": [*inst.facilities, landfill], "points": [*inst.points, near]}
+    )
+    result = site(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
+    assert result.assignment["NEAR"] == "PLANT"  # 30 km haul beats a 340 CNY/t higher fee
+    cheap = landfill.model_copy(update={"cost_per_t": 60.0})
+    inst = inst.model_copy(update={"facilities": [*inst.facilities[:-1], cheap]})
+    result = site(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
+    assert result.assignment["NEAR"] == "LANDFILL"

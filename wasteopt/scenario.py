@@ -13,7 +13,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,7 +24,7 @@ from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import EnergyModel, Facility, Instance, Plan
-from wasteopt.planning import PlanOptions, plan_day
+from wasteopt.planning import PlanOptions, Progress, plan_day
 
 if TYPE_CHECKING:
     from wasteopt.siting import SitingResult
@@ -266,11 +266,15 @@ def compare_scenarios(
     scenarios: Sequence[Scenario],
     provider: MatrixProvider | None = None,
     options: PlanOptions = PlanOptions(),
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
     """Apply each scenario to ``instance``, plan its day and assess the impact.
 
     Every scenario is applied (and so checked) before any routing starts, so a bad scenario
     file fails at once. Include ``Scenario(name="today")`` for today's configuration.
+    ``progress`` and ``should_stop`` go to each :func:`~wasteopt.planning.plan_day`; the tier
+    names in progress reports are prefixed with the scenario name.
     """
     names = [s.name for s in scenarios]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -280,9 +284,17 @@ def compare_scenarios(
     outcomes = []
     for scenario, inst in zip(scenarios, changed, strict=True):
         log.info("routing scenario %r", scenario.name)
-        plan = plan_day(inst, provider, options)
+        plan = plan_day(inst, provider, options, _prefixed(progress, scenario.name), should_stop)
         outcomes.append(Outcome(scenario, inst, plan, assess(inst, plan)))
     return outcomes
+
+
+def _prefixed(
+    progress: Callable[[Progress], None] | None, name: str
+) -> Callable[[Progress], None] | None:
+    if progress is None:
+        return None
+    return lambda p: progress(replace(p, tier=f"{name}: {p.tier}"))
 
 
 @dataclass(frozen=True)

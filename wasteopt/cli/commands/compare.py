@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
 from wasteopt.io import load_instance, write_text_atomic
 from wasteopt.planning import PlanOptions, resolve_provider
@@ -56,10 +57,8 @@ def run(args: argparse.Namespace) -> int:
         scenarios.insert(0, Scenario(name="today"))
     provider = resolve_provider(instance, args.instance.parent, args.graph)
     options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed)
-    print(
-        f"routing {len(scenarios)} scenario(s), about {args.time_limit:g} s each", file=sys.stderr
-    )
-    outcomes = compare_scenarios(instance, scenarios, provider, options)
+    with ProgressLine(sys.stderr) as line:
+        outcomes = compare_scenarios(instance, scenarios, provider, options, line.update)
     rows = comparison_rows(outcomes)
     print(format_comparison(outcomes, rows))
     write_text_atomic(args.out, comparison_csv(outcomes, rows))
