@@ -17,7 +17,7 @@ import wasteopt
 from api import errors
 from api.jobs import JobRunner
 from api.limits import BodySizeLimit
-from api.routers import health, instances, plans
+from api.routers import comparisons, health, instances, plans, sitings
 from api.settings import Settings
 from api.store import Store
 from wasteopt.errors import WasteoptError
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runner = runner
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
-    for module in (health, instances, plans):
+    for module in (health, instances, plans, sitings, comparisons):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -122,3 +122,49 @@ class Health(BaseModel):
     running: int
     queued: int
     queue_size: int
+
+
+class SitingRequest(BaseModel):
+    """Choose transfer stations for an instance (stored or inline), as ``wasteopt site`` does.
+
+    Candidates are the instance's transfer stations plus ``candidates`` (facility documents)
+    and ``candidates_csv`` (CSV text with the CLI's columns).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    instance_id: str | None = None
+    instance: dict[str, Any] | None = Field(default=None, description="see schema Instance")
+    candidates: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
+    candidates_csv: str | None = None
+    open_exactly: int | None = Field(default=None, ge=0)
+    min_open: int | None = Field(default=None, ge=0)
+    max_open: int | None = Field(default=None, ge=0)
+    budget: float | None = Field(default=None, ge=0, description="CNY/yr of station fixed cost")
+    force_open: list[str] = Field(default_factory=list)
+    force_closed: list[str] = Field(default_factory=list)
+    keep_existing: bool = Field(default=False, description="keep every station open today open")
+    allow_direct: bool = Field(default=True, description="points may haul straight to a plant")
+    direct_max_km: float | None = Field(default=None, gt=0)
+    by_township: bool = False
+    carbon_price_per_t: float = Field(default=0.0, ge=0, description="CNY per t CO2e")
+    time_limit_s: float | None = Field(default=None, gt=0)
+    gap_limit: float = Field(default=1e-4, ge=0, le=1)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    name: str = Field(default="sited", min_length=1, max_length=100, description="scenario name")
+
+
+class ComparisonRequest(BaseModel):
+    """Route an instance under several scenarios and compare them, as ``wasteopt compare``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instance_id: str | None = None
+    instance: dict[str, Any] | None = Field(default=None, description="see schema Instance")
+    scenarios: list[dict[str, Any]] = Field(
+        min_length=1, max_length=8, description="scenario documents, as `wasteopt compare` reads"
+    )
+    include_today: bool = Field(default=True, description="add the unchanged instance, 'today'")
+    time_limit_s: float | None = Field(default=None, gt=0, description="per scenario's plan")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    solution_limit: int | None = Field(default=None, ge=1, le=1_000_000)

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from api.store import JobInput
 from wasteopt.export import routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Instance
+from wasteopt.model import Facility, Instance
 from wasteopt.planning import PlanOptions, Progress, plan_day
+from wasteopt.scenario import (
+    compare_scenarios,
+    comparison_csv,
+    comparison_rows,
+    scenario_from_dict,
+    scenario_from_siting,
+)
+from wasteopt.siting import SitingOptions, site
 
 SHEETS_PREFIX = "sheets/"
 GEOJSON_FILE = "routes.geojson"
+COMPARISON_FILE = "comparison.csv"
 
 
 @dataclass(frozen=True)
@@ -54,4 +63,87 @@ def run_plan(
     return TaskResult(plan.cost, document, files)
 
 
-TASKS: dict[str, Task] = {"plan": run_plan}
+def run_siting(
+    instance: Instance,
+    job: JobInput,
+    provider: MatrixProvider,
+    progress: Callable[[Progress], None],
+    should_stop: Callable[[], bool],
+) -> TaskResult:
+    """The stations ``wasteopt site`` would choose, and that choice as a scenario.
+
+    The location model reports no progress and cannot be interrupted: a cancelled siting job
+    is stopped by ending its process.
+    """
+    request = json.loads(job.options)
+    added = [Facility.model_validate(c) for c in request["candidates"]]
+    force_open = set(request["force_open"])
+    if request["keep_existing"]:
+        force_open |= {
+            f.id for f in instance.facilities if f.kind == "transfer_station" and f.status == "open"
+        }
+    options = SitingOptions(
+        open_exactly=request["open_exactly"],
+        min_open=request["min_open"],
+        max_open=request["max_open"],
+        budget=request["budget"],
+        force_open=frozenset(force_open),
+        force_closed=frozenset(request["force_closed"]),
+        allow_direct=request["allow_direct"],
+        direct_max_km=request["direct_max_km"],
+        by_township=request["by_township"],
+        carbon_price_per_t=request["carbon_price_per_t"],
+        time_limit_s=job.time_limit_s,
+        gap_limit=request["gap_limit"],
+        seed=job.seed,
+        workers=1,  # one core per job: the pool's bound is the server's CPU budget
+    )
+    result = site(instance, provider, options, added)
+    scenario = scenario_from_siting(
+        instance, result, request["name"], added, "chosen by the wasteopt API's siting job"
+    )
+    outcome = {
+        **asdict(result),
+        "cost": {**asdict(result.cost), "total": result.cost.total},
+    }
+    document = {"result": outcome, "scenario": scenario.model_dump(mode="json")}
+    return TaskResult(result.cost.total, json.dumps(document, ensure_ascii=False), {})
+
+
+def run_comparison(
+    instance: Instance,
+    job: JobInput,
+    provider: MatrixProvider,
+    progress: Callable[[Progress], None],
+    should_stop: Callable[[], bool],
+) -> TaskResult:
+    """Each scenario routed and assessed, side by side as ``wasteopt compare`` tabulates it.
+
+    Routing a scenario reports no progress here and cannot be interrupted: a cancelled
+    comparison is stopped by ending its process.
+    """
+    request = json.loads(job.options)
+    scenarios = [scenario_from_dict(s) for s in request["scenarios"]]
+    options = PlanOptions(
+        time_limit_s=job.time_limit_s, seed=job.seed, solution_limit=job.solution_limit
+    )
+    outcomes = compare_scenarios(instance, scenarios, provider, options)
+    rows = comparison_rows(outcomes)
+    document = {
+        "scenarios": [
+            {
+                "name": o.scenario.name,
+                "open_stations": o.open_stations,
+                "routing_cost_per_day": o.plan.cost,
+                "annual_cost": o.annual_cost,
+                "impact": o.impact.model_dump(mode="json"),
+            }
+            for o in outcomes
+        ],
+        "rows": [asdict(r) for r in rows],
+    }
+    files = {COMPARISON_FILE: comparison_csv(outcomes, rows)}
+    return TaskResult(None, json.dumps(document, ensure_ascii=False), files)
+
+
+TASKS: dict[str, Task] = {"plan": run_plan, "siting": run_siting, "comparison": run_comparison}

@@ -1,0 +1,99 @@
+"""``/v1/comparisons``: route an instance under several scenarios side by side as a job."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Response
+
+from api import job_views as jobs
+from api.deps import RunnerDep, SettingsDep, StoreDep
+from api.errors import instance_error, problem_responses
+from api.schemas import ComparisonRequest, JobStatus
+from api.tasks import COMPARISON_FILE
+from wasteopt.errors import InstanceError
+from wasteopt.scenario import apply_scenario, scenario_from_dict
+
+KIND = "comparison"
+router = APIRouter(prefix=jobs.PREFIXES[KIND], tags=["comparison"])
+
+_RESULT_SCHEMA = {
+    "type": "object",
+    "description": "scenarios: each one's open stations, costs and impact report; rows: the"
+    " side-by-side table of `wasteopt compare` (metric, unit, one value per scenario)",
+    "properties": {"scenarios": {"type": "array"}, "rows": {"type": "array"}},
+    "required": ["scenarios", "rows"],
+}
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobStatus,
+    responses=problem_responses(404, 413, 422, 429),
+    summary="Start a scenario comparison job",
+)
+def submit_comparison(
+    request: ComparisonRequest,
+    response: Response,
+    store: StoreDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+) -> JobStatus:
+    """Queue a comparison: every scenario is applied, planned and assessed.
+
+    Unless ``include_today`` is false or a scenario is named ``today``, today's unchanged
+    instance comes first. ``time_limit_s`` applies to each scenario's plan.
+    """
+    limit = jobs.time_limit(request.time_limit_s, settings)
+    source = jobs.job_instance(store, settings, request.instance_id, request.instance)
+    instance = source.model()
+    try:
+        scenarios = [
+            scenario_from_dict(document, f"scenarios[{index}]")
+            for index, document in enumerate(request.scenarios)
+        ]
+        for scenario in scenarios:
+            apply_scenario(instance, scenario)
+    except InstanceError as exc:
+        raise instance_error(exc) from None
+    documents = [s.model_dump(mode="json") for s in scenarios]
+    if request.include_today and all(s.name != "today" for s in scenarios):
+        documents.insert(0, {"name": "today"})
+    job_id = jobs.submit(
+        store,
+        runner,
+        settings,
+        kind=KIND,
+        options=json.dumps({"scenarios": documents}, ensure_ascii=False),
+        instance_id=source.instance_id,
+        instance_name=source.name,
+        instance=source.document,
+        date=source.date,
+        time_limit_s=limit,
+        budget_s=len(documents) * jobs.plan_budget_s(limit),
+        seed=request.seed,
+        solution_limit=request.solution_limit,
+    )
+    return jobs.accepted(store, KIND, job_id, response)
+
+
+jobs.add_job_routes(router, KIND, _RESULT_SCHEMA)
+
+
+@router.get(
+    "/{job_id}/csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problem_responses(404, 409),
+    },
+)
+def get_comparison_csv(job_id: str, store: StoreDep) -> Response:
+    """The comparison table as CSV (UTF-8 with BOM, opens in Excel), as ``wasteopt compare``."""
+    files = jobs.finished_result(store, KIND, job_id).files
+    return Response(
+        files[COMPARISON_FILE].encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="comparison-{job_id}.csv"'},
+    )
