@@ -1,6 +1,7 @@
 """Routing benchmarks on generated VRP-with-unloading instances (:mod:`benchmarks.generate`).
 
-Two measures per size (100, 300, 1,000, 2,000 points), each one round on this machine:
+Two measures per size (100, 300, 1,000, 2,000 points), with and without the drivers' break,
+each one round on this machine:
 
 - ``test_first_plan``: wall time of :func:`wasteopt.planning.plan_day` with
   ``solution_limit=1``, i.e. matrices, model, first solution of both tiers and the checker;
@@ -24,9 +25,14 @@ SIZES = (100, 300, 1000, 2000)
 BUDGET_S = 30.0
 
 
-@pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"{n}pts")
+@pytest.fixture(
+    scope="module",
+    params=[(n, b) for n in SIZES for b in (True, False)],
+    ids=lambda p: f"{p[0]}pts-{'breaks' if p[1] else 'nobreak'}",
+)
 def instance(request: pytest.FixtureRequest) -> Instance:
-    return generate(request.param, seed=1)
+    size, breaks = request.param
+    return generate(size, seed=1, breaks=breaks)
 
 
 def _record(benchmark, plan: Plan) -> None:

@@ -10,8 +10,10 @@ realistic shape, not data:
 
 - points cluster around 22 township centres (seed (十)2: 22 township-level units), normal
   spread 3 km; one point in ten is a kitchen-waste source with an after-lunch window;
-- compactor trucks 8 t, kitchen tank trucks 5 t, hook-lift trucks 10 t; shift 06:00-18:00 with
-  a 30-minute break between 11:00 and 13:30; service 3 min (kitchen 6 min), unloading 10 min;
+- compactor trucks 8 t, kitchen tank trucks 5 t, hook-lift trucks 10 t, each type sized for
+  1.25 x its waste at 2 trips a day (kitchen: 1), at least 2 trucks; shift 06:00-18:00 with a
+  30-minute break between 11:00 and 13:30 (unless ``breaks=False``); service 3 min (kitchen
+  6 min), unloading 10 min;
 - facility capacities 1.5 x the waste that can reach them, so nothing is turned away.
 
 The same ``n`` and ``seed`` always give the same instance. Run
@@ -61,11 +63,12 @@ def _offset(km_east: np.ndarray, km_north: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _fleet(tonnes: float, payload_t: float, trips: int = TRIPS_PER_DAY) -> int:
-    return max(1, math.ceil(1.25 * tonnes / (payload_t * trips)))
+    return max(2, math.ceil(1.25 * tonnes / (payload_t * trips)))
 
 
-def generate(n: int, seed: int = 0) -> Instance:
-    """A VRP-with-unloading instance of ``n`` points (``n >= 2``), reproducible from ``seed``."""
+def generate(n: int, seed: int = 0, breaks: bool = True) -> Instance:
+    """A VRP-with-unloading instance of ``n`` points (``n >= 2``), reproducible from ``seed``;
+    ``breaks=False`` drops the drivers' break."""
     if n < 2:
         raise ValueError("a generated instance needs at least 2 points")
     rng = np.random.default_rng(seed)
@@ -127,7 +130,7 @@ def generate(n: int, seed: int = 0) -> Instance:
         ),
     ]
     compactors = _fleet(residual_t, COMPACTOR_T)
-    common = {"shift": SHIFT, "break": BREAK}
+    common = {"shift": SHIFT, "break": BREAK if breaks else None}
     vehicle_types = [
         VehicleType(
             id="compactor-seat",
@@ -189,9 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.generate", description=__doc__)
     parser.add_argument("n", type=int, help="number of collection points")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-breaks", action="store_true", help="no drivers' break")
     parser.add_argument("--out", type=Path, required=True, help="instance JSON to write")
     args = parser.parse_args(argv)
-    write_text_atomic(args.out, dump_json(generate(args.n, args.seed)) + "\n")
+    instance = generate(args.n, args.seed, breaks=not args.no_breaks)
+    write_text_atomic(args.out, dump_json(instance) + "\n")
     return 0
 
 
