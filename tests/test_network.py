@@ -254,3 +254,26 @@ def test_an_unusable_cache_never_stops_the_matrices(
             np.testing.assert_array_equal(got.duration_s, expected.duration_s)
     assert any("unreadable matrix cache" in r.getMessage() for r in caplog.records)
     assert any("could not write the matrix cache" in r.getMessage() for r in caplog.records)
+
+
+def test_distance_is_along_the_fastest_path_and_the_shortest_of_equally_fast_ones(
+    tmp_path: Path,
+) -> None:
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    for node, lon in (("a", 111.60), ("fast", 111.605), ("slow", 111.605), ("b", 111.61)):
+        graph.add_node(node, x=lon, y=25.5 + (0.001 if node == "slow" else 0.0))
+
+    def road(u: str, v: str, metres: float, highway: str) -> None:
+        graph.add_edge(u, v, length=metres, highway=highway)
+        graph.add_edge(v, u, length=metres, highway=highway)
+
+    road("a", "fast", 1000.0, "primary")  # 50 km/h: 72 s
+    road("fast", "b", 1000.0, "primary")
+    road("a", "slow", 400.0, "residential")  # 20 km/h: 72 s, but 600 m shorter
+    road("slow", "b", 400.0, "residential")
+    sites = [Site(id=n, lon=graph.nodes[n]["x"], lat=graph.nodes[n]["y"]) for n in ("a", "b")]
+    tie = RoadNetworkProvider(graph.copy(), cache_dir=tmp_path).matrices(sites)
+    assert tie.duration_s[0, 1] == 144 and tie.distance_m[0, 1] == 800
+    quicker = RoadNetworkProvider(graph, speeds={"primary": 60}, cache_dir=tmp_path)
+    m = quicker.matrices(sites)
+    assert m.duration_s[0, 1] == 120 and m.distance_m[0, 1] == 2000

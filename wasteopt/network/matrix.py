@@ -95,6 +95,29 @@ def _concat(a: Arcs, b: Arcs) -> Arcs:
     return Arcs(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in a.__dataclass_fields__))
 
 
+def _resolution(times: csr_matrix, arcs: Arcs) -> tuple[float, float, int]:
+    """The finest units in which every fastest path's time and length fit ``_EXACT_LIMIT``.
+
+    Any fastest time is at most ``out + back`` through node 0 (one Dijkstra each way); its
+    length is at most that time at the fastest arc speed. Tentative labels exceed settled ones
+    by at most one arc; each rounded arc adds at most half a unit.
+    """
+    out = dijkstra(times, directed=True, indices=0)
+    back = dijkstra(times.T.tocsr(), directed=True, indices=0)
+    time_bound = float(out.max() + back.max() + arcs.time_s.max())
+    moving = arcs.time_s > 0
+    top_speed = float((arcs.length_m[moving] / arcs.time_s[moving]).max()) if moving.any() else 0
+    length_bound = time_bound * top_speed + float(arcs.length_m.max())
+    slack = times.shape[0]  # rounding: at most half a unit for each of fewer than n arcs
+    for metres, seconds in _RESOLUTIONS:
+        shift = (int(length_bound / metres) + slack).bit_length()
+        if (int(time_bound / seconds) + slack) << shift < _EXACT_LIMIT:
+            return metres, seconds, shift
+    raise NetworkError(
+        "the road graph is too large for exact travel matrices: clip it to the study area"
+    )
+
+
 class SiteGraph:
     """The road graph with a list of sites threaded in, as one CSR matrix for Dijkstra."""
 
@@ -113,10 +136,8 @@ class SiteGraph:
             np.ones(n_edges),
         )
         arcs = _concat(base, _site_arcs(roads, snaps)) if snaps else base
-        self.metres_per_unit, self.seconds_per_unit, self.shift = self._resolution(arcs)
-        weight = self._encode(arcs)
-        # keep the cheapest of parallel arcs: CSR construction would otherwise add them up
-        order = np.lexsort((weight, arcs.head, arcs.tail))
+        # keep the fastest (then shortest) of parallel arcs: CSR would otherwise add them up
+        order = np.lexsort((arcs.length_m, arcs.time_s, arcs.head, arcs.tail))
         tail, head = arcs.tail[order], arcs.head[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
@@ -124,21 +145,10 @@ class SiteGraph:
         n = roads.n_nodes + len(snaps)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.arcs.tail, minlength=n), out=indptr[1:])
-        self.csr = csr_matrix(
-            (weight[order[first]].astype(np.float64), self.arcs.head, indptr), shape=(n, n)
-        )
-
-    @staticmethod
-    def _resolution(arcs: Arcs) -> tuple[float, float, int]:
-        """The finest units whose sums over every arc still fit the exact float64 range."""
-        for metres, seconds in _RESOLUTIONS:
-            shift = int(np.rint(arcs.length_m / metres).sum() + 1).bit_length()
-            time_total = int(np.rint(arcs.time_s / seconds).sum()) + 1
-            if time_total << shift < _EXACT_LIMIT:
-                return metres, seconds, shift
-        raise NetworkError(
-            "the road graph is too large for exact travel matrices: clip it to the study area"
-        )
+        times = csr_matrix((self.arcs.time_s, self.arcs.head, indptr), shape=(n, n))
+        self.metres_per_unit, self.seconds_per_unit, self.shift = _resolution(times, self.arcs)
+        weight = self._encode(self.arcs).astype(np.float64)
+        self.csr = csr_matrix((weight, self.arcs.head, indptr), shape=(n, n))
 
     def _encode(self, arcs: Arcs) -> np.ndarray:
         time_units = np.rint(arcs.time_s / self.seconds_per_unit).astype(np.int64)

@@ -34,10 +34,11 @@ class RoadArrays:
         return len(self.node_ids)
 
     def fingerprint(self) -> str:
-        """A hash of everything routing reads: coordinates, edges, lengths, travel times."""
+        """A hash of all that routing reads: coordinates, edges and their lines, lengths, times."""
         digest = hashlib.sha256()
         for array in (self.lon, self.lat, self.tail, self.head, self.length_m, self.time_s):
             digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(b"".join(shapely.to_wkb(self.lines)))
         return digest.hexdigest()
 
 

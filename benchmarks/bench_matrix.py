@@ -1,0 +1,135 @@
+"""Travel-matrix benchmark: 1,000 x 1,000 time + distance on two road networks.
+
+Networks: the Andorra OSM extract (tests/data/osm, © OpenStreetMap contributors, ODbL) and a
+generated road-like grid of 50,000 nodes (:func:`road_grid`). For each, 1,000 sites at random
+places are snapped and :meth:`RoadNetworkProvider.matrices` runs with an empty cache
+(``ROUNDS`` rounds: pytest-benchmark reports their median). Stored in ``extra_info``:
+
+- ``peak_mb``: tracemalloc peak of one more run (numpy and scipy allocations included);
+- ``networkx_s``: networkx's per-source Dijkstra (``single_source_dijkstra_path_length`` on
+  travel time only, a lower bound of its work here) timed on ``NX_SOURCES`` sources in the
+  same run and scaled to 1,000 sources; ``speedup`` is that over the median.
+
+Run ``pytest benchmarks/bench_matrix.py --benchmark-json out.json -s``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from wasteopt.model import Site
+from wasteopt.network import RoadNetworkProvider, load_provider
+
+ANDORRA = Path(__file__).resolve().parents[1] / "tests" / "data" / "osm" / "andorra-latest.osm.pbf"
+SITES = 1000
+ROUNDS = 5
+NX_SOURCES = 40
+
+
+def road_grid(columns: int = 250, rows: int = 200, spacing_deg: float = 0.0015, seed: int = 0):
+    """A jittered street grid of ``columns x rows`` nodes around Daoxian's county seat.
+
+    Every 10th line is a secondary road, every 50th a primary one, the rest residential; 12 %
+    of the residential links are missing and 6 % are one-way, so routes bend and differ by
+    direction. Lengths are the straight distances times 1.1.
+    """
+    rng = np.random.default_rng(seed)
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    jitter = rng.uniform(-0.3, 0.3, size=(columns, rows, 2)) * spacing_deg
+    for c in range(columns):
+        for r in range(rows):
+            lon = 111.40 + c * spacing_deg + jitter[c, r, 0]
+            lat = 25.35 + r * spacing_deg + jitter[c, r, 1]
+            graph.add_node(c * rows + r, x=lon, y=lat)
+
+    def road_class(line: int) -> str:
+        return "primary" if line % 50 == 0 else "secondary" if line % 10 == 0 else "residential"
+
+    for c in range(columns):
+        for r in range(rows):
+            for dc, dr, line in ((1, 0, r), (0, 1, c)):
+                if c + dc >= columns or r + dr >= rows:
+                    continue
+                highway = road_class(line)
+                draw = rng.random()
+                if highway == "residential" and draw < 0.12:
+                    continue
+                u, v = c * rows + r, (c + dc) * rows + r + dr
+                a, b = graph.nodes[u], graph.nodes[v]
+                metres = 1.1 * 111_000 * np.hypot((a["x"] - b["x"]) * 0.9, a["y"] - b["y"])
+                one_way = highway == "residential" and draw < 0.18
+                graph.add_edge(u, v, length=metres, highway=highway, oneway=one_way)
+                if not one_way:
+                    graph.add_edge(v, u, length=metres, highway=highway, oneway=False)
+    return graph
+
+
+def random_sites(provider: RoadNetworkProvider, count: int, seed: int = 1) -> list[Site]:
+    rng = np.random.default_rng(seed)
+    lon, lat = provider.roads.lon, provider.roads.lat
+    picks = rng.choice(len(lon), count, replace=False)
+    return [
+        Site(id=f"s{i}", lon=lon[k] + rng.normal(0, 2e-4), lat=lat[k] + rng.normal(0, 2e-4))
+        for i, k in enumerate(picks)
+    ]
+
+
+def networkx_seconds(provider: RoadNetworkProvider, sources: int) -> float:
+    """Seconds networkx needs for ``SITES`` single-source Dijkstras (timed on ``sources``)."""
+    simple = nx.DiGraph()
+    for u, v, data in provider.graph.edges(data=True):
+        if not simple.has_edge(u, v) or simple[u][v]["w"] > data["travel_time"]:
+            simple.add_edge(u, v, w=data["travel_time"])
+    nodes = list(simple.nodes)
+    picks = np.random.default_rng(2).choice(len(nodes), sources, replace=False)
+    started = time.perf_counter()
+    for k in picks:
+        nx.single_source_dijkstra_path_length(simple, nodes[k], weight="w")
+    return (time.perf_counter() - started) / sources * SITES
+
+
+def peak_mb(provider: RoadNetworkProvider, sites: list[Site], cache: Path) -> float:
+    provider.cache_dir = cache
+    tracemalloc.start()
+    provider.matrices(sites)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+@pytest.fixture(scope="module", params=["andorra", "grid50k"])
+def network(request: pytest.FixtureRequest) -> RoadNetworkProvider:
+    if request.param == "andorra":
+        return load_provider(ANDORRA)
+    return RoadNetworkProvider(road_grid())
+
+
+def test_matrix_1000x1000(benchmark, network: RoadNetworkProvider, tmp_path: Path) -> None:
+    sites = random_sites(network, SITES)
+    caches = iter(tmp_path / f"round{k}" for k in range(ROUNDS + 1))
+
+    def fresh_cache() -> None:
+        network.cache_dir = next(caches)
+
+    result = benchmark.pedantic(network.matrices, args=(sites,), setup=fresh_cache, rounds=ROUNDS)
+    assert result.duration_s.shape == (SITES, SITES)
+    median = statistics.median(benchmark.stats.stats.data)
+    nx_s = networkx_seconds(network, NX_SOURCES)
+    benchmark.extra_info.update(
+        {
+            "nodes": len(network.graph),
+            "edges": len(network.graph.edges),
+            "sites": SITES,
+            "peak_mb": round(peak_mb(network, sites, tmp_path / "peak"), 1),
+            "networkx_s": round(nx_s, 2),
+            "speedup": round(nx_s / median, 1),
+        }
+    )
+    print(f"\n{benchmark.name}: median {median:.3f} s over {ROUNDS} rounds, {benchmark.extra_info}")
