@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from wasteopt import factors as F
 from wasteopt.errors import WasteoptError
 from wasteopt.model import Instance, Plan, Route, VehicleType
+from wasteopt.summary import facility_intake
 
 ENERGY_STOPS = ("collect", "unload", "pickup")
 
@@ -215,22 +216,19 @@ def _routes(instance: Instance, plan: Plan) -> list[RouteEnergy]:
 
 
 def _intakes(instance: Instance, plan: Plan) -> list[FacilityIntake]:
-    delivered: dict[str, float] = defaultdict(float)
-    for route in plan.routes:
-        for stop in route.stops:
-            if stop.action == "unload":
-                delivered[stop.site_id] += stop.tonnes
+    delivered = facility_intake(plan)
     result = []
     for facility in instance.facilities:
         if facility.kind == "transfer_station":
             continue
-        intake = delivered[facility.id] + facility.external_inflow_t_per_day
+        plan_t = delivered.get(facility.id, 0.0)
+        intake = plan_t + facility.external_inflow_t_per_day
         result.append(
             FacilityIntake(
                 facility_id=facility.id,
                 name=facility.name,
                 kind=facility.kind,
-                plan_t=delivered[facility.id],
+                plan_t=plan_t,
                 external_t=facility.external_inflow_t_per_day,
                 capacity_t=facility.capacity_t_per_day,
                 utilisation=intake / facility.capacity_t_per_day,
@@ -252,7 +250,9 @@ def _daily(
     generated = sum(p.tonnes_per_day for p in instance.points)
     streams = {p.id: p.stream for p in instance.points}
     unserved = sum(u.tonnes for u in plan.unserved)
-    unserved_residual = sum(u.tonnes for u in plan.unserved if streams.get(u.point_id) != "kitchen")
+    unserved_residual = sum(
+        u.tonnes for u in plan.unserved if streams.get(u.point_id) == "residual"
+    )
     collected = sum(s.tonnes for r in plan.routes for s in r.stops if s.action == "collect")
     incinerated = _kind_total(intakes, "incinerator")
     kitchen = _kind_total(intakes, "kitchen_centre")
