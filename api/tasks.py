@@ -38,24 +38,36 @@ class TaskResult:
     files: dict[str, str]
 
 
-Task = Callable[
-    [Instance, JobInput, MatrixProvider, Callable[[Progress], None], Callable[[], bool]],
-    TaskResult,
-]
+@dataclass(frozen=True)
+class TaskInput:
+    """A job's instance (date applied), stored input, road provider and solver hooks."""
+
+    instance: Instance
+    job: JobInput
+    provider: MatrixProvider
+    progress: Callable[[Progress], None]
+    should_stop: Callable[[], bool]
 
 
-def run_plan(
-    instance: Instance,
-    job: JobInput,
-    provider: MatrixProvider,
-    progress: Callable[[Progress], None],
-    should_stop: Callable[[], bool],
-) -> TaskResult:
-    """The day's plan, with the files ``wasteopt plan`` writes: sheets and GeoJSON routes."""
-    options = PlanOptions(
+Task = Callable[[TaskInput], TaskResult]
+
+
+def _plan_options(job: JobInput) -> PlanOptions:
+    return PlanOptions(
         time_limit_s=job.time_limit_s, seed=job.seed, solution_limit=job.solution_limit
     )
-    plan = plan_day(instance, provider, options, progress=progress, should_stop=should_stop)
+
+
+def run_plan(task: TaskInput) -> TaskResult:
+    """The day's plan, with the files ``wasteopt plan`` writes: sheets and GeoJSON routes."""
+    instance, provider = task.instance, task.provider
+    plan = plan_day(
+        instance,
+        provider,
+        _plan_options(task.job),
+        progress=task.progress,
+        should_stop=task.should_stop,
+    )
     sheets = sheets_csv(instance, plan)
     files = {f"{SHEETS_PREFIX}{vehicle}.csv": text for vehicle, text in sheets.items()}
     files[GEOJSON_FILE] = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
@@ -63,19 +75,13 @@ def run_plan(
     return TaskResult(plan.cost, document, files)
 
 
-def run_siting(
-    instance: Instance,
-    job: JobInput,
-    provider: MatrixProvider,
-    progress: Callable[[Progress], None],
-    should_stop: Callable[[], bool],
-) -> TaskResult:
+def run_siting(task: TaskInput) -> TaskResult:
     """The stations ``wasteopt site`` would choose, and that choice as a scenario.
 
     The location model reports no progress and cannot be interrupted: a cancelled siting job
     is stopped by ending its process.
     """
-    request = json.loads(job.options)
+    instance, job, request = task.instance, task.job, json.loads(task.job.options)
     added = [Facility.model_validate(c) for c in request["candidates"]]
     force_open = set(request["force_open"])
     if request["keep_existing"]:
@@ -98,7 +104,7 @@ def run_siting(
         seed=job.seed,
         workers=1,  # one core per job: the pool's bound is the server's CPU budget
     )
-    result = site(instance, provider, options, added)
+    result = site(instance, task.provider, options, added)
     scenario = scenario_from_siting(
         instance, result, request["name"], added, "chosen by the wasteopt API's siting job"
     )
@@ -110,24 +116,15 @@ def run_siting(
     return TaskResult(result.cost.total, json.dumps(document, ensure_ascii=False), {})
 
 
-def run_comparison(
-    instance: Instance,
-    job: JobInput,
-    provider: MatrixProvider,
-    progress: Callable[[Progress], None],
-    should_stop: Callable[[], bool],
-) -> TaskResult:
+def run_comparison(task: TaskInput) -> TaskResult:
     """Each scenario routed and assessed, side by side as ``wasteopt compare`` tabulates it.
 
     Routing a scenario reports no progress here and cannot be interrupted: a cancelled
     comparison is stopped by ending its process.
     """
-    request = json.loads(job.options)
+    request = json.loads(task.job.options)
     scenarios = [scenario_from_dict(s) for s in request["scenarios"]]
-    options = PlanOptions(
-        time_limit_s=job.time_limit_s, seed=job.seed, solution_limit=job.solution_limit
-    )
-    outcomes = compare_scenarios(instance, scenarios, provider, options)
+    outcomes = compare_scenarios(task.instance, scenarios, task.provider, _plan_options(task.job))
     rows = comparison_rows(outcomes)
     document = {
         "scenarios": [

@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from api.store import Store
-from api.tasks import TASKS
+from api.tasks import TASKS, TaskInput
 from wasteopt.errors import WasteoptError
 from wasteopt.io import instance_from_dict
 from wasteopt.planning import Progress, resolve_provider
@@ -91,8 +91,8 @@ def _solve(store: Store, data_dir: Path, job_id: str, stop: threading.Event) -> 
         if job.date is not None:
             instance = instance.model_copy(update={"date": job.date})
         provider = resolve_provider(instance, data_dir)
-        task = TASKS[job.kind]
-        result = task(instance, job, provider, _ProgressWriter(store, job_id), stop.is_set)
+        task = TaskInput(instance, job, provider, _ProgressWriter(store, job_id), stop.is_set)
+        result = TASKS[job.kind](task)
     except WasteoptError as exc:
         store.finish(job_id, "failed", str(exc), ("running",))
         return
