@@ -125,3 +125,21 @@ def test_job_ids_belong_to_their_kind(client: TestClient) -> None:
     for prefix in ("/v1/sitings", "/v1/comparisons"):
         assert client.get(f"{prefix}/{job_id}").status_code == 404
     assert client.get(f"/v1/plans/{job_id}").json()["kind"] == "plan"
+
+
+def test_a_comparison_that_cannot_stop_is_killed_when_cancelled(tmp_path: Path) -> None:
+    settings = Settings(db=tmp_path / "api.db", workers=1, cancel_grace_s=0.5)
+    with TestClient(create_app(settings)) as client:
+        body = {"instance": TINY, "scenarios": [{"name": "same"}], "time_limit_s": 30}
+        job = client.post("/v1/comparisons", json=body).json()
+        deadline = time.monotonic() + 30
+        while client.get(f"/v1/comparisons/{job['id']}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # well inside the first scenario's 30 s search
+        assert client.delete(f"/v1/comparisons/{job['id']}").json()["status"] == "cancelled"
+        deadline = time.monotonic() + 10
+        while client.get("/health").json()["running"]:
+            assert time.monotonic() < deadline, "the cancelled solver was not stopped"
+            time.sleep(0.1)
+        assert client.get(f"/v1/comparisons/{job['id']}").json()["status"] == "cancelled"
