@@ -68,11 +68,17 @@ def _insertion_lns(params) -> None:
         setattr(ops, name, TRUE)
 
 
+def _operator_bandit(params) -> None:
+    """Choose local-search operators by a multi-armed bandit on their recent success."""
+    params.use_multi_armed_bandit_concatenate_operators = True
+
+
 VARIANTS: dict[str, Tweak] = {
     "gls-lambda-0.05": _gls_lambda(0.05),
     "gls-lambda-0.3": _gls_lambda(0.3),
     "neighbours-20": _neighbours(20),
     "insertion-lns": _insertion_lns,
+    "operator-bandit": _operator_bandit,
     "ils-sisr-10": _ils(10),
 }
 
