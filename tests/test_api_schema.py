@@ -18,7 +18,7 @@ from schemathesis.checks import positive_data_acceptance
 from api.app import create_app
 from api.settings import Settings
 
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 20
 
 
 @schemathesis.serializer("text/csv")
