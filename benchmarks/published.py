@@ -11,7 +11,8 @@ run's convention, from the ``.sol`` routes), ``cost`` (``plan.cost``), ``gap_pct
 found no violation), ``unserved``, ``seconds`` (wall) and ``cpu_s`` (CPU seconds the solve
 got: on a shared machine it can be far below the wall budget), then the same ``peer_*``
 columns for PyVRP when ``--peer pyvrp`` is given, and ``load1`` (1-minute load average before
-the instance). Rows are printed and appended to ``--out`` as they finish, so an interrupted run
+the instance) and ``core`` (a hash of the routing sources that ran: :func:`core_hash`). Rows
+are printed and appended to ``--out`` as they finish, so an interrupted run
 keeps its rows. What each conversion drops or approximates: :data:`benchmarks.convert.SUITE_NOTES`.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import logging
 import math
 import os
@@ -61,8 +63,21 @@ COLUMNS = (
     "peer_seconds",
     "peer_cpu_s",
     "load1",
+    "core",
 )
 log = logging.getLogger(__name__)
+
+
+def core_hash() -> str:
+    """First 10 hex digits of SHA-256 over ``wasteopt/planning.py`` and ``wasteopt/routing/*.py``
+    as imported: identifies the solver code of a row even in an uncommitted working tree."""
+    import wasteopt.planning
+
+    root = Path(wasteopt.planning.__file__).parent
+    digest = hashlib.sha256()
+    for path in [root / "planning.py", *sorted((root / "routing").glob("*.py"))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def _gap(cost: float | None, bks: float | None) -> float | None:
@@ -128,6 +143,9 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+CORE = core_hash()
+
+
 def run_instance(
     suite: str, path: Path, options: PlanOptions, peer: str | None, fleet: int | None = None
 ) -> dict[str, object]:
@@ -146,6 +164,7 @@ def run_instance(
         "n": len(problem.clients),
         "bks": problem.bks,
         "load1": round(os.getloadavg()[0], 2),
+        "core": CORE,
     }
     row.update(solve_wasteopt(conv, options))
     if peer == "pyvrp":
