@@ -60,6 +60,26 @@ def server(db: Path, log: Path) -> Iterator[tuple[subprocess.Popen, httpx.Client
                 process.wait()
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (the forkserver and the solvers it forked), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
+
+
 def wait_for(client: httpx.Client, job_id: str, ready, timeout_s: float = 90) -> dict:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -88,8 +108,14 @@ def test_plans_survive_sigkill_and_the_running_job_is_marked_interrupted(tmp_pat
         second = client.post("/v1/plans", json={"instance_id": instance_id, "time_limit_s": 60})
         second_id = second.json()["id"]
         wait_for(client, second_id, lambda j: j["progress"] is not None)
+        solvers = descendants(process.pid)
+        assert solvers, "the solve runs in processes of its own"
         process.send_signal(signal.SIGKILL)
         process.wait()
+        deadline = time.monotonic() + 10
+        while alive(solvers):  # orphaned solvers notice the server is gone and exit
+            assert time.monotonic() < deadline, f"solvers outlived the server: {alive(solvers)}"
+            time.sleep(0.1)
 
     with server(db, log) as (_, client):
         assert client.get(f"/v1/plans/{done['id']}").json() == done
@@ -103,5 +129,4 @@ def test_plans_survive_sigkill_and_the_running_job_is_marked_interrupted(tmp_pat
         again = client.post(f"/v1/plans/{second_id}/resubmit")
         assert again.status_code == 202
         assert client.delete(again.headers["location"]).json()["status"] == "cancelled"
-        time.sleep(1.0)  # time enough for an orphaned solver to write, had it survived
         assert client.get(f"/v1/plans/{second_id}").json() == interrupted
