@@ -64,10 +64,9 @@ def _call(base: str, method: str, path: str, body: dict | None = None) -> dict:
 
 def _start_server(db: Path, port: int) -> subprocess.Popen:
     argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
-    code = f"import sys; from wasteopt.cli import main; sys.exit(main({argv!r}))"
     env = {**os.environ, "PYTHONPATH": str(REPO), "WASTEOPT_WORKERS": "2"}
     return subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-m", "wasteopt", *argv],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

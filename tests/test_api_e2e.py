@@ -30,11 +30,10 @@ def server(db: Path, log: Path) -> Iterator[tuple[subprocess.Popen, httpx.Client
     """``wasteopt serve`` on a free loopback port, ready to answer; stopped on exit."""
     port = free_port()
     argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
-    code = f"import sys; from wasteopt.cli import main; sys.exit(main({argv!r}))"
     env = {**os.environ, "PYTHONPATH": str(REPO), "WASTEOPT_WORKERS": "1"}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=REPO, env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "wasteopt", *argv], cwd=REPO, env=env, stdout=out, stderr=out
         )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
     try:
