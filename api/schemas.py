@@ -98,7 +98,10 @@ class JobStatus(BaseModel):
     started_at: str | None
     finished_at: str | None
     progress: JobProgress | None
-    cost: float | None = Field(description="cost of the finished plan, CNY per day")
+    cost: float | None = Field(
+        description="the result's cost: a plan's CNY/day, a siting's CNY/yr (none for a"
+        " comparison, whose table has the costs)"
+    )
     error: str | None = Field(description="why the job failed, or was cancelled or interrupted")
     links: dict[str, str] = Field(description="self, result, resubmit and the kind's own files")
 
