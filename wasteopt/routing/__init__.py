@@ -5,14 +5,17 @@ OR-Tools objects never leave this package; callers speak :mod:`wasteopt.model`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wasteopt.errors import InfeasibleError
 from wasteopt.model import Route, SolveStats, TravelMatrices
 from wasteopt.routing.decode import decode_route
-from wasteopt.routing.ortools_model import SearchOptions, solve_model
+from wasteopt.routing.ortools_model import RawRoute, SearchOptions, solve_model
 from wasteopt.routing.problem import Job, TierProblem, Vehicle, kg_down, kg_up
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Job",
@@ -63,7 +66,8 @@ def solve_tier(
             f"the {problem.tier} tier found no solution within {options.time_limit_s:g} s;"
             " give it more time or check shifts, windows and gate hours"
         )
-    routes = [decode_route(problem, route, matrices, index) for route in raw.routes]
+    finished, unfinished = _trim_unfinished_trips(raw.routes)
+    routes = [decode_route(problem, route, matrices, index) for route in finished if route.visits]
     stats = SolveStats(
         seconds=round(raw.seconds, 3),
         first_feasible_s=raw.first_feasible_s,
@@ -71,4 +75,26 @@ def solve_tier(
         history=raw.history,
         **stats_base,
     )
-    return TierSolution(routes, raw.dropped, stats)
+    jobs = {job.id: job for job in problem.jobs}
+    return TierSolution(routes, [*raw.dropped, *(jobs[ref] for ref in unfinished)], stats)
+
+
+def _trim_unfinished_trips(routes: list[RawRoute]) -> tuple[list[RawRoute], list[str]]:
+    """Cut the jobs after a route's last unload (the search priced "ends empty" softly).
+
+    The vehicle then drives from its last unload straight home, which is never longer than
+    the detour it replaces, so every time stays feasible. Returns the routes and the job ids
+    cut, which are reported unserved.
+    """
+    trimmed, cut = [], []
+    for route in routes:
+        unloads = [k for k, v in enumerate(route.visits) if v.kind == "unload"]
+        keep = unloads[-1] + 1 if unloads else 0
+        if keep < len(route.visits):
+            log.warning(
+                "route of vehicle %d ended loaded; its last trip is dropped", route.vehicle_index
+            )
+            cut += [v.ref for v in route.visits[keep:]]
+            route = replace(route, visits=route.visits[:keep])
+        trimmed.append(route)
+    return trimmed, cut

@@ -38,6 +38,9 @@ class ConstructionInput:
     vehicle_cost_per_s: list[float]  # CNY per second on the road, to weigh fees against time
 
 
+BREAK_MARGIN_S = 15 * 60
+
+
 class _Day:
     """One vehicle's day being built: position, clock, load and pending break."""
 
@@ -46,10 +49,11 @@ class _Day:
         self.node = data.vehicle_start[v]
         self.yard = self.node
         self.clock = data.vehicle_shift[v][0]
-        self.shift_end = data.vehicle_shift[v][1]
+        self.brk = data.vehicle_break[v]
+        # a vehicle with a break keeps a margin: the model's break rule is stricter than ours
+        self.shift_end = data.vehicle_shift[v][1] - (BREAK_MARGIN_S if self.brk else 0)
         self.load = 0
         self.payload = data.vehicle_payload[v]
-        self.brk = data.vehicle_break[v]
         self.visits: list[int] = []
         self.cost_per_s = data.vehicle_cost_per_s[v]
 

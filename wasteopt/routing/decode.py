@@ -39,14 +39,18 @@ def decode_route(
     def km(a: str, b: str) -> float:
         return float(matrices.distance_m[index[a], index[b]]) / 1000.0
 
-    stops = [_stop("start", vt.yard, raw.start_s, raw.start_s, 0.0, 0.0, 0.0)]
-    previous_site, previous_depart, load = vt.yard, raw.start_s, 0.0
-    pending_break = raw.break_s
+    start_s, end_s, pending_break = raw.start_s, raw.end_s, raw.break_s
+    if pending_break is not None and pending_break[1] <= start_s:
+        start_s = pending_break[0]  # the break is taken at the yard before leaving
+    if pending_break is not None and pending_break[0] >= end_s:
+        end_s = pending_break[1]  # ... or at the last stop's end, back at the yard
+    stops = [_stop("start", vt.yard, start_s, start_s, 0.0, 0.0, 0.0)]
+    previous_site, previous_depart, load = vt.yard, start_s, 0.0
     visits: list[Visit | None] = [*raw.visits, None]
     for visit in visits:
         site = vt.yard if visit is None else visit.site_id
-        arrive = raw.end_s if visit is None else visit.start_s
-        if pending_break is not None and pending_break[0] < arrive:
+        arrive = end_s if visit is None else visit.start_s
+        if pending_break is not None and (pending_break[0] < arrive or visit is None):
             brk_start = max(pending_break[0], previous_depart)
             brk_end = brk_start + (pending_break[1] - pending_break[0])
             stops.append(_stop("break", previous_site, brk_start, brk_end, 0.0, load, 0.0))
@@ -72,5 +76,5 @@ def decode_route(
         stream=vehicle.stream,
         stops=stops,
         distance_km=round(sum(s.distance_from_prev_km for s in stops), 3),
-        duration_min=round((raw.end_s - raw.start_s) / 60.0, 1),
+        duration_min=round((end_s - start_s) / 60.0, 1),
     )

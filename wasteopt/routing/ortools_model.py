@@ -262,9 +262,9 @@ def solve_model(
                 False,
                 f"break {v}",
             )
+            # OR-Tools may place the break before the start or after the end of the route;
+            # decode then shows it at the yard (before leaving, or after coming back).
             clock.SetBreakIntervalsOfVehicle([rest], v, node_visit_transit)
-            solver.Add(rest.StartExpr() >= clock.CumulVar(start))
-            solver.Add(rest.EndExpr() <= clock.CumulVar(end))
 
     # --- compatibility and one stream per physical vehicle -------------------------------------
     by_stream: dict[str, list[int]] = {}
@@ -364,11 +364,10 @@ def solve_model(
     initial = greedy and routing.ReadAssignmentFromRoutes(
         [[manager.NodeToIndex(n) for n in route] for route in greedy], True
     )
-    if initial:
-        solution = routing.SolveFromAssignmentWithParameters(initial, params)
-    else:
+    solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial else None
+    if solution is None:
         if greedy:
-            log.warning("greedy construction rejected by the model; using OR-Tools' own")
+            log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - started
