@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.jobs import INTERRUPTED_AT_SHUTDOWN
 from api.settings import Settings
 from api.store import Store
 from wasteopt.check import check_plan
@@ -240,6 +241,17 @@ def test_restart_marks_a_running_job_interrupted(tmp_path: Path) -> None:
         assert job["status"] == "interrupted"
         assert "resubmit" in job["error"]
         assert client.get(f"/v1/plans/{job_id}/result").status_code == 409
+
+
+def test_shutdown_stops_the_solver_and_marks_its_job_interrupted(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as client:
+        job = submit(client, instance=TINY, **LONG)
+        wait_for(client, job["id"], {"running"})
+    with TestClient(create_app(settings)) as client:
+        stopped = client.get(f"/v1/plans/{job['id']}").json()
+        assert (stopped["status"], stopped["error"]) == ("interrupted", INTERRUPTED_AT_SHUTDOWN)
+        assert client.post(f"/v1/plans/{job['id']}/resubmit").status_code == 202
 
 
 def test_health_reports_the_pool(client: TestClient) -> None:
