@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,11 +86,13 @@ def _filter_osm(source: Path, target: Path) -> int:
     return len(ways)
 
 
-def _graph_from_xml(path: Path) -> nx.MultiDiGraph:
+@contextmanager
+def _truck_tags() -> Iterator[None]:
+    """Let osmnx keep the truck tags (``maxspeed:hgv``, ``hgv``) on edges while building."""
     saved = list(ox.settings.useful_tags_way)
     ox.settings.useful_tags_way = saved + [t for t in EXTRA_WAY_TAGS if t not in saved]
     try:
-        return ox.graph_from_xml(path, retain_all=True)
+        yield
     finally:
         ox.settings.useful_tags_way = saved
 
@@ -104,7 +107,8 @@ def read_osm(path: str | Path) -> nx.MultiDiGraph:
         ways = _filter_osm(path, filtered)
         if ways == 0:
             raise NetworkError(f"{path}: no drivable roads (OSM ways tagged highway) in this file")
-        graph = _graph_from_xml(filtered)
+        with _truck_tags():
+            graph = ox.graph_from_xml(filtered, retain_all=True)
     log.info("%s: %d truck ways -> %d nodes, %d edges", path, ways, len(graph), len(graph.edges))
     return graph
 
@@ -152,17 +156,18 @@ def download_graph(
     bbox
         ``(west, south, east, north)`` in degrees, used when ``place`` is not given.
     """
+    if place is None and bbox is None:
+        raise NetworkError("give a place name or a bounding box to download a road network")
     filters = dict(network_type="drive_service", retain_all=True)
-    saved = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = saved + [t for t in EXTRA_WAY_TAGS if t not in saved]
-    try:
+    with _truck_tags():
         if place is not None:
-            return ox.graph_from_place(place, **filters)
-        if bbox is not None:
-            return ox.graph_from_bbox(bbox, **filters)
-    finally:
-        ox.settings.useful_tags_way = saved
-    raise NetworkError("give a place name or a bounding box to download a road network")
+            graph = ox.graph_from_place(place, **filters)
+        else:
+            graph = ox.graph_from_bbox(bbox, **filters)
+    # osmnx's drive_service network still holds ways closed to heavy goods vehicles
+    closed = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("hgv") == "no"]
+    graph.remove_edges_from(closed)
+    return graph
 
 
 @dataclass(frozen=True)
