@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import osmnx as ox
+from typing import TYPE_CHECKING
 
 from wasteopt.errors import NetworkError
-from wasteopt.network.load import (
-    download_graph,
-    keep_largest_component,
-    prepare_graph,
-    read_graph,
-    read_osm,
-)
-from wasteopt.network.speeds import add_truck_travel_times, read_speed_file, speed_table
-from wasteopt.network.summary import GraphSummary, summarize
+
+# osmnx takes over a second to import: the network modules load only when this command runs
+if TYPE_CHECKING:
+    from wasteopt.network.summary import GraphSummary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,6 +76,12 @@ def _print_summary(name: str, summary: GraphSummary) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    import osmnx as ox
+
+    from wasteopt.network.load import download_graph, keep_largest_component, read_osm
+    from wasteopt.network.speeds import add_truck_travel_times, read_speed_file, speed_table
+    from wasteopt.network.summary import summarize
+
     if not str(args.out).lower().endswith(".graphml"):
         raise NetworkError(f"--out {args.out}: the file name must end in .graphml")
     speeds = read_speed_file(args.speeds) if args.speeds else None
@@ -100,6 +100,10 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from wasteopt.network.load import prepare_graph, read_graph
+    from wasteopt.network.speeds import read_speed_file
+    from wasteopt.network.summary import summarize
+
     speeds = read_speed_file(args.speeds) if args.speeds else None
     graph = read_graph(args.graph)
     dropped = prepare_graph(graph, speeds)
