@@ -223,7 +223,7 @@ def test_tiny_instances_match_the_brute_force_optimum():
 
 
 def test_same_seed_and_solution_limit_give_the_same_plan(example):
-    options = PlanOptions(time_limit_s=30.0, seed=3, solution_limit=30)
+    options = PlanOptions(time_limit_s=30.0, seed=3, solution_limit=20)
     first = plan_day(example, options=options)
     second = plan_day(example, options=options)
     assert first.routes == second.routes
@@ -271,3 +271,9 @@ def test_great_circle_provider_scales_with_circuity_and_speed(example):
     scaled = GreatCircleProvider(1.5, 36.0).matrices(example.sites)
     assert np.allclose(scaled.distance_m, base.distance_m * 1.5, atol=1)
     assert np.allclose(base.duration_s, base.distance_m / 10, atol=1)
+
+
+def test_multistart_keeps_the_best_of_its_workers(example):
+    single = plan_day(example, options=PlanOptions(time_limit_s=30.0, solution_limit=20))
+    double = plan_day(example, options=PlanOptions(time_limit_s=30.0, solution_limit=20, workers=2))
+    assert double.stats[0].objective <= single.stats[0].objective + 1e-9

@@ -52,6 +52,7 @@ class PlanOptions:
     solution_limit: int | None = None
     first_solution: str = "greedy"
     metaheuristic: str = "guided_local_search"
+    workers: int = 1
 
     def search(self, time_limit_s: float) -> SearchOptions:
         return SearchOptions(
@@ -60,6 +61,7 @@ class PlanOptions:
             seed=self.seed,
             first_solution=self.first_solution,
             metaheuristic=self.metaheuristic,
+            workers=self.workers,
         )
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from wasteopt.errors import InfeasibleError
 from wasteopt.model import Route, SolveStats, TravelMatrices
 from wasteopt.routing.decode import decode_route
-from wasteopt.routing.ortools_model import RawRoute, SearchOptions, solve_model
+from wasteopt.routing.multistart import solve_multistart
+from wasteopt.routing.ortools_model import RawRoute, SearchOptions
 from wasteopt.routing.problem import Job, TierProblem, Vehicle, kg_down, kg_up
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def solve_tier(
     if not problem.vehicles:
         return TierSolution([], list(problem.jobs), SolveStats(**stats_base))
     index = matrices.index()
-    raw = solve_model(
+    raw = solve_multistart(
         problem,
         matrices.distance_m,
         matrices.duration_s,

@@ -36,6 +36,7 @@ class ConstructionInput:
     vehicle_shift: list[tuple[int, int]]
     vehicle_break: list[tuple[int, int, int] | None]  # (earliest, latest start, duration)
     vehicle_cost_per_s: list[float]  # CNY per second on the road, to weigh fees against time
+    seed: int = 0  # 0: plain nearest-fitting; otherwise scores are perturbed by up to 30 %
 
 
 BREAK_MARGIN_S = 15 * 60
@@ -56,6 +57,11 @@ class _Day:
         self.payload = data.vehicle_payload[v]
         self.visits: list[int] = []
         self.cost_per_s = data.vehicle_cost_per_s[v]
+        self.rng = np.random.default_rng(data.seed * 7919 + v) if data.seed else None
+
+    def noise(self, count: int) -> np.ndarray | float:
+        """Multipliers that diversify seeded constructions (1 when unseeded)."""
+        return 1.0 if self.rng is None else self.rng.uniform(1.0, 1.3, count)
 
     def arrival(self, node: int) -> int:
         """Service start at ``node`` if driven there now, taking the break first if due."""
@@ -190,7 +196,7 @@ def _nearest_fitting(data, day: _Day, stream, candidates, alive, free, next_copy
     fits &= start <= data.window_end[nodes]
     if not fits.any():
         return None
-    score = np.where(fits, start - day.clock, np.iinfo(np.int64).max)
+    score = np.where(fits, (start - day.clock) * day.noise(len(nodes)), np.inf)
     for rank in np.argsort(score, kind="stable")[:20]:
         if not fits[rank]:
             break

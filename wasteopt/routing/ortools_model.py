@@ -54,7 +54,11 @@ METAHEURISTICS = {
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """How long and how to search; ``seed`` permutes the node order deterministically."""
+    """How long and how to search.
+
+    ``seed`` permutes the node order and perturbs the greedy construction deterministically;
+    ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
+    """
 
     time_limit_s: float = 30.0
     solution_limit: int | None = None
@@ -62,6 +66,7 @@ class SearchOptions:
     first_solution: str = "greedy"
     metaheuristic: str = "guided_local_search"
     neighbors_ratio: float = 1.0
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -346,6 +351,7 @@ def solve_model(
             ],
             vehicle_break=breaks,
             vehicle_cost_per_s=[_road_cost_per_s(v.vehicle_type) for v in vehicles],
+            seed=options.seed,
         )
     )
 

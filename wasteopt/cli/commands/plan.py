@@ -39,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop after N improving solutions (deterministic runs)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="parallel searches with consecutive seeds on N cores, best kept (default 1)",
+    )
+    parser.add_argument(
         "--graph",
         type=Path,
         default=None,
@@ -51,13 +58,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.time_limit <= 0:
-        print("wasteopt: error: --time-limit must be positive", file=sys.stderr)
+    if args.time_limit <= 0 or args.workers < 1:
+        print("wasteopt: error: --time-limit and --workers must be positive", file=sys.stderr)
         return 2
     instance = load_instance(args.instance)
     provider = resolve_provider(instance, args.instance.parent, args.graph)
     options = PlanOptions(
-        time_limit_s=args.time_limit, seed=args.seed, solution_limit=args.solution_limit
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        solution_limit=args.solution_limit,
+        workers=args.workers,
     )
     started = time.perf_counter()
     with ProgressLine(sys.stderr) as line:
