@@ -255,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--first-solution", help="PlanOptions.first_solution (default: its own)")
     parser.add_argument("--metaheuristic", help="PlanOptions.metaheuristic (default: its own)")
     parser.add_argument(
+        "--workers", type=int, help="PlanOptions.workers: parallel multi-start (default: 1)"
+    )
+    parser.add_argument(
         "--cvrp-fleet", type=int, help="cvrp without --peer: trucks given to wasteopt"
     )
     parser.add_argument(
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         extra["first_solution"] = args.first_solution
     if args.metaheuristic:
         extra["metaheuristic"] = args.metaheuristic
+    if args.workers:
+        extra["workers"] = args.workers
     options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed, **extra)
     if args.cvrp_fleet is not None and (args.suite != "cvrp" or args.peer or args.cvrp_fleet < 1):
         parser.error("--cvrp-fleet takes a positive count, for --suite cvrp without --peer")
