@@ -538,7 +538,10 @@ def _count_bounds(options: SitingOptions, usable: int, forced: int) -> tuple[int
     if low < 0 or high < 0:
         raise WasteoptError("station counts must be zero or more")
     if low > high:
-        raise WasteoptError(f"minimum number of stations ({low}) is above the maximum ({high})")
+        raise WasteoptError(
+            f"minimum number of stations ({low}) is above the maximum ({high});"
+            " lower the minimum or raise the maximum"
+        )
     if low > usable:
         raise WasteoptError(
             f"asked for {low} station(s) but only {usable} candidate site(s) can open;"
