@@ -602,12 +602,11 @@ def evaluate(
     problem: LocationProblem,
     chosen: Sequence[int | None],
     opened: Sequence[int] | None = None,
-    trips: Mapping[tuple[int, int], int] | None = None,
 ) -> Evaluation:
     """Annual cost of sending unit ``u`` to station ``chosen[u]`` (None = direct haul).
 
-    ``opened`` defaults to the stations that receive waste. Without ``trips`` every station
-    sends the fewest full containers its load needs.
+    ``opened`` defaults to the stations that receive waste. Every station sends the fewest
+    full containers its load needs.
     """
     days = problem.days_per_year
     price = problem.carbon_price_per_t
@@ -618,12 +617,11 @@ def evaluate(
         parts += [legs.transport[at], legs.handling[at], legs.km[at], legs.co2e_kg[at]]
         if j is not None:
             load[j, problem.stream_index(u)] += problem.unit_tonnes[u]
-    if trips is None:
-        trips = {
-            (j, s): math.ceil(round(t / problem.container_t[j, s], 9))
-            for (j, s), t in np.ndenumerate(load)
-            if t > 0
-        }
+    trips = {
+        (j, s): math.ceil(round(t / problem.container_t[j, s], 9))
+        for (j, s), t in np.ndenumerate(load)
+        if t > 0
+    }
     tr = np.zeros(3)  # transport, km, co2e kg (transfer tier)
     for (j, s), n in trips.items():
         tr += n * np.array(
@@ -642,7 +640,7 @@ def evaluate(
     return Evaluation(
         cost=cost,
         station_load_t=load.sum(axis=1),
-        trips=dict(trips),
+        trips=trips,
         vehicle_km_per_day=float(parts[2] + tr[1]),
         co2e_t_per_year=float(co2e_kg / 1000 * days),
     )
@@ -741,8 +739,7 @@ def solve_problem(
         for u in range(n_units)
     ]
     opened = [j for j in range(n_st) if solver.value(y[j])]
-    n_trips = {k: int(solver.value(v)) for k, v in trips.items()}
-    evaluation = evaluate(problem, chosen, opened, n_trips)
+    evaluation = evaluate(problem, chosen, opened)  # the fewest full containers per station
     objective, bound = solver.objective_value, solver.best_objective_bound
     log.info(
         "siting: %s cost %.0f bound %.0f in %.1f s",
