@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from wasteopt.errors import InstanceError, WasteoptError
+from wasteopt.errors import InfeasibleError, InstanceError, WasteoptError
+from wasteopt.io import load_instance
 from wasteopt.matrix import ExplicitMatrixProvider
 from wasteopt.model import Instance, TravelMatrices
 from wasteopt.siting import (
@@ -108,7 +110,9 @@ def make_instance(
 
 
 def options(**kw) -> SitingOptions:
-    return SitingOptions(co2e_kg_per_km=CO2E, time_limit_s=20, gap_limit=0.0, workers=1, **kw)
+    return SitingOptions(
+        **{"co2e_kg_per_km": CO2E, "time_limit_s": 20, "gap_limit": 0.0, "workers": 1, **kw}
+    )
 
 
 def brute_force(problem, opts: SitingOptions) -> float:
@@ -320,3 +324,21 @@ def test_waste_goes_to_the_cheapest_plant_not_the_nearest():
     inst = inst.model_copy(update={"facilities": [*inst.facilities[:-1], cheap]})
     result = site(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
     assert result.assignment["NEAR"] == "LANDFILL"
+
+
+def test_progress_reports_and_a_stop_request_end_the_search_with_the_best_so_far():
+    # Daoxian (1,020 points, 17 stations) takes CP-SAT far longer than a moment to prove
+    inst = load_instance(Path(__file__).parents[1] / "instances" / "daoxian" / "instance.json")
+    reports: list = []
+    result = site(
+        inst,
+        options=options(time_limit_s=120),
+        progress=reports.append,
+        should_stop=lambda: bool(reports),
+    )
+    assert result.status == "stopped"
+    assert reports and all(r.tier == "siting" for r in reports)
+    assert reports[-1].best_cost == result.objective
+    assert [r.best_cost for r in reports] == sorted((r.best_cost for r in reports), reverse=True)
+    with pytest.raises(InfeasibleError, match="stopped before any station configuration"):
+        site(inst, options=options(), should_stop=lambda: True)

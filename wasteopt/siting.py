@@ -30,8 +30,9 @@ import csv
 import io
 import logging
 import math
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -53,8 +54,11 @@ from wasteopt.model import (
     VehicleType,
     tonnes_to_kg,
 )
+from wasteopt.planning import Progress
 
 log = logging.getLogger(__name__)
+
+Status = Literal["optimal", "gap_limit", "time_limit", "stopped"]
 
 CANDIDATE_CSV_COLUMNS = (
     "id",
@@ -218,7 +222,8 @@ class SitingResult:
     ``assignment`` maps each point id to the facility id it sends waste to (an open station or,
     for direct haul, its plant). ``objective`` and ``bound`` are the solver's cost and proven
     lower bound (whole CNY/yr); ``gap`` is (objective - bound) / objective. ``status`` says why
-    the search ended: ``"optimal"`` (gap 0), ``"gap_limit"`` or ``"time_limit"``.
+    the search ended: ``"optimal"`` (gap 0), ``"gap_limit"``, ``"time_limit"`` or
+    ``"stopped"`` (``should_stop`` said so).
     """
 
     candidates: list[str]
@@ -230,7 +235,7 @@ class SitingResult:
     cost: AnnualCost
     vehicle_km_per_day: float
     co2e_t_per_year: float
-    status: Literal["optimal", "gap_limit", "time_limit"]
+    status: Status
     objective: float
     bound: float
     gap: float
@@ -650,13 +655,54 @@ def _annual(daily: float, days: int) -> int:
     return int(round(daily * days))
 
 
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Passes every improving configuration's cost to ``progress``."""
+
+    def __init__(self, progress: Callable[[Progress], None], started: float):
+        super().__init__()
+        self._progress = progress
+        self._started = started
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.perf_counter() - self._started
+        self._progress(Progress("siting", elapsed, self.objective_value))
+
+
+def _run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    started: float,
+    progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[int, bool]:
+    """Solve, polling ``should_stop`` every 0.1 s from this thread; (status, stopped)."""
+    callback = _Reporter(progress, started) if progress is not None else None
+    if should_stop is None:
+        return solver.solve(model, callback), False
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(solver.solve(model, callback)))
+    worker.start()
+    stopped = False
+    while worker.is_alive():
+        worker.join(0.1)
+        if not stopped and worker.is_alive() and should_stop():
+            solver.stop_search()
+            stopped = True
+    return outcome[0], stopped
+
+
 def solve_problem(
-    problem: LocationProblem, options: SitingOptions = SitingOptions()
+    problem: LocationProblem,
+    options: SitingOptions = SitingOptions(),
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SitingResult:
     """Choose stations and assignments with CP-SAT.
 
+    ``progress`` receives each improving configuration's cost (tier ``"siting"``, CNY/yr);
+    ``should_stop`` is polled every 0.1 s and ends the search with the best answer so far.
     Raises WasteoptError for a request that cannot be met and InfeasibleError when the solver
-    proves none exists or finds none within the time limit.
+    proves none exists or finds none in time.
     """
     forced_open, forced_closed, low, high = _check_request(problem, options)
     days, price = problem.days_per_year, problem.carbon_price_per_t
@@ -722,7 +768,7 @@ def solve_problem(
     solver.parameters.num_workers = options.workers
     solver.parameters.relative_gap_limit = options.gap_limit
     started = time.perf_counter()
-    status = solver.solve(model)
+    status, stopped = _run(solver, model, started, progress, should_stop)
     seconds = time.perf_counter() - started
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(
@@ -730,6 +776,8 @@ def solve_problem(
             " forced stations together); relax the count or budget, or add capacity"
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if stopped:
+            raise InfeasibleError("siting was stopped before any station configuration was found")
         raise InfeasibleError(
             f"no station configuration found within {options.time_limit_s:g} s;"
             " raise the time limit"
@@ -750,8 +798,10 @@ def solve_problem(
     )
     if objective - bound < 0.5:
         ended = "optimal"
+    elif status == cp_model.OPTIMAL:
+        ended = "gap_limit"
     else:
-        ended = "gap_limit" if status == cp_model.OPTIMAL else "time_limit"
+        ended = "stopped" if stopped else "time_limit"
     return _result(problem, chosen, opened, evaluation, ended, objective, bound, seconds)
 
 
@@ -760,7 +810,7 @@ def _result(
     chosen: Sequence[int | None],
     opened: Sequence[int],
     evaluation: Evaluation,
-    status: Literal["optimal", "gap_limit", "time_limit"],
+    status: Status,
     objective: float,
     bound: float,
     seconds: float,
@@ -796,6 +846,8 @@ def site(
     provider: MatrixProvider | None = None,
     options: SitingOptions = SitingOptions(),
     candidates: Sequence[Facility] = (),
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SitingResult:
     """Choose transfer stations for ``instance`` (plus extra ``candidates``).
 
@@ -810,6 +862,8 @@ def site(
         Counts, budget, forced stations, carbon price, time limit.
     candidates
         Extra candidate stations (e.g. from :func:`read_candidates_csv`).
+    progress, should_stop
+        Progress reports and a stop request, as for :func:`solve_problem`.
 
     Returns
     -------
@@ -818,4 +872,5 @@ def site(
     """
     if candidates:
         instance = with_candidates(instance, candidates)
-    return solve_problem(build_problem(instance, provider, options), options)
+    problem = build_problem(instance, provider, options)
+    return solve_problem(problem, options, progress, should_stop)

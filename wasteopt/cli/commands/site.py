@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import sys
 from dataclasses import replace
 from pathlib import Path
 
+from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
 from wasteopt.io import load_instance, write_text_atomic
 from wasteopt.matrix import MatrixProvider
@@ -104,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     provider = resolve_provider(instance, args.instance.parent, args.graph)
-    result = site(instance, provider, options, added)
+    with ProgressLine(sys.stderr) as line:
+        result = site(instance, provider, options, added, progress=line.update)
     scenario = scenario_from_siting(
         instance, result, args.name, added, f"chosen by `wasteopt site` from {args.instance.name}"
     )
