@@ -73,12 +73,21 @@ def _operator_bandit(params) -> None:
     params.use_multi_armed_bandit_concatenate_operators = True
 
 
+def _both(first: Tweak, second: Tweak) -> Tweak:
+    def tweak(params) -> None:
+        first(params)
+        second(params)
+
+    return tweak
+
+
 VARIANTS: dict[str, Tweak] = {
     "gls-lambda-0.05": _gls_lambda(0.05),
     "gls-lambda-0.3": _gls_lambda(0.3),
     "neighbours-20": _neighbours(20),
     "insertion-lns": _insertion_lns,
     "operator-bandit": _operator_bandit,
+    "bandit-lambda-0.3": _both(_operator_bandit, _gls_lambda(0.3)),
     "ils-sisr-10": _ils(10),
 }
 
