@@ -19,7 +19,6 @@ Modelling choices:
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,14 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from wasteopt.model import VehicleType
-from wasteopt.routing.construct import ConstructionInput, construct
+from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
+from wasteopt.routing.warmstart import greedy_routes, shrink_to_start
 
 log = logging.getLogger(__name__)
 
 MILLI = 1000
-DAY_HORIZON_S = 2 * 86400
 FIRST_SOLUTION_STRATEGIES = {  # besides "greedy", our own construction
     "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
     "parallel_cheapest_insertion": (
@@ -104,45 +102,6 @@ ProgressCallback = Callable[[float, float], None]
 StopCallback = Callable[[], bool]
 
 
-def _road_cost_per_s(vt: VehicleType) -> float:
-    """CNY per second of driving: duty-time cost plus distance cost at a nominal 30 km/h."""
-    return vt.cost_per_hour / 3600 + vt.cost_per_km * 30 / 3600
-
-
-class _Nodes:
-    """Node table: jobs, facility copies, then one node per yard."""
-
-    def __init__(self, problem: TierProblem, seed: int):
-        jobs = list(problem.jobs)
-        if seed:
-            random.Random(seed).shuffle(jobs)
-        self.jobs = jobs
-        self.site: list[str] = [job.site_id for job in jobs]
-        self.kind: list[str] = ["job"] * len(jobs)
-        self.ref: list[str] = [job.id for job in jobs]
-        self.facility_copies: dict[str, list[int]] = {}
-        for facility in problem.facilities:
-            if problem.free_capacity_kg.get(facility.id, 0) <= 0:
-                continue
-            copies = problem.copies_needed(facility)
-            if copies == 0:
-                continue
-            first = len(self.site)
-            self.facility_copies[facility.id] = list(range(first, first + copies))
-            self.site += [facility.id] * copies
-            self.kind += ["unload"] * copies
-            self.ref += [facility.id] * copies
-        self.yard_node: dict[str, int] = {}
-        for yard_id in sorted({v.vehicle_type.yard for v in problem.vehicles}):
-            self.yard_node[yard_id] = len(self.site)
-            self.site.append(yard_id)
-            self.kind.append("yard")
-            self.ref.append(yard_id)
-
-    def __len__(self) -> int:
-        return len(self.site)
-
-
 def solve_model(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -153,27 +112,23 @@ def solve_model(
     should_stop: StopCallback | None = None,
 ) -> RawSolution | None:
     """Build and solve the routing model; ``None`` when no solution was found in time."""
-    nodes = _Nodes(problem, options.seed)
     vehicles = problem.vehicles
-    matrix_rows = np.array([site_index[s] for s in nodes.site], dtype=np.int64)
-    dist = distance_m[np.ix_(matrix_rows, matrix_rows)].astype(np.int64)
-    travel = duration_s[np.ix_(matrix_rows, matrix_rows)].astype(np.int64)
-
+    copies = {
+        f.id: problem.copies_needed(f)
+        for f in problem.facilities
+        if problem.free_capacity_kg.get(f.id, 0) > 0
+    }
+    nodes = NodeTable(problem, options.seed, copies)
+    data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    greedy: list[list[int]] | None = None
+    if options.first_solution == "greedy":
+        greedy = greedy_routes(problem, nodes, data, options.seed)
+        nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
+        data = node_data(problem, nodes, distance_m, duration_s, site_index)
     facility_by_id = {f.id: f for f in problem.facilities}
-    big = max(v.payload_kg for v in vehicles)
-    service = np.zeros(len(nodes), dtype=np.int64)
-    demand = np.zeros(len(nodes), dtype=np.int64)
-    for i, job in enumerate(nodes.jobs):
-        service[i] = job.service_s
-        demand[i] = job.kg
-    for facility_id, copies in nodes.facility_copies.items():
-        unload_s = int(round(facility_by_id[facility_id].unload_min * 60))
-        for node in copies:
-            service[node] = unload_s
-            demand[node] = -big
+    big, service, demand, travel = data.big, data.service, data.demand, data.travel
 
-    starts = [nodes.yard_node[v.vehicle_type.yard] for v in vehicles]
-    manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicles), starts, starts)
+    manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicles), data.starts, data.starts)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
     size = routing.Size()
@@ -186,7 +141,7 @@ def solve_model(
     for v, vehicle in enumerate(vehicles):
         per_km = vehicle.vehicle_type.cost_per_km
         if per_km not in cost_callbacks:
-            arc_cost = np.rint(dist * per_km).astype(np.int64)
+            arc_cost = np.rint(data.dist * per_km).astype(np.int64)
             cost_callbacks[per_km] = routing.RegisterTransitMatrix(arc_cost.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[per_km], v)
         routing.SetFixedCostOfVehicle(
@@ -306,54 +261,6 @@ def solve_model(
 
     started = time.perf_counter()
     history: list[tuple[float, float]] = []
-    window_start = np.zeros(len(nodes), dtype=np.int64)
-    window_end = np.full(len(nodes), DAY_HORIZON_S, dtype=np.int64)
-    for i, job in enumerate(nodes.jobs):
-        if job.window is not None:
-            window_start[i], window_end[i] = job.window
-    for facility_id, copies in nodes.facility_copies.items():
-        facility = facility_by_id[facility_id]
-        window_start[copies] = facility.gate.start_s
-        window_end[copies] = facility.gate.end_s - service[copies]
-    breaks = []
-    for vehicle in vehicles:
-        rest = vehicle.vehicle_type.break_
-        breaks.append(
-            None
-            if rest is None
-            else (
-                rest.window.start_s,
-                rest.window.end_s - int(round(rest.duration_min * 60)),
-                int(round(rest.duration_min * 60)),
-            )
-        )
-    greedy = options.first_solution == "greedy" and construct(
-        ConstructionInput(
-            travel=travel,
-            service=service,
-            demand=demand,
-            window_start=window_start,
-            window_end=window_end,
-            job_nodes=list(range(len(nodes.jobs))),
-            job_stream=[job.stream for job in nodes.jobs],
-            copies=nodes.facility_copies,
-            facility_streams={f: set(facility_by_id[f].streams) for f in nodes.facility_copies},
-            facility_free_kg={f: problem.free_capacity_kg[f] for f in nodes.facility_copies},
-            facility_fee_per_kg={
-                f: facility_by_id[f].cost_per_t / 1000 for f in nodes.facility_copies
-            },
-            vehicle_start=starts,
-            vehicle_payload=[v.payload_kg for v in vehicles],
-            vehicle_stream=[v.stream for v in vehicles],
-            vehicle_physical=[v.vehicle_id for v in vehicles],
-            vehicle_shift=[
-                (v.vehicle_type.shift.start_s, v.vehicle_type.shift.end_s) for v in vehicles
-            ],
-            vehicle_break=breaks,
-            vehicle_cost_per_s=[_road_cost_per_s(v.vehicle_type) for v in vehicles],
-            seed=options.seed,
-        )
-    )
 
     def at_solution() -> None:
         elapsed = time.perf_counter() - started
@@ -367,7 +274,7 @@ def solve_model(
 
     routing.AddAtSolutionCallback(at_solution)
     routing.CloseModelWithParameters(params)
-    initial = greedy and routing.ReadAssignmentFromRoutes(
+    initial = greedy is not None and routing.ReadAssignmentFromRoutes(
         [[manager.NodeToIndex(n) for n in route] for route in greedy], True
     )
     solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial else None

@@ -1,0 +1,102 @@
+"""The node table of one tier's routing model and its arrays in solver units.
+
+Nodes are jobs first (in a seed-dependent order), then each facility's optional unload
+*copies*, then one node per yard.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from wasteopt.routing.problem import TierProblem
+
+DAY_HORIZON_S = 2 * 86400
+
+
+class NodeTable:
+    """Which job, facility copy or yard each node is, and at which site."""
+
+    def __init__(self, problem: TierProblem, seed: int, copies: dict[str, int]):
+        jobs = list(problem.jobs)
+        if seed:
+            random.Random(seed).shuffle(jobs)
+        self.jobs = jobs
+        self.site: list[str] = [job.site_id for job in jobs]
+        self.kind: list[str] = ["job"] * len(jobs)
+        self.ref: list[str] = [job.id for job in jobs]
+        self.facility_copies: dict[str, list[int]] = {}
+        for facility in problem.facilities:
+            count = copies.get(facility.id, 0)
+            if count <= 0:
+                continue
+            first = len(self.site)
+            self.facility_copies[facility.id] = list(range(first, first + count))
+            self.site += [facility.id] * count
+            self.kind += ["unload"] * count
+            self.ref += [facility.id] * count
+        self.yard_node: dict[str, int] = {}
+        for yard_id in sorted({v.vehicle_type.yard for v in problem.vehicles}):
+            self.yard_node[yard_id] = len(self.site)
+            self.site.append(yard_id)
+            self.kind.append("yard")
+            self.ref.append(yard_id)
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
+@dataclass(frozen=True)
+class NodeData:
+    """Per-node arrays: metres and seconds between nodes, service, demand, windows."""
+
+    dist: np.ndarray
+    travel: np.ndarray
+    service: np.ndarray
+    demand: np.ndarray  # kg; a copy carries -big so that it can empty any truck
+    window_start: np.ndarray
+    window_end: np.ndarray  # for copies: the latest unload start inside the gate hours
+    starts: list[int]  # yard node of each vehicle
+    big: int
+
+
+def node_data(
+    problem: TierProblem,
+    nodes: NodeTable,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+) -> NodeData:
+    """The arrays of ``nodes`` from the site matrices."""
+    rows = np.array([site_index[s] for s in nodes.site], dtype=np.int64)
+    facility_by_id = {f.id: f for f in problem.facilities}
+    big = max(v.payload_kg for v in problem.vehicles)
+    size = len(nodes)
+    service = np.zeros(size, dtype=np.int64)
+    demand = np.zeros(size, dtype=np.int64)
+    window_start = np.zeros(size, dtype=np.int64)
+    window_end = np.full(size, DAY_HORIZON_S, dtype=np.int64)
+    for i, job in enumerate(nodes.jobs):
+        service[i] = job.service_s
+        demand[i] = job.kg
+        if job.window is not None:
+            window_start[i], window_end[i] = job.window
+    for facility_id, copies in nodes.facility_copies.items():
+        facility = facility_by_id[facility_id]
+        unload_s = int(round(facility.unload_min * 60))
+        service[copies] = unload_s
+        demand[copies] = -big
+        window_start[copies] = facility.gate.start_s
+        window_end[copies] = max(facility.gate.start_s, facility.gate.end_s - unload_s)
+    return NodeData(
+        dist=distance_m[np.ix_(rows, rows)].astype(np.int64),
+        travel=duration_s[np.ix_(rows, rows)].astype(np.int64),
+        service=service,
+        demand=demand,
+        window_start=window_start,
+        window_end=window_end,
+        starts=[nodes.yard_node[v.vehicle_type.yard] for v in problem.vehicles],
+        big=big,
+    )
