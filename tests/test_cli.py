@@ -206,3 +206,20 @@ def test_instance_and_plan_json_round_trip(example, planned):
     assert again == example
     plan = load_plan(planned / "plan.json")
     assert type(plan).model_validate_json(dump_json(plan)) == plan
+
+
+def test_slower_truck_speeds_lengthen_the_day_on_a_road_graph(example_path, tmp_path):
+    graph = example_path.parents[2] / "graphs" / "daoxian.graphml"
+    slow = tmp_path / "slow.json"
+    slow.write_text('{"unclassified": 10, "residential": 8, "tertiary": 15}', encoding="utf-8")
+    hours = []
+    for extra in ([], ["--speeds", slow]):
+        out = tmp_path / f"out{len(hours)}"
+        result = wasteopt(
+            "plan", example_path, "--time-limit", "1", "--graph", graph, "--out", out, *extra
+        )
+        assert result.returncode == 0, result.stderr
+        hours.append(sum(r.duration_min for r in load_plan(out / "plan.json").routes))
+    assert hours[1] > hours[0]
+    result = wasteopt("plan", example_path, "--speeds", slow, "--out", tmp_path / "none")
+    assert result.returncode == 2 and "need a road graph" in result.stderr

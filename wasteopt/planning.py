@@ -83,11 +83,17 @@ class DayResult:
 
 
 def resolve_provider(
-    instance: Instance, base_dir: Path | None = None, graph: str | Path | None = None
+    instance: Instance,
+    base_dir: Path | None = None,
+    graph: str | Path | None = None,
+    speeds: dict[str, float] | None = None,
 ) -> MatrixProvider:
-    """The road network named by ``graph`` or ``settings.graph``, else great-circle estimates."""
+    """The road network named by ``graph`` or ``settings.graph`` (with truck ``speeds``
+    overrides in km/h by road class), else great-circle estimates."""
     name = graph or instance.settings.graph
     if name is None:
+        if speeds:
+            raise NetworkError("truck speeds need a road graph: give --graph or settings.graph")
         return GreatCircleProvider.for_instance(instance)
     path = Path(name)
     if not path.is_absolute() and graph is None and base_dir is not None:
@@ -96,7 +102,7 @@ def resolve_provider(
         raise NetworkError(f"road graph {str(path)!r} not found; build it or drop --graph")
     from wasteopt.network import load_provider
 
-    return load_provider(path)
+    return load_provider(path, speeds=speeds)
 
 
 def _collection_problem(instance: Instance) -> TierProblem:

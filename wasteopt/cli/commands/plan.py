@@ -52,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="road graph (GraphML/OSM) instead of the instance's own",
     )
     parser.add_argument(
+        "--speeds",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="truck speed overrides for the road graph: JSON {class: km/h} or CSV",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("out"), help="output directory (default ./out)"
     )
     parser.set_defaults(func=run)
@@ -62,7 +69,12 @@ def run(args: argparse.Namespace) -> int:
         print("wasteopt: error: --time-limit and --workers must be positive", file=sys.stderr)
         return 2
     instance = load_instance(args.instance)
-    provider = resolve_provider(instance, args.instance.parent, args.graph)
+    speeds = None
+    if args.speeds is not None:
+        from wasteopt.network import read_speed_file
+
+        speeds = read_speed_file(args.speeds)
+    provider = resolve_provider(instance, args.instance.parent, args.graph, speeds)
     options = PlanOptions(
         time_limit_s=args.time_limit,
         seed=args.seed,
