@@ -133,16 +133,20 @@ def points_from_csv_text(text: str, source: str = "points.csv") -> list[Collecti
     return points
 
 
-def read_points_csv(path: str | Path) -> list[CollectionPoint]:
-    """Read collection points from a CSV file; see ``POINT_CSV_COLUMNS``."""
+def read_csv_text(path: str | Path) -> str:
+    """A CSV file's text; a missing or non-UTF-8 file is an InstanceError naming it."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InstanceError([(str(path), "file not found")]) from None
     except UnicodeDecodeError:
         raise InstanceError([(str(path), "is not UTF-8; save the CSV as UTF-8")]) from None
-    return points_from_csv_text(text, str(path))
+
+
+def read_points_csv(path: str | Path) -> list[CollectionPoint]:
+    """Read collection points from a CSV file; see ``POINT_CSV_COLUMNS``."""
+    return points_from_csv_text(read_csv_text(path), str(path))
 
 
 def load_plan(path: str | Path) -> Plan:

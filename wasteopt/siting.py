@@ -43,7 +43,7 @@ from pydantic import ValidationError
 
 from wasteopt.errors import InfeasibleError, InstanceError, WasteoptError
 from wasteopt.factors import DAYS_PER_YEAR, KG_CO2E_PER_UNIT
-from wasteopt.io import validation_problems
+from wasteopt.io import read_csv_text, validation_problems
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import (
     CollectionPoint,
@@ -287,14 +287,7 @@ def candidates_from_csv_text(text: str, source: str = "candidates.csv") -> list[
 
 def read_candidates_csv(path: str | Path) -> list[Facility]:
     """Read candidate transfer stations from a UTF-8 CSV file."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InstanceError([(str(path), "file not found")]) from None
-    except UnicodeDecodeError:
-        raise InstanceError([(str(path), "is not UTF-8; save the CSV as UTF-8")]) from None
-    return candidates_from_csv_text(text, str(path))
+    return candidates_from_csv_text(read_csv_text(path), str(path))
 
 
 def with_candidates(instance: Instance, candidates: Sequence[Facility]) -> Instance:
