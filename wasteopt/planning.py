@@ -216,6 +216,11 @@ def _unserved_reason(
 ) -> str:
     if not any(v.stream == job.stream for v in problem.vehicles):
         return f"no vehicle of the {problem.tier} tier carries {job.stream!r} waste"
+    if not solution.routes:
+        return (
+            "the search found no route at all within its time limit;"
+            " give it more time (or check shifts, breaks and gate hours)"
+        )
     earliest = _earliest_service(job, problem, matrices)
     if job.window is not None and earliest is not None and earliest > job.window[1]:
         return (
