@@ -323,7 +323,3 @@ class TravelMatrices:
 
 def tonnes_to_kg(tonnes: float) -> int:
     return int(round(tonnes * 1000))
-
-
-def minutes_to_seconds(minutes: float) -> int:
-    return int(round(minutes * 60))

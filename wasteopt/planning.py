@@ -129,7 +129,10 @@ def _collection_problem(instance: Instance) -> TierProblem:
     )
 
 
-def _deliveries(routes: list[Route]) -> dict[tuple[str, str], list[tuple[int, float]]]:
+Deliveries = dict[tuple[str, str], list[tuple[int, float]]]
+
+
+def _deliveries(routes: list[Route]) -> Deliveries:
     """(facility, stream) -> [(departure seconds, tonnes)] of every unload, in time order."""
     events: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for route in routes:
@@ -172,18 +175,18 @@ def _container_jobs(
     return jobs
 
 
-def _transfer_problem(instance: Instance, collection: list[Route]) -> TierProblem:
+def _transfer_problem(instance: Instance, deliveries: Deliveries) -> TierProblem:
     haulers = [vt for vt in instance.vehicle_types if vt.tier == "transfer"]
     stations = {f.id: f for f in instance.open_facilities() if f.kind == "transfer_station"}
     jobs: list[Job] = []
-    for (facility_id, stream), events in sorted(_deliveries(collection).items()):
+    for (facility_id, stream), events in sorted(deliveries.items()):
         if facility_id not in stations:
             continue
         payloads = [vt.payload_t for vt in haulers if stream in vt.streams]
         container_t = min(payloads) if payloads else sum(t for _, t in events)
         jobs += _container_jobs(stations[facility_id], stream, events, container_t)
     delivered: dict[str, float] = defaultdict(float)
-    for (facility_id, _), events in _deliveries(collection).items():
+    for (facility_id, _), events in deliveries.items():
         delivered[facility_id] += sum(t for _, t in events)
     terminals = [f for f in instance.open_facilities() if f.kind != "transfer_station"]
     return TierProblem(
@@ -199,52 +202,61 @@ def _transfer_problem(instance: Instance, collection: list[Route]) -> TierProble
     )
 
 
-def _earliest_service(job: Job, problem: TierProblem, matrices: TravelMatrices) -> int | None:
-    """Earliest service start at ``job`` by any compatible vehicle leaving its yard at once."""
-    index = matrices.index()
-    starts = [
-        v.vehicle_type.shift.start_s
-        + int(matrices.duration_s[index[v.vehicle_type.yard], index[job.site_id]])
-        for v in problem.vehicles
-        if v.stream == job.stream
-    ]
-    return min(starts) if starts else None
+class _Diagnosis:
+    """Why jobs of one solved tier were left undone, in words a dispatcher can act on."""
 
+    def __init__(self, problem: TierProblem, solution: TierSolution, matrices: TravelMatrices):
+        self.problem = problem
+        self.solution = solution
+        self.matrices = matrices
+        self.index = matrices.index()
+        self.received: dict[str, float] = defaultdict(float)
+        for route in solution.routes:
+            for stop in route.stops:
+                if stop.action == "unload":
+                    self.received[stop.site_id] += stop.tonnes
 
-def _unserved_reason(
-    job: Job, problem: TierProblem, solution: TierSolution, matrices: TravelMatrices
-) -> str:
-    if not any(v.stream == job.stream for v in problem.vehicles):
-        return f"no vehicle of the {problem.tier} tier carries {job.stream!r} waste"
-    if not solution.routes:
+    def _earliest_service(self, job: Job) -> int | None:
+        """Earliest service start at ``job`` by a compatible vehicle leaving its yard at once."""
+        starts = [
+            v.vehicle_type.shift.start_s
+            + int(
+                self.matrices.duration_s[self.index[v.vehicle_type.yard], self.index[job.site_id]]
+            )
+            for v in self.problem.vehicles
+            if v.stream == job.stream
+        ]
+        return min(starts) if starts else None
+
+    def reason(self, job: Job) -> str:
+        problem = self.problem
+        if not any(v.stream == job.stream for v in problem.vehicles):
+            return f"no vehicle of the {problem.tier} tier carries {job.stream!r} waste"
+        earliest = self._earliest_service(job)
+        if job.window is not None and earliest is not None and earliest > job.window[1]:
+            return (
+                "no truck can reach it before its window closes at"
+                f" {seconds_to_clock(job.window[1])} (earliest arrival"
+                f" {seconds_to_clock(earliest)}); widen the window or start earlier"
+            )
+        facilities = problem.facilities_for(job.stream)
+        if not facilities:
+            return f"no open facility with free capacity accepts {job.stream!r} waste"
+        room = sum(problem.free_capacity_kg[f.id] / 1000 - self.received[f.id] for f in facilities)
+        if room < job.tonnes:
+            return (
+                f"the facilities accepting {job.stream!r} waste are full today"
+                f" ({room:.1f} t of room left); add capacity or divert waste"
+            )
+        if not self.solution.routes:
+            return (
+                "the search found no route at all within its time limit;"
+                " give it more time (or check shifts, breaks and gate hours)"
+            )
         return (
-            "the search found no route at all within its time limit;"
-            " give it more time (or check shifts, breaks and gate hours)"
+            f"no {problem.tier} truck had room left in its shift and payload for it within the"
+            " search; add vehicles, extend shifts or give the solver more time"
         )
-    earliest = _earliest_service(job, problem, matrices)
-    if job.window is not None and earliest is not None and earliest > job.window[1]:
-        return (
-            f"no truck can reach it before its window closes at {seconds_to_clock(job.window[1])}"
-            f" (earliest arrival {seconds_to_clock(earliest)}); widen the window or start earlier"
-        )
-    facilities = problem.facilities_for(job.stream)
-    if not facilities:
-        return f"no open facility with free capacity accepts {job.stream!r} waste"
-    received: dict[str, float] = defaultdict(float)
-    for route in solution.routes:
-        for stop in route.stops:
-            if stop.action == "unload":
-                received[stop.site_id] += stop.tonnes
-    room = sum(problem.free_capacity_kg[f.id] / 1000 - received[f.id] for f in facilities)
-    if room < job.tonnes:
-        return (
-            f"the facilities accepting {job.stream!r} waste are full today"
-            f" ({room:.1f} t of room left); add capacity or divert waste"
-        )
-    return (
-        "no truck had room left in its shift and payload for it within the search;"
-        " add vehicles, extend shifts or give the solver more time"
-    )
 
 
 def _plan_cost(instance: Instance, routes: list[Route]) -> float:
@@ -258,10 +270,12 @@ def _plan_cost(instance: Instance, routes: list[Route]) -> float:
     return round(cost, 2)
 
 
-def _backlog(instance: Instance, collection: list[Route], transfer: TierSolution) -> list[Backlog]:
+def _backlog(
+    instance: Instance, deliveries: Deliveries, transfer: TierSolution, diagnosis: _Diagnosis
+) -> list[Backlog]:
     stations = {f.id for f in instance.facilities if f.kind == "transfer_station"}
     left: dict[str, float] = defaultdict(float)
-    for (facility_id, _), events in _deliveries(collection).items():
+    for (facility_id, _), events in deliveries.items():
         if facility_id in stations:
             left[facility_id] += sum(t for _, t in events)
     for route in transfer.routes:
@@ -270,7 +284,7 @@ def _backlog(instance: Instance, collection: list[Route], transfer: TierSolution
                 left[stop.site_id] -= stop.tonnes
     reasons: dict[str, str] = {}
     for job in transfer.dropped:
-        reasons.setdefault(job.site_id, _backlog_reason(job, transfer))
+        reasons.setdefault(job.site_id, diagnosis.reason(job))
     return [
         Backlog(
             facility_id=facility_id,
@@ -280,15 +294,6 @@ def _backlog(instance: Instance, collection: list[Route], transfer: TierSolution
         for facility_id, tonnes in sorted(left.items())
         if tonnes > 1e-6
     ]
-
-
-def _backlog_reason(job: Job, transfer: TierSolution) -> str:
-    if not transfer.routes and not transfer.stats.history:
-        return f"no transfer-tier vehicle carries {job.stream!r} containers"
-    return (
-        "no terminal facility had room or no hook-lift truck had time to haul it today"
-        " (see plant capacity and overflow)"
-    )
 
 
 def plan_day(
@@ -335,7 +340,8 @@ def plan_day_full(
         reporter("collection"),
         should_stop,
     )
-    transfer_problem = _transfer_problem(instance, collection.routes)
+    deliveries = _deliveries(collection.routes)
+    transfer_problem = _transfer_problem(instance, deliveries)
     transfer = solve_tier(
         transfer_problem,
         matrices,
@@ -344,11 +350,12 @@ def plan_day_full(
         should_stop,
     )
     points = {p.id: p for p in instance.points}
+    diagnosis = _Diagnosis(collection_problem, collection, matrices)
     unserved = [
         Unserved(
             point_id=job.id,
             tonnes=points[job.id].tonnes_per_day,
-            reason=_unserved_reason(job, collection_problem, collection, matrices),
+            reason=diagnosis.reason(job),
         )
         for job in collection.dropped
     ]
@@ -358,7 +365,9 @@ def plan_day_full(
         date=instance.date,
         routes=routes,
         unserved=sorted(unserved, key=lambda u: u.point_id),
-        backlog=_backlog(instance, collection.routes, transfer),
+        backlog=_backlog(
+            instance, deliveries, transfer, _Diagnosis(transfer_problem, transfer, matrices)
+        ),
         cost=_plan_cost(instance, routes),
         stats=[
             collection.stats.model_copy(update={"solver": "ortools:collection"}),

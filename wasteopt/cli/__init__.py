@@ -14,7 +14,6 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from wasteopt import cli as _cli_package
 from wasteopt.errors import WasteoptError
 
 
@@ -25,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    package = importlib.import_module(f"{_cli_package.__name__}.commands")
+    package = importlib.import_module(f"{__name__}.commands")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             module = importlib.import_module(f"{package.__name__}.{info.name}")

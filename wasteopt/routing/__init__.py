@@ -14,7 +14,7 @@ from wasteopt.model import Route, SolveStats, TravelMatrices
 from wasteopt.routing.decode import decode_route
 from wasteopt.routing.multistart import solve_multistart
 from wasteopt.routing.ortools_model import RawRoute, SearchOptions
-from wasteopt.routing.problem import Job, TierProblem, Vehicle, kg_down, kg_up
+from wasteopt.routing.problem import Job, TierProblem, kg_down
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +23,7 @@ __all__ = [
     "SearchOptions",
     "TierProblem",
     "TierSolution",
-    "Vehicle",
     "kg_down",
-    "kg_up",
     "solve_tier",
 ]
 

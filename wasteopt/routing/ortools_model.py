@@ -63,7 +63,6 @@ class SearchOptions:
     seed: int = 0
     first_solution: str = "greedy"
     metaheuristic: str = "guided_local_search"
-    neighbors_ratio: float = 1.0
     workers: int = 1
 
 
@@ -255,9 +254,6 @@ def solve_model(
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
     if options.solution_limit:
         params.solution_limit = options.solution_limit
-    if options.neighbors_ratio < 1.0:
-        params.ls_operator_neighbors_ratio = options.neighbors_ratio
-        params.ls_operator_min_neighbors = 10
 
     started = time.perf_counter()
     history: list[tuple[float, float]] = []
