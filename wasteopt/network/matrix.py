@@ -5,7 +5,8 @@ site is a node inserted into the edge(s) it lies on (both directions of a two-wa
 Time and distance travel together in one exact integer weight,
 ``time_units << shift | distance_units``, kept below 2**53 so float64 sums stay exact: one
 ``scipy.sparse.csgraph.dijkstra`` pass per source then finds the fastest path and, among equally
-fast ones, the shortest, and the low bits carry the distance along it.
+fast ones, the shortest, and the low bits carry the distance along it. For many sites a
+contraction hierarchy (:mod:`wasteopt.network.hierarchy`) does the same job exactly and faster.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ _RESOLUTIONS = ((0.1, 0.001), (1.0, 0.001), (0.1, 0.01), (1.0, 0.01), (1.0, 0.1)
 _EXACT_LIMIT = 2**52
 AT_NODE_M = 0.5  # a site this close to a node joins the network at the node itself
 _BLOCK_ENTRIES = 8_000_000  # sources x nodes per Dijkstra call: about 64 MB of float64
+# from this many sites on, building a contraction hierarchy beats one Dijkstra per site
+# (measured on Andorra and the 50k-node grid: see benchmarks/RESULTS.md)
+HIERARCHY_FROM_SITES = 200
 
 
 @dataclass(frozen=True)
@@ -157,31 +161,43 @@ class SiteGraph:
 
     def matrices(self) -> tuple[np.ndarray, np.ndarray]:
         """Distance (m, along the fastest path) and time (s) between all sites, int64."""
-        m = len(self.site_nodes)
-        distance = np.zeros((m, m), dtype=np.int64)
-        duration = np.zeros((m, m), dtype=np.int64)
-        block = max(1, _BLOCK_ENTRIES // self.csr.shape[0])
-        for start in range(0, m, block):
-            rows = slice(start, min(m, start + block))
-            found = dijkstra(self.csr, directed=True, indices=self.site_nodes[rows])
-            found = found[:, self.site_nodes]
-            self._refuse_unreachable(found, start)
-            packed = found.astype(np.int64)
-            duration[rows] = np.rint((packed >> self.shift) * self.seconds_per_unit)
-            distance[rows] = np.rint((packed & ((1 << self.shift) - 1)) * self.metres_per_unit)
-        return distance, duration
-
-    def _refuse_unreachable(self, found: np.ndarray, start: int) -> None:
-        rows, cols = np.nonzero(~np.isfinite(found))
+        if len(self.site_nodes) >= HIERARCHY_FROM_SITES:
+            packed = self._packed_hierarchy()
+        else:
+            packed = self._packed_dijkstra()
+        rows, cols = np.nonzero(packed < 0)
         if len(rows):
             pairs = [
-                f"{self.site_ids[start + r]!r} -> {self.site_ids[c]!r}"
+                f"{self.site_ids[r]!r} -> {self.site_ids[c]!r}"
                 for r, c in zip(rows[:5].tolist(), cols[:5].tolist(), strict=True)
             ]
             raise NetworkError(
                 f"no road path for {len(rows)} site pair(s), e.g. {', '.join(pairs)}:"
                 " check that these sites lie on the connected road network"
             )
+        duration = np.rint((packed >> self.shift) * self.seconds_per_unit).astype(np.int64)
+        distance = np.rint((packed & ((1 << self.shift) - 1)) * self.metres_per_unit)
+        return distance.astype(np.int64), duration
+
+    def _packed_hierarchy(self) -> np.ndarray:
+        """Packed fastest-path weights between all sites (-1: no path), by the hierarchy."""
+        from wasteopt.network.hierarchy import Hierarchy  # noqa: PLC0415 (numba loads slowly)
+
+        weight = self._encode(self.arcs)
+        hierarchy = Hierarchy(self.csr.shape[0], self.arcs.tail, self.arcs.head, weight)
+        return hierarchy.many_to_many(self.site_nodes, self.site_nodes)
+
+    def _packed_dijkstra(self) -> np.ndarray:
+        """Packed fastest-path weights between all sites (-1: no path), one Dijkstra a site."""
+        m = len(self.site_nodes)
+        packed = np.empty((m, m), dtype=np.int64)
+        block = max(1, _BLOCK_ENTRIES // self.csr.shape[0])
+        for start in range(0, m, block):
+            rows = slice(start, min(m, start + block))
+            found = dijkstra(self.csr, directed=True, indices=self.site_nodes[rows])
+            found = found[:, self.site_nodes]
+            packed[rows] = np.where(np.isfinite(found), found, -1)
+        return packed
 
     def path_arcs(self, origin: int, destination: int) -> Arcs:
         """The arcs of the fastest path between two sites (by their position in the list)."""
