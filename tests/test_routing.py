@@ -277,3 +277,29 @@ def test_multistart_keeps_the_best_of_its_workers(example):
     single = plan_day(example, options=PlanOptions(time_limit_s=30.0, solution_limit=20))
     double = plan_day(example, options=PlanOptions(time_limit_s=30.0, solution_limit=20, workers=2))
     assert double.stats[0].objective <= single.stats[0].objective + 1e-9
+
+
+def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
+    from wasteopt.routing import multistart  # noqa: PLC0415
+    from wasteopt.routing.ortools_model import RawSolution, SearchOptions  # noqa: PLC0415
+
+    seen: list[tuple[int, bool]] = []
+
+    def fake_solve(problem, distance_m, duration_s, site_index, options, *callbacks):
+        seen.append((options.seed, options.operator_bandit))
+        objective = 100 - options.seed - (50 if options.operator_bandit else 0)
+        return RawSolution(
+            routes=[],
+            dropped=[],
+            objective=objective,
+            seconds=0.0,
+            first_feasible_s=None,
+            history=[],
+        )
+
+    monkeypatch.setattr(multistart, "solve_model", fake_solve)
+    best = multistart.solve_multistart(
+        None, np.zeros((1, 1)), np.zeros((1, 1)), {}, SearchOptions(time_limit_s=5, workers=3)
+    )
+    assert seen == [(0, False)]  # this process: the options as given; workers 1, 2 were forked
+    assert best.objective == 49  # worker 1: seed 1 with the bandit (worker 2 would give 98)

@@ -1,7 +1,10 @@
-"""Parallel multi-start: the same tier solved from different seeds on several cores.
+"""Parallel multi-start: the same tier solved by a portfolio of searches on several cores.
 
-Worker 0 runs in this process (it reports progress and honours ``should_stop``); the others
-run in forked processes until the same wall-clock deadline. The cheapest solution wins.
+Worker 0 runs in this process with the options as given (it reports progress and honours
+``should_stop``); worker k runs in a forked process with seed ``seed + k`` and, for odd k, the
+operator bandit (see ``SearchOptions``), until the same wall-clock deadline. The cheapest
+solution wins. The bandit wins on the CVRP benchmark and loses on Daoxian
+(benchmarks/RESULTS.md), so a portfolio holding both searches gets the better of the two.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def solve_multistart(
     on_progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
 ) -> RawSolution | None:
-    """Best of ``options.workers`` searches with seeds ``seed``, ``seed + 1``, ..."""
+    """Best of ``options.workers`` searches: seeds ``seed``, ``seed + 1``, ..., see above."""
     if options.workers <= 1:
         return solve_model(
             problem, distance_m, duration_s, site_index, options, on_progress, should_stop
@@ -70,7 +73,7 @@ def solve_multistart(
                     distance_m,
                     duration_s,
                     site_index,
-                    replace(options, seed=options.seed + k),
+                    replace(options, seed=options.seed + k, operator_bandit=k % 2 == 1),
                     deadline,
                 ),
             )

@@ -33,6 +33,7 @@ from wasteopt.routing.warmstart import greedy_routes, shrink_to_start
 log = logging.getLogger(__name__)
 
 MILLI = 1000
+BANDIT_GLS_LAMBDA = 0.3  # measured with the bandit: benchmarks/RESULTS.md, "Search settings"
 FIRST_SOLUTION_STRATEGIES = {  # besides "greedy", our own construction
     "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
     "parallel_cheapest_insertion": (
@@ -56,6 +57,8 @@ class SearchOptions:
 
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
+    ``operator_bandit`` lets OR-Tools pick local-search operators by their past success
+    (multi-armed bandit) and strengthens guided local search's penalties (lambda 0.3 for 0.1).
     """
 
     time_limit_s: float = 30.0
@@ -64,6 +67,7 @@ class SearchOptions:
     first_solution: str = "greedy"
     metaheuristic: str = "guided_local_search"
     workers: int = 1
+    operator_bandit: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,9 @@ def solve_model(
     if options.first_solution != "greedy":
         params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[options.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[options.metaheuristic]
+    if options.operator_bandit:
+        params.use_multi_armed_bandit_concatenate_operators = True
+        params.guided_local_search_lambda_coefficient = BANDIT_GLS_LAMBDA
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
     if options.solution_limit:
         params.solution_limit = options.solution_limit
