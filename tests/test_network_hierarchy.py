@@ -93,8 +93,13 @@ def test_site_matrices_are_the_same_either_way(andorra: RoadNetworkProvider) -> 
 def test_many_sites_use_the_hierarchy(andorra: RoadNetworkProvider, monkeypatch) -> None:
     sites = scattered_sites(andorra, 40)
     expected = andorra.matrices(sites)
+
+    def no_dijkstra(graph: SiteGraph) -> np.ndarray:
+        raise AssertionError("the per-site Dijkstra ran although the hierarchy should")
+
     monkeypatch.setattr(site_matrix, "HIERARCHY_FROM_SITES", 2)
-    andorra.cache_dir = andorra.cache_dir / "hierarchy"
+    monkeypatch.setattr(SiteGraph, "_packed_dijkstra", no_dijkstra)
+    monkeypatch.setattr(andorra, "cache_dir", andorra.cache_dir / "hierarchy")
     got = andorra.matrices(sites)
     assert np.array_equal(got.duration_s, expected.duration_s)
     assert np.array_equal(got.distance_m, expected.distance_m)

@@ -151,8 +151,8 @@ class SiteGraph:
         np.cumsum(np.bincount(self.arcs.tail, minlength=n), out=indptr[1:])
         times = csr_matrix((self.arcs.time_s, self.arcs.head, indptr), shape=(n, n))
         self.metres_per_unit, self.seconds_per_unit, self.shift = _resolution(times, self.arcs)
-        weight = self._encode(self.arcs).astype(np.float64)
-        self.csr = csr_matrix((weight, self.arcs.head, indptr), shape=(n, n))
+        self.weight = self._encode(self.arcs)  # packed, int64, one per arc
+        self.csr = csr_matrix((self.weight.astype(np.float64), self.arcs.head, indptr), (n, n))
 
     def _encode(self, arcs: Arcs) -> np.ndarray:
         time_units = np.rint(arcs.time_s / self.seconds_per_unit).astype(np.int64)
@@ -183,8 +183,7 @@ class SiteGraph:
         """Packed fastest-path weights between all sites (-1: no path), by the hierarchy."""
         from wasteopt.network.hierarchy import Hierarchy  # noqa: PLC0415 (numba loads slowly)
 
-        weight = self._encode(self.arcs)
-        hierarchy = Hierarchy(self.csr.shape[0], self.arcs.tail, self.arcs.head, weight)
+        hierarchy = Hierarchy(self.csr.shape[0], self.arcs.tail, self.arcs.head, self.weight)
         return hierarchy.many_to_many(self.site_nodes, self.site_nodes)
 
     def _packed_dijkstra(self) -> np.ndarray:
