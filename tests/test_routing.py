@@ -283,11 +283,12 @@ def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
     from wasteopt.routing import multistart  # noqa: PLC0415
     from wasteopt.routing.ortools_model import RawSolution, SearchOptions  # noqa: PLC0415
 
-    seen: list[tuple[int, bool]] = []
+    seen: list[tuple[int, str, bool]] = []
 
     def fake_solve(problem, distance_m, duration_s, site_index, options, *callbacks):
-        seen.append((options.seed, options.operator_bandit))
-        objective = 100 - options.seed - (50 if options.operator_bandit else 0)
+        seen.append((options.seed, options.metaheuristic, options.operator_bandit))
+        guided = options.metaheuristic == "guided_local_search" and options.operator_bandit
+        objective = 100 - options.seed - (50 if guided else 0)
         return RawSolution(
             routes=[],
             dropped=[],
@@ -301,5 +302,5 @@ def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
     best = multistart.solve_multistart(
         None, np.zeros((1, 1)), np.zeros((1, 1)), {}, SearchOptions(time_limit_s=5, workers=3)
     )
-    assert seen == [(0, False)]  # this process: the options as given; workers 1, 2 were forked
-    assert best.objective == 49  # worker 1: seed 1 with the bandit (worker 2 would give 98)
+    assert seen == [(0, "ruin_recreate", False)]  # this process: the options as given
+    assert best.objective == 49  # worker 1: seed 1, guided search with the bandit (worker 2: 98)

@@ -51,7 +51,7 @@ class PlanOptions:
     seed: int = 0
     solution_limit: int | None = None
     first_solution: str = "greedy"
-    metaheuristic: str = "guided_local_search"
+    metaheuristic: str = "ruin_recreate"
     workers: int = 1
 
     def search(self, time_limit_s: float) -> SearchOptions:

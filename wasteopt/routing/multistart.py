@@ -1,10 +1,11 @@
 """Parallel multi-start: the same tier solved by a portfolio of searches on several cores.
 
 Worker 0 runs in this process with the options as given (it reports progress and honours
-``should_stop``); worker k runs in a forked process with seed ``seed + k`` and, for odd k, the
-operator bandit (see ``SearchOptions``), until the same wall-clock deadline. The cheapest
-solution wins. The bandit wins on the CVRP benchmark and loses on Daoxian
-(benchmarks/RESULTS.md), so a portfolio holding both searches gets the better of the two.
+``should_stop``); worker k runs in a forked process with seed ``seed + k`` until the same
+wall-clock deadline, and for odd k it runs the other kind of search, guided local search with
+the operator bandit (see ``SearchOptions``). The cheapest solution wins. Ruin and recreate wins
+on the CVRP, multi-trip and multi-depot benchmarks, guided local search on the heterogeneous
+fleets (benchmarks/RESULTS.md), so a portfolio holding both gets the better of the two.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ def _worker(
     return solve_model(problem, distance_m, duration_s, site_index, options)
 
 
+def _portfolio_member(options: SearchOptions, k: int) -> SearchOptions:
+    """Worker ``k``'s options: another seed and, for odd ``k``, the other kind of search."""
+    if k % 2 == 0:
+        return replace(options, seed=options.seed + k)
+    return replace(
+        options,
+        seed=options.seed + k,
+        metaheuristic="guided_local_search",
+        operator_bandit=True,
+    )
+
+
 def solve_multistart(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -73,7 +86,7 @@ def solve_multistart(
                     distance_m,
                     duration_s,
                     site_index,
-                    replace(options, seed=options.seed + k, operator_bandit=k % 2 == 1),
+                    _portfolio_member(options, k),
                     deadline,
                 ),
             )

@@ -28,6 +28,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
+from wasteopt.routing.ruin_recreate import RuinRecreateModel, improve, nearest_jobs
 from wasteopt.routing.warmstart import greedy_routes, shrink_to_start
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ METAHEURISTICS = {
     "simulated_annealing": routing_enums_pb2.LocalSearchMetaheuristic.SIMULATED_ANNEALING,
     "tabu_search": routing_enums_pb2.LocalSearchMetaheuristic.TABU_SEARCH,
     "greedy_descent": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
+    "ruin_recreate": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
 }
 
 
@@ -55,6 +57,10 @@ METAHEURISTICS = {
 class SearchOptions:
     """How long and how to search.
 
+    ``metaheuristic`` "ruin_recreate" (the default, :mod:`wasteopt.routing.ruin_recreate`)
+    runs greedy descent to a first local optimum, then string-removal ruin and recreate; the
+    others are OR-Tools' own metaheuristics. With ``solution_limit`` N the first search stops
+    after N solutions and ruin and recreate after N iterations, so a seed gives one plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
     ``operator_bandit`` lets OR-Tools pick local-search operators by their past success
@@ -65,7 +71,7 @@ class SearchOptions:
     solution_limit: int | None = None
     seed: int = 0
     first_solution: str = "greedy"
-    metaheuristic: str = "guided_local_search"
+    metaheuristic: str = "ruin_recreate"
     workers: int = 1
     operator_bandit: bool = False
 
@@ -159,8 +165,10 @@ def solve_model(
     load = routing.GetDimensionOrDie("load")
     # "Ends empty" is soft inside the search (so insertion can open a route with one point before
     # its final unload exists) and priced above any detour; decode rejects a route that still
-    # ends loaded, and the checker enforces it independently.
-    end_load_coefficient = max(1, int(problem.unserved_penalty_per_t))  # milli-CNY per kg
+    # ends loaded, and the checker enforces it independently. At half the unserved penalty,
+    # putting a dropped job at a route's end already pays, and the unload after it pays the
+    # rest: ruin and recreate relies on this two-step repair.
+    end_load_coefficient = max(1, int(problem.unserved_penalty_per_t) // 2)  # milli-CNY per kg
     for v in range(len(vehicles)):
         load.SetCumulVarSoftUpperBound(routing.End(v), 0, end_load_coefficient)
     for node in range(len(nodes.jobs)):
@@ -265,13 +273,16 @@ def solve_model(
     started = time.perf_counter()
     history: list[tuple[float, float]] = []
 
-    def at_solution() -> None:
+    def record(objective: int) -> None:
         elapsed = time.perf_counter() - started
-        cost = routing.CostVar().Value() / MILLI
+        cost = objective / MILLI
         if not history or cost < history[-1][1]:
             history.append((round(elapsed, 3), cost))
             if on_progress is not None:
                 on_progress(elapsed, cost)
+
+    def at_solution() -> None:
+        record(routing.CostVar().Value())
         if should_stop is not None and should_stop():
             routing.CancelSearch()
 
@@ -286,6 +297,26 @@ def solve_model(
             log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
+    if solution is not None and options.metaheuristic == "ruin_recreate":
+        jobs = [manager.NodeToIndex(i) for i in range(len(nodes.jobs))]
+        job_nodes = np.arange(len(nodes.jobs))
+        solution = improve(
+            RuinRecreateModel(
+                routing=routing,
+                params=params,
+                job_indices=jobs,
+                unload_indices=frozenset(
+                    manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c
+                ),
+                neighbours=nearest_jobs(jobs, data.dist[np.ix_(job_nodes, job_nodes)]),
+            ),
+            solution,
+            deadline=started + options.time_limit_s,
+            seed=options.seed,
+            on_best=record,
+            should_stop=should_stop,
+            max_iterations=options.solution_limit,
+        )
     seconds = time.perf_counter() - started
     if solution is None:
         return None

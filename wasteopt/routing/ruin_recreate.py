@@ -1,0 +1,201 @@
+"""Ruin-and-recreate iterated local search around OR-Tools' own local search.
+
+Each iteration removes a few strings of close-by jobs from neighbouring routes (the string
+removal of Christiaens & Vanden Berghe, "Slack Induction by String Removals for Vehicle Routing
+Problems", Transportation Science 54(2), 2020), drops the unload stops left with nothing to
+unload, and hands the partial plan to OR-Tools' filtered local search (greedy descent), which
+puts the removed jobs back and improves the result. The outcome replaces the current plan by a
+simulated-annealing rule whose temperature falls from ``T0`` to ``T1`` (both scaled to the mean
+cost per job of the first plan) over the budget; the best plan is kept.
+
+OR-Tools 9.15 has an iterated local search of its own (``use_iterated_local_search``) but in
+this build it stops at the first local optimum (benchmarks/RESULTS.md), hence this loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+log = logging.getLogger(__name__)
+
+MAX_STRING = 10  # L_max of the paper: the longest string removed from one route
+MEAN_REMOVED = 10  # c-bar of the paper: jobs removed per iteration on average
+NEIGHBOURS = 100  # nearest jobs scanned for the routes to ruin
+T0_PER_JOB_COST = 0.1  # initial temperature / mean cost per job (assumption, tuned on CVRP)
+T1_PER_JOB_COST = 0.001  # final temperature / mean cost per job
+
+
+@dataclass(frozen=True)
+class RuinRecreateModel:
+    """What the loop needs of a closed routing model.
+
+    ``job_indices`` are the solver indices of the jobs, ``unload_indices`` those of the unload
+    copies, ``neighbours[k]`` the solver indices of the jobs nearest to ``job_indices[k]``.
+    """
+
+    routing: pywrapcp.RoutingModel
+    params: object  # RoutingSearchParameters with a greedy-descent local search
+    job_indices: list[int]
+    unload_indices: frozenset[int]
+    neighbours: np.ndarray
+
+
+def nearest_jobs(job_indices: list[int], dist: np.ndarray, count: int = NEIGHBOURS) -> np.ndarray:
+    """For each job (rows of ``dist``, a job x job matrix), the indices of its nearest jobs."""
+    count = min(count, len(job_indices) - 1)
+    if count <= 0:
+        return np.zeros((len(job_indices), 0), dtype=np.int64)
+    symmetric = dist + dist.T
+    np.fill_diagonal(symmetric, np.iinfo(np.int64).max)
+    order = np.argsort(symmetric, axis=1, kind="stable")[:, :count]
+    return np.asarray(job_indices, dtype=np.int64)[order]
+
+
+def ruin(
+    routes: list[list[int]],
+    model: RuinRecreateModel,
+    rng: random.Random,
+) -> list[list[int]]:
+    """Remove strings of jobs around a random job; unloads left empty go with them."""
+    position = {index: (r, k) for r, route in enumerate(routes) for k, index in enumerate(route)}
+    served = [i for i in model.job_indices if i in position]
+    if not served:
+        return routes
+    job_count = [sum(1 for i in route if i not in model.unload_indices) for route in routes]
+    used = [c for c in job_count if c]
+    max_string = min(MAX_STRING, sum(used) / len(used))
+    max_routes = 4 * MEAN_REMOVED / (1 + max_string) - 1
+    routes_to_ruin = int(rng.uniform(1, max(1.0, max_routes) + 1))
+    seed = rng.choice(served)
+    seed_row = model.job_indices.index(seed)
+    removed: set[int] = set()
+    ruined: set[int] = set()
+    for index in (seed, *model.neighbours[seed_row].tolist()):
+        if len(ruined) >= routes_to_ruin:
+            break
+        if index not in position or index in removed:
+            continue
+        r, _ = position[index]
+        if r in ruined:
+            continue
+        ruined.add(r)
+        jobs = [i for i in routes[r] if i not in model.unload_indices]
+        length = int(rng.uniform(1, min(len(jobs), max_string) + 1))
+        at = jobs.index(index)
+        first = rng.randint(max(0, at - length + 1), min(at, len(jobs) - length))
+        removed.update(jobs[first : first + length])
+    return [_without(route, removed, model.unload_indices) for route in routes]
+
+
+def _without(route: list[int], removed: set[int], unloads: frozenset[int]) -> list[int]:
+    """``route`` less ``removed``, and less every unload that no longer has a job before it."""
+    kept: list[int] = []
+    loaded = False
+    for index in route:
+        if index in removed:
+            continue
+        if index in unloads:
+            if loaded:
+                kept.append(index)
+            loaded = False
+        else:
+            kept.append(index)
+            loaded = True
+    return kept
+
+
+def _routes(routing: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment) -> list[list[int]]:
+    """Each vehicle's visits (solver indices, start and end left out)."""
+    routes = []
+    for vehicle in range(routing.vehicles()):
+        route = []
+        index = assignment.Value(routing.NextVar(routing.Start(vehicle)))
+        while not routing.IsEnd(index):
+            route.append(index)
+            index = assignment.Value(routing.NextVar(index))
+        routes.append(route)
+    return routes
+
+
+def improve(
+    model: RuinRecreateModel,
+    start: pywrapcp.Assignment,
+    deadline: float,
+    seed: int,
+    on_best: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    max_iterations: int | None = None,
+) -> pywrapcp.Assignment:
+    """The best assignment found from ``start`` until ``deadline`` (``time.perf_counter``).
+
+    Returns ``start`` itself when nothing better was found (or the best plan could not be
+    restored, which is logged).
+
+    With ``max_iterations`` the loop and its temperature run on the iteration count instead of
+    the clock, so that a seed gives the same plan whatever the machine's speed.
+    """
+    routing = model.routing
+    start = routing.solver().Assignment(start)  # later solves may reuse the model's own
+    best_cost = current_cost = start.ObjectiveValue()
+    best = current = _routes(routing, start)
+    if not model.job_indices:
+        return start
+    per_job = max(1.0, current_cost / len(model.job_indices))
+    hot, cold = T0_PER_JOB_COST * per_job, T1_PER_JOB_COST * per_job
+    rng = random.Random(seed)
+    began = time.perf_counter()
+    iteration = 0
+    while True:
+        now = time.perf_counter()
+        if max_iterations is not None:
+            if iteration >= max_iterations:
+                break
+            progress = iteration / max_iterations
+        else:
+            if now >= deadline:
+                break
+            progress = (now - began) / max(1e-9, deadline - began)
+        if should_stop is not None and should_stop():
+            break
+        iteration += 1
+        partial = routing.ReadAssignmentFromRoutes(ruin(current, model, rng), True)
+        if partial is None:
+            continue
+        model.params.time_limit.FromMilliseconds(max(1, int((deadline - now) * 1000)))
+        candidate = routing.FastSolveFromAssignmentWithParameters(partial, model.params, True)
+        if candidate is None:
+            continue
+        temperature = hot * (cold / hot) ** progress
+        threshold = current_cost - temperature * math.log(1.0 - rng.random())
+        if candidate.ObjectiveValue() >= threshold:
+            continue
+        # The filtered search knows neither "an unload empties the truck" nor the facilities'
+        # daily capacity: drop the unloads it left with nothing to unload, then let CP judge.
+        routes = [
+            _without(route, set(), model.unload_indices) for route in _routes(routing, candidate)
+        ]
+        checked = routing.ReadAssignmentFromRoutes(routes, True)
+        if checked is None or checked.ObjectiveValue() >= threshold:
+            continue
+        current, current_cost = routes, checked.ObjectiveValue()
+        if current_cost < best_cost:
+            best, best_cost = current, current_cost
+            if on_best is not None:
+                on_best(current_cost)
+    if best_cost >= start.ObjectiveValue():
+        return start
+    # The fast search's assignments hold the routes, not the times: let CP fix those again.
+    read = routing.ReadAssignmentFromRoutes(best, True)
+    restored = routing.RestoreAssignment(read) if read is not None else None
+    if restored is None:
+        log.warning("the best ruin-and-recreate plan could not be restored; keeping the first")
+        return start
+    return restored
