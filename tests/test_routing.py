@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.generate import generate
 from wasteopt.check import check_plan
 from wasteopt.matrix import ExplicitMatrixProvider, GreatCircleProvider
 from wasteopt.model import Instance, TimeWindow, TravelMatrices
@@ -220,6 +221,14 @@ def test_tiny_instances_match_the_brute_force_optimum():
         )
         assert not plan.unserved
         assert plan.cost == pytest.approx(_brute_force_km(instance, matrices), abs=0.006)
+
+
+@pytest.mark.parametrize("points", [1500, 3000])
+def test_a_large_day_with_breaks_is_planned_from_the_greedy_start(points):
+    """Scheduling the start's breaks fits OR-Tools' per-neighbour limit, so the start is
+    not refused for a fallback that finds nothing (generated: 60 and 120 trucks)."""
+    plan = plan_day(generate(points, 1), options=PlanOptions(time_limit_s=10.0, solution_limit=1))
+    assert not plan.unserved
 
 
 def test_same_seed_and_solution_limit_give_the_same_plan(example):

@@ -177,8 +177,13 @@ def solve_model(
         load.SlackVar(routing.Start(v)).SetValue(0)
 
     # --- time ------------------------------------------------------------------------------
-    time_matrix = travel + service[:, None]
-    time_cb = routing.RegisterTransitMatrix(time_matrix.tolist())
+    # A Python callable rather than RegisterTransitMatrix: OR-Tools copies a dimension's
+    # transit evaluator in hot paths (once per vehicle in every break propagation, and in
+    # local search), and the matrix evaluator owns its whole index x index table, so at 2,000
+    # points each copy moved ~40 MB and finalising one solution took seconds. The callable
+    # is copied by reference; its table is laid out by routing index.
+    time_table = memoryview((travel + service[:, None])[np.ix_(index_node, index_node)])
+    time_cb = routing.RegisterTransitCallback(lambda i, j: time_table[i, j])
     routing.AddDimension(time_cb, DAY_HORIZON_S, DAY_HORIZON_S, False, "time")
     clock = routing.GetDimensionOrDie("time")
     for i, job in enumerate(nodes.jobs):
@@ -288,9 +293,18 @@ def solve_model(
 
     routing.AddAtSolutionCallback(at_solution)
     routing.CloseModelWithParameters(params)
-    initial = greedy is not None and routing.ReadAssignmentFromRoutes(
-        [[manager.NodeToIndex(n) for n in route] for route in greedy], True
-    )
+    initial = None
+    if greedy is not None:
+        read_started = time.perf_counter()
+        initial = routing.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(n) for n in route] for route in greedy], True
+        )
+        # Local search schedules its start once more, but within the per-neighbour
+        # lns_time_limit (100 ms by default), which a large start outgrows: allow it twice
+        # what scheduling the start took here.
+        scheduling_ms = int(2000 * (time.perf_counter() - read_started))
+        if scheduling_ms > params.lns_time_limit.ToMilliseconds():
+            params.lns_time_limit.FromMilliseconds(scheduling_ms)
     solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial else None
     if solution is None:
         if greedy:
