@@ -67,6 +67,13 @@ def test_ruin_removes_strings_of_jobs_and_every_unload_left_empty(seed: int):
             assert after == []
 
 
+def test_jobs_after_the_last_unload_are_not_kept():
+    model = _model(_line_neighbours())
+    ruined = ruin([[1, 2, 100, 3, 4], [5, 6], [7, 101, 102, 8, 103]], model, random.Random(0))
+    for route in ruined:
+        assert not route or route[-1] in UNLOADS
+
+
 def test_same_seed_and_solution_limit_give_the_same_plan_with_ruin_and_recreate(example):
     options = PlanOptions(time_limit_s=60.0, solution_limit=30, metaheuristic="ruin_recreate")
     first = plan_day_full(example, options=options).plan

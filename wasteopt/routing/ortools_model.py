@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
@@ -111,6 +111,14 @@ ProgressCallback = Callable[[float, float], None]
 StopCallback = Callable[[], bool]
 
 
+def _unlimited(params: routing_parameters_pb2.RoutingSearchParameters):
+    """``params`` without their solution limit."""
+    copy = routing_parameters_pb2.RoutingSearchParameters()
+    copy.CopyFrom(params)
+    copy.solution_limit = pywrapcp.DefaultRoutingSearchParameters().solution_limit
+    return copy
+
+
 def solve_model(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -165,10 +173,16 @@ def solve_model(
     load = routing.GetDimensionOrDie("load")
     # "Ends empty" is soft inside the search (so insertion can open a route with one point before
     # its final unload exists) and priced above any detour; decode rejects a route that still
-    # ends loaded, and the checker enforces it independently. At half the unserved penalty,
-    # putting a dropped job at a route's end already pays, and the unload after it pays the
-    # rest: ruin and recreate relies on this two-step repair.
-    end_load_coefficient = max(1, int(problem.unserved_penalty_per_t) // 2)  # milli-CNY per kg
+    # ends loaded, and the checker enforces it independently. For ruin and recreate it is half
+    # the unserved penalty, so that putting a removed job at a route's end already pays and
+    # the unload after it pays the rest; the plans it accepts serve no job after a route's
+    # last unload (see ruin_recreate), so the discount never reaches a plan.
+    unserved_per_kg = max(1, int(problem.unserved_penalty_per_t))  # milli-CNY per kg
+    end_load_coefficient = (
+        max(1, unserved_per_kg // 2)
+        if options.metaheuristic == "ruin_recreate"
+        else unserved_per_kg
+    )
     for v in range(len(vehicles)):
         load.SetCumulVarSoftUpperBound(routing.End(v), 0, end_load_coefficient)
     for node in range(len(nodes.jobs)):
@@ -272,8 +286,13 @@ def solve_model(
         params.use_multi_armed_bandit_concatenate_operators = True
         params.guided_local_search_lambda_coefficient = BANDIT_GLS_LAMBDA
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
+    ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     if options.solution_limit:
         params.solution_limit = options.solution_limit
+    elif ruin_and_recreate:
+        # The checked descent gets a tenth of the budget; on large instances, where it would
+        # take all of it, ruin and recreate's unchecked descent (much faster per move) goes on.
+        params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 100)))
 
     started = time.perf_counter()
     history: list[tuple[float, float]] = []
@@ -311,13 +330,13 @@ def solve_model(
             log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
-    if solution is not None and options.metaheuristic == "ruin_recreate":
+    if solution is not None and ruin_and_recreate:
         jobs = [manager.NodeToIndex(i) for i in range(len(nodes.jobs))]
         job_nodes = np.arange(len(nodes.jobs))
         solution = improve(
             RuinRecreateModel(
                 routing=routing,
-                params=params,
+                params=_unlimited(params),
                 job_indices=jobs,
                 unload_indices=frozenset(
                     manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c

@@ -42,7 +42,7 @@ class RuinRecreateModel:
     """
 
     routing: pywrapcp.RoutingModel
-    params: object  # RoutingSearchParameters with a greedy-descent local search
+    params: object  # RoutingSearchParameters: greedy descent, no solution limit
     job_indices: list[int]
     unload_indices: frozenset[int]
     neighbours: np.ndarray
@@ -96,7 +96,8 @@ def ruin(
 
 
 def _without(route: list[int], removed: set[int], unloads: frozenset[int]) -> list[int]:
-    """``route`` less ``removed``, and less every unload that no longer has a job before it."""
+    """``route`` less ``removed``, less every unload that no longer has a job before it, and
+    less the jobs after its last unload (a route ends empty: those jobs are not served)."""
     kept: list[int] = []
     loaded = False
     for index in route:
@@ -109,6 +110,8 @@ def _without(route: list[int], removed: set[int], unloads: frozenset[int]) -> li
         else:
             kept.append(index)
             loaded = True
+    while kept and kept[-1] not in unloads:
+        kept.pop()
     return kept
 
 
@@ -148,8 +151,6 @@ def improve(
     best = current = _routes(routing, start)
     if not model.job_indices:
         return start
-    per_job = max(1.0, current_cost / len(model.job_indices))
-    hot, cold = T0_PER_JOB_COST * per_job, T1_PER_JOB_COST * per_job
     rng = random.Random(seed)
     began = time.perf_counter()
     iteration = 0
@@ -165,24 +166,32 @@ def improve(
             progress = (now - began) / max(1e-9, deadline - began)
         if should_stop is not None and should_stop():
             break
+        # iteration 0 descends from the start itself; every later one from a ruined plan
+        routes = current if iteration == 0 else ruin(current, model, rng)
         iteration += 1
-        partial = routing.ReadAssignmentFromRoutes(ruin(current, model, rng), True)
+        partial = routing.ReadAssignmentFromRoutes(routes, True)
         if partial is None:
             continue
         model.params.time_limit.FromMilliseconds(max(1, int((deadline - now) * 1000)))
         candidate = routing.FastSolveFromAssignmentWithParameters(partial, model.params, True)
         if candidate is None:
             continue
-        temperature = hot * (cold / hot) ** progress
+        per_job = max(1.0, best_cost / len(model.job_indices))
+        temperature = per_job * T0_PER_JOB_COST * (T1_PER_JOB_COST / T0_PER_JOB_COST) ** progress
         threshold = current_cost - temperature * math.log(1.0 - rng.random())
         if candidate.ObjectiveValue() >= threshold:
             continue
         # The filtered search knows neither "an unload empties the truck" nor the facilities'
-        # daily capacity: drop the unloads it left with nothing to unload, then let CP judge.
+        # daily capacity, and may end a route loaded (priced softly): drop the unloads it left
+        # with nothing to unload and the jobs it did not unload, then let CP judge the rest.
         routes = [
             _without(route, set(), model.unload_indices) for route in _routes(routing, candidate)
         ]
         checked = routing.ReadAssignmentFromRoutes(routes, True)
+        if checked is None and iteration == 1:
+            # the unchecked descent broke a constraint it cannot see: descend checked instead
+            checked = routing.SolveFromAssignmentWithParameters(partial, model.params)
+            routes = _routes(routing, checked) if checked is not None else routes
         if checked is None or checked.ObjectiveValue() >= threshold:
             continue
         current, current_cost = routes, checked.ObjectiveValue()
