@@ -204,6 +204,7 @@ def solve_model(
         if job.window is not None:
             clock.CumulVar(manager.NodeToIndex(i)).SetRange(*job.window)
 
+    constraints_filters_miss: list[str] = []  # not trusted to local-search filters alone
     for facility_id, copies in nodes.facility_copies.items():
         facility = facility_by_id[facility_id]
         latest = facility.gate.end_s - int(service[copies[0]])
@@ -221,6 +222,7 @@ def solve_model(
         compatible = [j for j in nodes.jobs if j.stream in facility.streams]
         free = problem.free_capacity_kg[facility_id]
         if sum(j.kg for j in compatible) > free:
+            constraints_filters_miss.append(f"daily capacity of {facility_id}")
             solver.Add(
                 solver.Sum(
                     [
@@ -244,6 +246,7 @@ def solve_model(
         routing.AddVariableMaximizedByFinalizer(clock.CumulVar(start))
         routing.AddVariableMinimizedByFinalizer(clock.CumulVar(end))
         if vt.break_ is not None:
+            constraints_filters_miss.append(f"break of {vehicle.vehicle_id}")
             duration = int(round(vt.break_.duration_min * 60))
             rest = solver.FixedDurationIntervalVar(
                 vt.break_.window.start_s,
@@ -289,9 +292,11 @@ def solve_model(
     ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     if options.solution_limit:
         params.solution_limit = options.solution_limit
-    elif ruin_and_recreate:
+    elif ruin_and_recreate and not constraints_filters_miss:
         # The checked descent gets a tenth of the budget; on large instances, where it would
         # take all of it, ruin and recreate's unchecked descent (much faster per move) goes on.
+        # With daily capacities or breaks the unchecked descent's plans failed the CP check
+        # (Daoxian), so the checked descent keeps the whole budget there.
         params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 100)))
 
     started = time.perf_counter()

@@ -14,7 +14,6 @@ this build it stops at the first local optimum (benchmarks/RESULTS.md), hence th
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
@@ -24,11 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-log = logging.getLogger(__name__)
-
 MAX_STRING = 10  # L_max of the paper: the longest string removed from one route
 MEAN_REMOVED = 10  # c-bar of the paper: jobs removed per iteration on average
 NEIGHBOURS = 100  # nearest jobs scanned for the routes to ruin
+MAX_UNREADABLE = 100  # ruined plans in a row that OR-Tools refuses to read before giving up
 T0_PER_JOB_COST = 0.1  # initial temperature / mean cost per job (assumption, tuned on CVRP)
 T1_PER_JOB_COST = 0.001  # final temperature / mean cost per job
 
@@ -139,21 +137,21 @@ def improve(
 ) -> pywrapcp.Assignment:
     """The best assignment found from ``start`` until ``deadline`` (``time.perf_counter``).
 
-    Returns ``start`` itself when nothing better was found (or the best plan could not be
-    restored, which is logged).
+    Returns ``start`` itself when nothing better was found.
 
     With ``max_iterations`` the loop and its temperature run on the iteration count instead of
     the clock, so that a seed gives the same plan whatever the machine's speed.
     """
     routing = model.routing
     start = routing.solver().Assignment(start)  # later solves may reuse the model's own
+    best_checked = start
     best_cost = current_cost = start.ObjectiveValue()
     best = current = _routes(routing, start)
     if not model.job_indices:
         return start
     rng = random.Random(seed)
     began = time.perf_counter()
-    iteration = 0
+    iteration = unreadable = 0
     while True:
         now = time.perf_counter()
         if max_iterations is not None:
@@ -166,12 +164,21 @@ def improve(
             progress = (now - began) / max(1e-9, deadline - began)
         if should_stop is not None and should_stop():
             break
-        # iteration 0 descends from the start itself; every later one from a ruined plan
-        routes = current if iteration == 0 else ruin(current, model, rng)
+        # Iteration 0 descends from the start itself (its search also renews the model's
+        # search limit, which a checked descent cut short by time leaves spent: reading routes
+        # would fail until then); every later one from a ruined plan.
+        partial = (
+            start
+            if iteration == 0
+            else routing.ReadAssignmentFromRoutes(ruin(current, model, rng), True)
+        )
         iteration += 1
-        partial = routing.ReadAssignmentFromRoutes(routes, True)
         if partial is None:
+            unreadable += 1
+            if unreadable >= MAX_UNREADABLE:
+                break  # OR-Tools refuses every ruined plan (seen: Daoxian's transfer tier)
             continue
+        unreadable = 0
         model.params.time_limit.FromMilliseconds(max(1, int((deadline - now) * 1000)))
         candidate = routing.FastSolveFromAssignmentWithParameters(partial, model.params, True)
         if candidate is None:
@@ -197,14 +204,14 @@ def improve(
         current, current_cost = routes, checked.ObjectiveValue()
         if current_cost < best_cost:
             best, best_cost = current, current_cost
+            best_checked = routing.solver().Assignment(checked)
             if on_best is not None:
                 on_best(current_cost)
     if best_cost >= start.ObjectiveValue():
         return start
     # The fast search's assignments hold the routes, not the times: let CP fix those again.
+    # Restoring applies the finalizers (latest start, earliest end); the checked copy is the
+    # same plan with the times CP first found, should restoring fail.
     read = routing.ReadAssignmentFromRoutes(best, True)
     restored = routing.RestoreAssignment(read) if read is not None else None
-    if restored is None:
-        log.warning("the best ruin-and-recreate plan could not be restored; keeping the first")
-        return start
-    return restored
+    return restored if restored is not None else best_checked
