@@ -119,6 +119,23 @@ def _unlimited(params: routing_parameters_pb2.RoutingSearchParameters):
     return copy
 
 
+def _guided_continuation(
+    routing: pywrapcp.RoutingModel,
+    solution: pywrapcp.Assignment,
+    params: routing_parameters_pb2.RoutingSearchParameters,
+    seconds: float,
+) -> pywrapcp.Assignment:
+    """Guided local search from ``solution`` for ``seconds``; ``solution`` if it finds none."""
+    guided = _unlimited(params)
+    guided.local_search_metaheuristic = METAHEURISTICS["guided_local_search"]
+    guided.time_limit.FromMilliseconds(int(seconds * 1000))
+    start = routing.solver().Assignment(solution)
+    found = routing.SolveFromAssignmentWithParameters(start, guided)
+    return (
+        found if found is not None and found.ObjectiveValue() <= start.ObjectiveValue() else start
+    )
+
+
 def solve_model(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -355,6 +372,12 @@ def solve_model(
             should_stop=should_stop,
             max_iterations=options.solution_limit,
         )
+        remaining_s = started + options.time_limit_s - time.perf_counter()
+        stopped = should_stop is not None and should_stop()
+        if remaining_s > 1.0 and not options.solution_limit and not stopped:
+            # ruin and recreate gave up (OR-Tools refused its ruined plans): guided local search
+            # spends the rest of the budget
+            solution = _guided_continuation(routing, solution, params, remaining_s)
     seconds = time.perf_counter() - started
     if solution is None:
         return None
