@@ -3,10 +3,12 @@
 Each iteration removes a few strings of close-by jobs from neighbouring routes (the string
 removal of Christiaens & Vanden Berghe, "Slack Induction by String Removals for Vehicle Routing
 Problems", Transportation Science 54(2), 2020), drops the unload stops left with nothing to
-unload, and hands the partial plan to OR-Tools' filtered local search (greedy descent), which
-puts the removed jobs back and improves the result. The outcome replaces the current plan by a
-simulated-annealing rule whose temperature falls from ``T0`` to ``T1`` (both scaled to the mean
-cost per job of the first plan) over the budget; the best plan is kept.
+unload and the jobs after a route's last unload, and hands the partial plan to OR-Tools'
+unchecked local search (greedy descent on its filters only), which puts the removed jobs back
+and improves the result. OR-Tools' CP model then checks the outcome (the filters see neither
+"an unload empties the truck" nor daily capacities), and a simulated-annealing rule whose
+temperature falls from ``T0`` to ``T1`` (both scaled to the best plan's cost per job) over the
+budget decides whether it replaces the current plan; the best plan is kept.
 
 OR-Tools 9.15 has an iterated local search of its own (``use_iterated_local_search``) but in
 this build it stops at the first local optimum (benchmarks/RESULTS.md), hence this loop.
@@ -27,7 +29,8 @@ MAX_STRING = 10  # L_max of the paper: the longest string removed from one route
 MEAN_REMOVED = 10  # c-bar of the paper: jobs removed per iteration on average
 NEIGHBOURS = 100  # nearest jobs scanned for the routes to ruin
 MAX_UNREADABLE = 100  # ruined plans in a row that OR-Tools refuses to read before giving up
-T0_PER_JOB_COST = 0.1  # initial temperature / mean cost per job (assumption, tuned on CVRP)
+T0_PER_JOB_COST = 0.1  # initial temperature / cost per job (assumption: OR-Tools' automatic
+# temperatures use the same scale; not tuned)
 T1_PER_JOB_COST = 0.001  # final temperature / mean cost per job
 
 
