@@ -60,7 +60,8 @@ class SearchOptions:
     ``metaheuristic`` "ruin_recreate" (the default, :mod:`wasteopt.routing.ruin_recreate`)
     runs greedy descent to a first local optimum, then string-removal ruin and recreate; the
     others are OR-Tools' own metaheuristics. With ``solution_limit`` N the first search stops
-    after N solutions and ruin and recreate after N iterations, so a seed gives one plan.
+    after N solutions, ruin and recreate after N iterations and, should it give up, guided local
+    search after N solutions, so a seed gives one plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
     ``operator_bandit`` lets OR-Tools pick local-search operators by their past success
@@ -124,11 +125,15 @@ def _guided_continuation(
     solution: pywrapcp.Assignment,
     params: routing_parameters_pb2.RoutingSearchParameters,
     seconds: float,
+    solution_limit: int | None,
 ) -> pywrapcp.Assignment:
-    """Guided local search from ``solution`` for ``seconds``; ``solution`` if it finds none."""
+    """Guided local search from ``solution`` for ``seconds`` (and at most ``solution_limit``
+    solutions); ``solution`` if it finds nothing cheaper."""
     guided = _unlimited(params)
     guided.local_search_metaheuristic = METAHEURISTICS["guided_local_search"]
-    guided.time_limit.FromMilliseconds(int(seconds * 1000))
+    guided.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    if solution_limit:
+        guided.solution_limit = solution_limit
     start = routing.solver().Assignment(solution)
     found = routing.SolveFromAssignmentWithParameters(start, guided)
     return (
@@ -162,6 +167,7 @@ def solve_model(
     facility_by_id = {f.id: f for f in problem.facilities}
     big, service, demand, travel = data.big, data.service, data.demand, data.travel
 
+    ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicles), data.starts, data.starts)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
@@ -195,11 +201,7 @@ def solve_model(
     # the unload after it pays the rest; the plans it accepts serve no job after a route's
     # last unload (see ruin_recreate), so the discount never reaches a plan.
     unserved_per_kg = max(1, int(problem.unserved_penalty_per_t))  # milli-CNY per kg
-    end_load_coefficient = (
-        max(1, unserved_per_kg // 2)
-        if options.metaheuristic == "ruin_recreate"
-        else unserved_per_kg
-    )
+    end_load_coefficient = max(1, unserved_per_kg // 2) if ruin_and_recreate else unserved_per_kg
     for v in range(len(vehicles)):
         load.SetCumulVarSoftUpperBound(routing.End(v), 0, end_load_coefficient)
     for node in range(len(nodes.jobs)):
@@ -221,7 +223,7 @@ def solve_model(
         if job.window is not None:
             clock.CumulVar(manager.NodeToIndex(i)).SetRange(*job.window)
 
-    constraints_filters_miss: list[str] = []  # not trusted to local-search filters alone
+    capacity_bound = False  # a daily capacity the local-search filters cannot see
     for facility_id, copies in nodes.facility_copies.items():
         facility = facility_by_id[facility_id]
         latest = facility.gate.end_s - int(service[copies[0]])
@@ -239,7 +241,7 @@ def solve_model(
         compatible = [j for j in nodes.jobs if j.stream in facility.streams]
         free = problem.free_capacity_kg[facility_id]
         if sum(j.kg for j in compatible) > free:
-            constraints_filters_miss.append(f"daily capacity of {facility_id}")
+            capacity_bound = True
             solver.Add(
                 solver.Sum(
                     [
@@ -263,7 +265,6 @@ def solve_model(
         routing.AddVariableMaximizedByFinalizer(clock.CumulVar(start))
         routing.AddVariableMinimizedByFinalizer(clock.CumulVar(end))
         if vt.break_ is not None:
-            constraints_filters_miss.append(f"break of {vehicle.vehicle_id}")
             duration = int(round(vt.break_.duration_min * 60))
             rest = solver.FixedDurationIntervalVar(
                 vt.break_.window.start_s,
@@ -306,14 +307,17 @@ def solve_model(
         params.use_multi_armed_bandit_concatenate_operators = True
         params.guided_local_search_lambda_coefficient = BANDIT_GLS_LAMBDA
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
-    ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     if options.solution_limit:
         params.solution_limit = options.solution_limit
-    elif ruin_and_recreate and not constraints_filters_miss:
+    elif (
+        ruin_and_recreate
+        and not capacity_bound
+        and not any(v.vehicle_type.break_ for v in vehicles)
+    ):
         # The checked descent gets a tenth of the budget; on large instances, where it would
         # take all of it, ruin and recreate's unchecked descent (much faster per move) goes on.
-        # With daily capacities or breaks the unchecked descent's plans failed the CP check
-        # (Daoxian), so the checked descent keeps the whole budget there.
+        # On Daoxian, which has both daily capacities and breaks, the unchecked descent's plans
+        # failed the CP check, so with either the checked descent keeps the whole budget.
         params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 100)))
 
     started = time.perf_counter()
@@ -355,7 +359,7 @@ def solve_model(
     if solution is not None and ruin_and_recreate:
         jobs = [manager.NodeToIndex(i) for i in range(len(nodes.jobs))]
         job_nodes = np.arange(len(nodes.jobs))
-        solution = improve(
+        improved = improve(
             RuinRecreateModel(
                 routing=routing,
                 params=_unlimited(params),
@@ -372,12 +376,14 @@ def solve_model(
             should_stop=should_stop,
             max_iterations=options.solution_limit,
         )
+        solution = improved.assignment
         remaining_s = started + options.time_limit_s - time.perf_counter()
-        stopped = should_stop is not None and should_stop()
-        if remaining_s > 1.0 and not options.solution_limit and not stopped:
-            # ruin and recreate gave up (OR-Tools refused its ruined plans): guided local search
-            # spends the rest of the budget
-            solution = _guided_continuation(routing, solution, params, remaining_s)
+        if improved.gave_up and remaining_s > 0 and not (should_stop and should_stop()):
+            # OR-Tools refused the ruined plans: guided local search spends the rest of the
+            # budget (and, with a solution limit, that many solutions)
+            solution = _guided_continuation(
+                routing, solution, params, remaining_s, options.solution_limit
+            )
     seconds = time.perf_counter() - started
     if solution is None:
         return None

@@ -129,6 +129,15 @@ def _routes(routing: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment) -> 
     return routes
 
 
+@dataclass(frozen=True)
+class Improved:
+    """The best assignment found, and whether the loop gave up before its budget ran out
+    (OR-Tools refused :data:`MAX_UNREADABLE` ruined plans in a row)."""
+
+    assignment: pywrapcp.Assignment
+    gave_up: bool
+
+
 def improve(
     model: RuinRecreateModel,
     start: pywrapcp.Assignment,
@@ -137,10 +146,9 @@ def improve(
     on_best: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     max_iterations: int | None = None,
-) -> pywrapcp.Assignment:
-    """The best assignment found from ``start`` until ``deadline`` (``time.perf_counter``).
-
-    Returns ``start`` itself when nothing better was found.
+) -> Improved:
+    """The best assignment found from ``start`` until ``deadline`` (``time.perf_counter``);
+    ``start`` itself when nothing better was found.
 
     With ``max_iterations`` the loop and its temperature run on the iteration count instead of
     the clock, so that a seed gives the same plan whatever the machine's speed.
@@ -150,8 +158,9 @@ def improve(
     best_checked = start
     best_cost = current_cost = start.ObjectiveValue()
     best = current = _routes(routing, start)
+    gave_up = False
     if not model.job_indices:
-        return start
+        return Improved(start, gave_up)
     rng = random.Random(seed)
     began = time.perf_counter()
     iteration = unreadable = 0
@@ -179,7 +188,8 @@ def improve(
         if partial is None:
             unreadable += 1
             if unreadable >= MAX_UNREADABLE:
-                break  # OR-Tools refuses every ruined plan (seen: Daoxian's transfer tier)
+                gave_up = True  # seen: Daoxian's transfer tier, the hfvrp one-trip gadget
+                break
             continue
         unreadable = 0
         model.params.time_limit.FromMilliseconds(max(1, int((deadline - now) * 1000)))
@@ -211,10 +221,10 @@ def improve(
             if on_best is not None:
                 on_best(current_cost)
     if best_cost >= start.ObjectiveValue():
-        return start
+        return Improved(start, gave_up)
     # The fast search's assignments hold the routes, not the times: let CP fix those again.
     # Restoring applies the finalizers (latest start, earliest end); the checked copy is the
     # same plan with the times CP first found, should restoring fail.
     read = routing.ReadAssignmentFromRoutes(best, True)
     restored = routing.RestoreAssignment(read) if read is not None else None
-    return restored if restored is not None else best_checked
+    return Improved(restored if restored is not None else best_checked, gave_up)
