@@ -28,7 +28,12 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_param
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
-from wasteopt.routing.ruin_recreate import RuinRecreateModel, improve, nearest_jobs
+from wasteopt.routing.ruin_recreate import (
+    RuinRecreateModel,
+    improve,
+    nearest_jobs,
+    vehicle_routes,
+)
 from wasteopt.routing.warmstart import greedy_routes, shrink_to_start
 
 log = logging.getLogger(__name__)
@@ -396,22 +401,18 @@ def solve_model(
         if element.PerformedValue():
             v = int(element.Var().Name().removeprefix("break "))
             break_of_vehicle[v] = (element.StartValue(), element.EndValue())
-    for v in range(len(vehicles)):
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        if routing.IsEnd(index):
+    for v, route in enumerate(vehicle_routes(routing, solution)):
+        if not route:
             continue
-        visits = []
-        while not routing.IsEnd(index):
-            node = int(index_node[index])
-            visits.append(
-                Visit(
-                    kind=nodes.kind[node],
-                    ref=nodes.ref[node],
-                    site_id=nodes.site[node],
-                    start_s=solution.Value(clock.CumulVar(index)),
-                )
+        visits = [
+            Visit(
+                kind=nodes.kind[node],
+                ref=nodes.ref[node],
+                site_id=nodes.site[node],
+                start_s=solution.Value(clock.CumulVar(index)),
             )
-            index = solution.Value(routing.NextVar(index))
+            for index, node in zip(route, index_node[route].tolist(), strict=True)
+        ]
         routes.append(
             RawRoute(
                 vehicle_index=v,

@@ -67,16 +67,16 @@ def ruin(
 ) -> list[list[int]]:
     """Remove strings of jobs around a random job; unloads left empty go with them."""
     position = {index: (r, k) for r, route in enumerate(routes) for k, index in enumerate(route)}
-    served = [i for i in model.job_indices if i in position]
-    if not served:
+    served_rows = [k for k, i in enumerate(model.job_indices) if i in position]
+    if not served_rows:
         return routes
     job_count = [sum(1 for i in route if i not in model.unload_indices) for route in routes]
     used = [c for c in job_count if c]
     max_string = min(MAX_STRING, sum(used) / len(used))
     max_routes = 4 * MEAN_REMOVED / (1 + max_string) - 1
     routes_to_ruin = int(rng.uniform(1, max(1.0, max_routes) + 1))
-    seed = rng.choice(served)
-    seed_row = model.job_indices.index(seed)
+    seed_row = rng.choice(served_rows)
+    seed = model.job_indices[seed_row]
     removed: set[int] = set()
     ruined: set[int] = set()
     for index in (seed, *model.neighbours[seed_row].tolist()):
@@ -116,7 +116,9 @@ def _without(route: list[int], removed: set[int], unloads: frozenset[int]) -> li
     return kept
 
 
-def _routes(routing: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment) -> list[list[int]]:
+def vehicle_routes(
+    routing: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment
+) -> list[list[int]]:
     """Each vehicle's visits (solver indices, start and end left out)."""
     routes = []
     for vehicle in range(routing.vehicles()):
@@ -157,7 +159,7 @@ def improve(
     start = routing.solver().Assignment(start)  # later solves may reuse the model's own
     best_checked = start
     best_cost = current_cost = start.ObjectiveValue()
-    best = current = _routes(routing, start)
+    best = current = vehicle_routes(routing, start)
     gave_up = False
     if not model.job_indices:
         return Improved(start, gave_up)
@@ -205,13 +207,14 @@ def improve(
         # daily capacity, and may end a route loaded (priced softly): drop the unloads it left
         # with nothing to unload and the jobs it did not unload, then let CP judge the rest.
         routes = [
-            _without(route, set(), model.unload_indices) for route in _routes(routing, candidate)
+            _without(route, set(), model.unload_indices)
+            for route in vehicle_routes(routing, candidate)
         ]
         checked = routing.ReadAssignmentFromRoutes(routes, True)
         if checked is None and iteration == 1:
             # the unchecked descent broke a constraint it cannot see: descend checked instead
             checked = routing.SolveFromAssignmentWithParameters(partial, model.params)
-            routes = _routes(routing, checked) if checked is not None else routes
+            routes = vehicle_routes(routing, checked) if checked is not None else routes
         if checked is None or checked.ObjectiveValue() >= threshold:
             continue
         current, current_cost = routes, checked.ObjectiveValue()
