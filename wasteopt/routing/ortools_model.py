@@ -34,7 +34,7 @@ from wasteopt.routing.ruin_recreate import (
     nearest_jobs,
     vehicle_routes,
 )
-from wasteopt.routing.warmstart import greedy_routes, shrink_to_start
+from wasteopt.routing.warmstart import greedy_routes, shrink_to_start, spread_trips
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,7 @@ def solve_model(
         greedy = greedy_routes(problem, nodes, data, options.seed)
         nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
         data = node_data(problem, nodes, distance_m, duration_s, site_index)
+        greedy = spread_trips(problem, nodes, data, greedy)
     facility_by_id = {f.id: f for f in problem.facilities}
     big, service, demand, travel = data.big, data.service, data.demand, data.travel
 
