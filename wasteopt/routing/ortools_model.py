@@ -65,8 +65,7 @@ class SearchOptions:
     ``metaheuristic`` "ruin_recreate" (the default, :mod:`wasteopt.routing.ruin_recreate`)
     runs greedy descent to a first local optimum, then string-removal ruin and recreate; the
     others are OR-Tools' own metaheuristics. With ``solution_limit`` N the first search stops
-    after N solutions, ruin and recreate after N iterations and, should it give up, guided local
-    search after N solutions, so a seed gives one plan.
+    after N solutions and ruin and recreate after N iterations, so a seed gives one plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
     ``operator_bandit`` lets OR-Tools pick local-search operators by their past success
@@ -123,27 +122,6 @@ def _unlimited(params: routing_parameters_pb2.RoutingSearchParameters):
     copy.CopyFrom(params)
     copy.solution_limit = pywrapcp.DefaultRoutingSearchParameters().solution_limit
     return copy
-
-
-def _guided_continuation(
-    routing: pywrapcp.RoutingModel,
-    solution: pywrapcp.Assignment,
-    params: routing_parameters_pb2.RoutingSearchParameters,
-    seconds: float,
-    solution_limit: int | None,
-) -> pywrapcp.Assignment:
-    """Guided local search from ``solution`` for ``seconds`` (and at most ``solution_limit``
-    solutions); ``solution`` if it finds nothing cheaper."""
-    guided = _unlimited(params)
-    guided.local_search_metaheuristic = METAHEURISTICS["guided_local_search"]
-    guided.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
-    if solution_limit:
-        guided.solution_limit = solution_limit
-    start = routing.solver().Assignment(solution)
-    found = routing.SolveFromAssignmentWithParameters(start, guided)
-    return (
-        found if found is not None and found.ObjectiveValue() <= start.ObjectiveValue() else start
-    )
 
 
 def solve_model(
@@ -315,15 +293,12 @@ def solve_model(
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
     if options.solution_limit:
         params.solution_limit = options.solution_limit
-    elif (
-        ruin_and_recreate
-        and not capacity_bound
-        and not any(v.vehicle_type.break_ for v in vehicles)
-    ):
+    elif ruin_and_recreate and not capacity_bound:
         # The checked descent gets a tenth of the budget; on large instances, where it would
         # take all of it, ruin and recreate's unchecked descent (much faster per move) goes on.
-        # On Daoxian, which has both daily capacities and breaks, the unchecked descent's plans
-        # failed the CP check, so with either the checked descent keeps the whole budget.
+        # Where a facility's daily capacity binds, the unchecked descent (whose filters do not
+        # see it) overfilled the facility on Daoxian phase 1, so there the checked descent keeps
+        # the whole budget.
         params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 100)))
 
     started = time.perf_counter()
@@ -365,7 +340,7 @@ def solve_model(
     if solution is not None and ruin_and_recreate:
         jobs = [manager.NodeToIndex(i) for i in range(len(nodes.jobs))]
         job_nodes = np.arange(len(nodes.jobs))
-        improved = improve(
+        solution = improve(
             RuinRecreateModel(
                 routing=routing,
                 params=_unlimited(params),
@@ -382,14 +357,6 @@ def solve_model(
             should_stop=should_stop,
             max_iterations=options.solution_limit,
         )
-        solution = improved.assignment
-        remaining_s = started + options.time_limit_s - time.perf_counter()
-        if improved.gave_up and remaining_s > 0 and not (should_stop and should_stop()):
-            # OR-Tools refused the ruined plans: guided local search spends the rest of the
-            # budget (and, with a solution limit, that many solutions)
-            solution = _guided_continuation(
-                routing, solution, params, remaining_s, options.solution_limit
-            )
     seconds = time.perf_counter() - started
     if solution is None:
         return None

@@ -16,6 +16,7 @@ this build it stops at the first local optimum (benchmarks/RESULTS.md), hence th
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -25,10 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
+log = logging.getLogger(__name__)
+
 MAX_STRING = 10  # L_max of the paper: the longest string removed from one route
 MEAN_REMOVED = 10  # c-bar of the paper: jobs removed per iteration on average
 NEIGHBOURS = 100  # nearest jobs scanned for the routes to ruin
-MAX_UNREADABLE = 100  # ruined plans in a row that OR-Tools refuses to read before giving up
 T0_PER_JOB_COST = 0.1  # initial temperature / cost per job (assumption: OR-Tools' automatic
 # temperatures use the same scale; not tuned)
 T1_PER_JOB_COST = 0.001  # final temperature / mean cost per job
@@ -131,13 +133,35 @@ def vehicle_routes(
     return routes
 
 
-@dataclass(frozen=True)
-class Improved:
-    """The best assignment found, and whether the loop gave up before its budget ran out
-    (OR-Tools refused :data:`MAX_UNREADABLE` ruined plans in a row)."""
+def read_routes(
+    routing: pywrapcp.RoutingModel, routes: list[list[int]]
+) -> pywrapcp.Assignment | None:
+    """The plan of ``routes`` (each vehicle's solver indices, start and end left out; every
+    other index inactive) as checked by OR-Tools' CP model, or ``None`` if CP rejects it.
 
-    assignment: pywrapcp.Assignment
-    gave_up: bool
+    ``ReadAssignmentFromRoutes`` sets only the next variables of the model's own assignment.
+    With vehicle-dependent costs that assignment also holds every index's vehicle, from the last
+    solution a search stored, so after a search it rejected any plan that leaves a job out or
+    gives it to another vehicle (seen on the heterogeneous fleets and Daoxian's transfer tier).
+    Here the vehicles and activities come with the nexts.
+    """
+    assignment = routing.solver().Assignment()
+    vehicle_of: dict[int, int] = {}
+    for vehicle, route in enumerate(routes):
+        path = [routing.Start(vehicle), *route, routing.End(vehicle)]
+        for index, following in zip(path, path[1:], strict=False):
+            assignment.Add(routing.NextVar(index))
+            assignment.SetValue(routing.NextVar(index), following)
+        vehicle_of.update(dict.fromkeys(path[:-1], vehicle))
+    for index in range(routing.Size()):
+        if index not in vehicle_of:
+            assignment.Add(routing.NextVar(index))
+            assignment.SetValue(routing.NextVar(index), index)
+        assignment.Add(routing.VehicleVar(index))
+        assignment.SetValue(routing.VehicleVar(index), vehicle_of.get(index, -1))
+        assignment.Add(routing.ActiveVar(index))
+        assignment.SetValue(routing.ActiveVar(index), int(index in vehicle_of))
+    return routing.RestoreAssignment(assignment)
 
 
 def improve(
@@ -148,7 +172,7 @@ def improve(
     on_best: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     max_iterations: int | None = None,
-) -> Improved:
+) -> pywrapcp.Assignment:
     """The best assignment found from ``start`` until ``deadline`` (``time.perf_counter``);
     ``start`` itself when nothing better was found.
 
@@ -160,12 +184,11 @@ def improve(
     best_checked = start
     best_cost = current_cost = start.ObjectiveValue()
     best = current = vehicle_routes(routing, start)
-    gave_up = False
     if not model.job_indices:
-        return Improved(start, gave_up)
+        return start
     rng = random.Random(seed)
     began = time.perf_counter()
-    iteration = unreadable = 0
+    iteration = 0
     while True:
         now = time.perf_counter()
         if max_iterations is not None:
@@ -178,22 +201,12 @@ def improve(
             progress = (now - began) / max(1e-9, deadline - began)
         if should_stop is not None and should_stop():
             break
-        # Iteration 0 descends from the start itself (its search also renews the model's
-        # search limit, which a checked descent cut short by time leaves spent: reading routes
-        # would fail until then); every later one from a ruined plan.
-        partial = (
-            start
-            if iteration == 0
-            else routing.ReadAssignmentFromRoutes(ruin(current, model, rng), True)
-        )
+        # Iteration 0 descends from the start itself (where the checked descent stopped),
+        # every later one from a ruined plan (a subset of a checked plan, so CP accepts it).
+        partial = start if iteration == 0 else read_routes(routing, ruin(current, model, rng))
         iteration += 1
         if partial is None:
-            unreadable += 1
-            if unreadable >= MAX_UNREADABLE:
-                gave_up = True  # seen: Daoxian's transfer tier, the hfvrp one-trip gadget
-                break
             continue
-        unreadable = 0
         model.params.time_limit.FromMilliseconds(max(1, int((deadline - now) * 1000)))
         candidate = routing.FastSolveFromAssignmentWithParameters(partial, model.params, True)
         if candidate is None:
@@ -210,9 +223,12 @@ def improve(
             _without(route, set(), model.unload_indices)
             for route in vehicle_routes(routing, candidate)
         ]
-        checked = routing.ReadAssignmentFromRoutes(routes, True)
+        checked = read_routes(routing, routes)
         if checked is None and iteration == 1:
-            # the unchecked descent broke a constraint it cannot see: descend checked instead
+            # the unchecked descent broke a constraint it cannot see: descend checked instead,
+            # in the time that is left
+            left_ms = int((deadline - time.perf_counter()) * 1000)
+            model.params.time_limit.FromMilliseconds(max(1, left_ms))
             checked = routing.SolveFromAssignmentWithParameters(partial, model.params)
             routes = vehicle_routes(routing, checked) if checked is not None else routes
         if checked is None or checked.ObjectiveValue() >= threshold:
@@ -223,11 +239,17 @@ def improve(
             best_checked = routing.solver().Assignment(checked)
             if on_best is not None:
                 on_best(current_cost)
+    log.info(
+        "ruin and recreate: %d iterations in %.1f s, objective %d from %d",
+        iteration,
+        time.perf_counter() - began,
+        best_cost,
+        start.ObjectiveValue(),
+    )
     if best_cost >= start.ObjectiveValue():
-        return Improved(start, gave_up)
+        return start
     # The fast search's assignments hold the routes, not the times: let CP fix those again.
     # Restoring applies the finalizers (latest start, earliest end); the checked copy is the
     # same plan with the times CP first found, should restoring fail.
-    read = routing.ReadAssignmentFromRoutes(best, True)
-    restored = routing.RestoreAssignment(read) if read is not None else None
-    return Improved(restored if restored is not None else best_checked, gave_up)
+    restored = read_routes(routing, best)
+    return restored if restored is not None else best_checked
