@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from wasteopt.planning import _collection_problem
+from wasteopt.routing.construct import ConstructionInput, construct
 from wasteopt.routing.nodes import NodeTable, node_data
-from wasteopt.routing.warmstart import greedy_routes, spread_trips
+from wasteopt.routing.warmstart import _cost_per_kg, greedy_routes, spread_trips
 
 
 def _start(fixed_cost: float = 0.0, fleet: int | None = None):
@@ -85,3 +86,58 @@ def test_plans_from_a_spread_start_pass_the_checker(seed):
     assert not plan.unserved
     assert not check_plan(converted.instance, plan, converted.matrices)
     assert len(plan.routes) > 1
+
+
+def _two_trucks(rank: list[float]) -> ConstructionInput:
+    """Four 10-kg jobs (nodes 0-3), two unload copies (4, 5), one yard (6), 10 s apart; two
+    trucks that can each take every job."""
+    travel = np.full((7, 7), 10, dtype=np.int64)
+    np.fill_diagonal(travel, 0)
+    return ConstructionInput(
+        travel=travel,
+        service=np.zeros(7, dtype=np.int64),
+        demand=np.array([10, 10, 10, 10, -40, -40, 0], dtype=np.int64),
+        window_start=np.zeros(7, dtype=np.int64),
+        window_end=np.full(7, 86_400, dtype=np.int64),
+        job_nodes=[0, 1, 2, 3],
+        job_stream=["residual"] * 4,
+        copies={"plant": [4, 5]},
+        facility_streams={"plant": {"residual"}},
+        facility_free_kg={"plant": 1_000},
+        facility_fee_per_kg={"plant": 0.0},
+        vehicle_start=[6, 6],
+        vehicle_payload=[40, 40],
+        vehicle_stream=["residual", "residual"],
+        vehicle_physical=["small", "big"],
+        vehicle_shift=[(0, 86_400), (0, 86_400)],
+        vehicle_break=[None, None],
+        vehicle_cost_per_s=[0.01, 0.01],
+        vehicle_rank=rank,
+    )
+
+
+@pytest.mark.parametrize(("rank", "used"), [([2.0, 1.0], 1), ([1.0, 2.0], 0), ([0.0, 0.0], 0)])
+def test_the_truck_cheapest_per_kg_goes_out_first(rank, used):
+    routes = construct(_two_trucks(rank))
+    assert [bool(r) for r in routes] == [v == used for v in range(2)]
+    assert sorted(routes[used]) == [0, 1, 2, 3, 4]
+
+
+def test_cost_per_kg_weighs_fixed_cost_and_distance_per_payload():
+    from wasteopt.model import TimeWindow, VehicleType
+
+    def vehicle(payload_t: float, fixed: float, per_km: float) -> VehicleType:
+        return VehicleType(
+            id=f"t{payload_t}",
+            streams=["residual"],
+            payload_t=payload_t,
+            count=1,
+            yard="y",
+            shift=TimeWindow(start="06:00", end="14:00"),
+            fixed_cost_per_day=fixed,
+            cost_per_km=per_km,
+        )
+
+    # 100 CNY + 2 CNY/km x 20 km over 5,000 kg; 300 CNY + 3 CNY/km x 20 km over 10,000 kg
+    assert _cost_per_kg(vehicle(5, 100, 2), 5_000, 20_000) == pytest.approx(140 / 5_000)
+    assert _cost_per_kg(vehicle(10, 300, 3), 10_000, 20_000) == pytest.approx(360 / 10_000)

@@ -36,6 +36,7 @@ class ConstructionInput:
     vehicle_shift: list[tuple[int, int]]
     vehicle_break: list[tuple[int, int, int] | None]  # (earliest, latest start, duration)
     vehicle_cost_per_s: list[float]  # CNY per second on the road, to weigh fees against time
+    vehicle_rank: list[float]  # trucks with the lowest rank (cost per kg carried) go out first
     seed: int = 0  # 0: plain nearest-fitting; otherwise scores are perturbed by up to 30 %
 
 
@@ -108,7 +109,7 @@ def construct(data: ConstructionInput) -> list[list[int]]:
 
     order = sorted(
         range(len(data.vehicle_start)),
-        key=lambda v: (-remaining.get(data.vehicle_stream[v], 0), v),
+        key=lambda v: (-remaining.get(data.vehicle_stream[v], 0), data.vehicle_rank[v], v),
     )
     for v in order:
         physical = data.vehicle_physical[v]

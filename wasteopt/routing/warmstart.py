@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
+
+import numpy as np
 
 from wasteopt.model import VehicleType
 from wasteopt.routing.construct import ConstructionInput, construct
@@ -39,39 +42,63 @@ def _break(vt: VehicleType) -> tuple[int, int, int] | None:
     return rest.window.start_s, rest.window.end_s - duration, duration
 
 
+def _cost_per_kg(vt: VehicleType, payload_kg: int, round_trip_m: float) -> float:
+    """CNY per kg of payload for a day's fixed cost and one round trip of ``round_trip_m``."""
+    return (vt.fixed_cost_per_day + vt.cost_per_km * round_trip_m / 1000) / payload_kg
+
+
 def greedy_routes(
     problem: TierProblem, nodes: NodeTable, data: NodeData, seed: int
 ) -> list[list[int]]:
-    """One node sequence per vehicle (without start and end) from the greedy construction."""
+    """One node sequence per vehicle (without start and end) from the greedy construction.
+
+    Trucks go out cheapest per kg of payload first (fixed cost and a mean round trip); should
+    that serve fewer jobs than sending them in fleet order (a tight fleet packs differently),
+    fleet order wins.
+    """
     facility_by_id = {f.id: f for f in problem.facilities}
     vehicles = problem.vehicles
-    return construct(
-        ConstructionInput(
-            travel=data.travel,
-            service=data.service,
-            demand=data.demand,
-            window_start=data.window_start,
-            window_end=data.window_end,
-            job_nodes=list(range(len(nodes.jobs))),
-            job_stream=[job.stream for job in nodes.jobs],
-            copies=nodes.facility_copies,
-            facility_streams={f: set(facility_by_id[f].streams) for f in nodes.facility_copies},
-            facility_free_kg={f: problem.free_capacity_kg[f] for f in nodes.facility_copies},
-            facility_fee_per_kg={
-                f: facility_by_id[f].cost_per_t / 1000 for f in nodes.facility_copies
-            },
-            vehicle_start=data.starts,
-            vehicle_payload=[v.payload_kg for v in vehicles],
-            vehicle_stream=[v.stream for v in vehicles],
-            vehicle_physical=[v.vehicle_id for v in vehicles],
-            vehicle_shift=[
-                (v.vehicle_type.shift.start_s, v.vehicle_type.shift.end_s) for v in vehicles
-            ],
-            vehicle_break=[_break(v.vehicle_type) for v in vehicles],
-            vehicle_cost_per_s=[_road_cost_per_s(v.vehicle_type) for v in vehicles],
-            seed=seed,
-        )
+    jobs = np.arange(len(nodes.jobs))
+    round_trip_m = {  # mean yard -> job -> yard distance, to weigh per-km against fixed costs
+        yard: float(data.dist[yard, jobs].mean() + data.dist[jobs, yard].mean())
+        if len(jobs)
+        else 0.0
+        for yard in set(data.starts)
+    }
+    cheapest_first = ConstructionInput(
+        travel=data.travel,
+        service=data.service,
+        demand=data.demand,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        job_nodes=list(range(len(nodes.jobs))),
+        job_stream=[job.stream for job in nodes.jobs],
+        copies=nodes.facility_copies,
+        facility_streams={f: set(facility_by_id[f].streams) for f in nodes.facility_copies},
+        facility_free_kg={f: problem.free_capacity_kg[f] for f in nodes.facility_copies},
+        facility_fee_per_kg={f: facility_by_id[f].cost_per_t / 1000 for f in nodes.facility_copies},
+        vehicle_start=data.starts,
+        vehicle_payload=[v.payload_kg for v in vehicles],
+        vehicle_stream=[v.stream for v in vehicles],
+        vehicle_physical=[v.vehicle_id for v in vehicles],
+        vehicle_shift=[
+            (v.vehicle_type.shift.start_s, v.vehicle_type.shift.end_s) for v in vehicles
+        ],
+        vehicle_break=[_break(v.vehicle_type) for v in vehicles],
+        vehicle_cost_per_s=[_road_cost_per_s(v.vehicle_type) for v in vehicles],
+        vehicle_rank=[
+            _cost_per_kg(v.vehicle_type, v.payload_kg, round_trip_m[data.starts[k]])
+            for k, v in enumerate(vehicles)
+        ],
+        seed=seed,
     )
+    by_cost = construct(cheapest_first)
+    in_order = construct(replace(cheapest_first, vehicle_rank=[0.0] * len(vehicles)))
+    return max(by_cost, in_order, key=lambda routes: _served(routes, len(nodes.jobs)))
+
+
+def _served(routes: list[list[int]], job_count: int) -> int:
+    return sum(1 for route in routes for node in route if node < job_count)
 
 
 def _trip_free(vt: VehicleType) -> bool:
