@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
+from ortools.util import optional_boolean_pb2
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
@@ -40,6 +41,25 @@ log = logging.getLogger(__name__)
 
 MILLI = 1000
 BANDIT_GLS_LAMBDA = 0.3  # measured with the bandit: benchmarks/RESULTS.md, "Search settings"
+# Local-search operators kept where ruin and recreate drives the search: each of its iterations
+# ends in a full scan of the neighbourhood, and without OR-Tools' other default operators
+# (Lin-Kernighan, shortest-path and chain moves, the insertion LNS) that scan is about a third
+# as long, so the loop runs more iterations (benchmarks/RESULTS.md, "Fewer operators").
+RUIN_RECREATE_OPERATORS = frozenset(
+    {
+        "use_relocate",
+        "use_exchange",
+        "use_cross",
+        "use_two_opt",
+        "use_or_opt",
+        "use_make_active",
+        "use_make_inactive",
+        "use_swap_active",
+        "use_relocate_expensive_chain",
+        "use_exchange_subtrip",
+        "use_relocate_subtrip",
+    }
+)
 FIRST_SOLUTION_STRATEGIES = {  # besides "greedy", our own construction
     "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
     "parallel_cheapest_insertion": (
@@ -290,6 +310,17 @@ def solve_model(
     if options.operator_bandit:
         params.use_multi_armed_bandit_concatenate_operators = True
         params.guided_local_search_lambda_coefficient = BANDIT_GLS_LAMBDA
+    if ruin_and_recreate and not capacity_bound:
+        # (where a capacity binds, the checked descent keeps the budget, see below, and there
+        # the full set found better plans on Daoxian)
+        operators = params.local_search_operators
+        for field in operators.DESCRIPTOR.fields:
+            keep = field.name in RUIN_RECREATE_OPERATORS
+            setattr(
+                operators,
+                field.name,
+                optional_boolean_pb2.BOOL_TRUE if keep else optional_boolean_pb2.BOOL_FALSE,
+            )
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
     if options.solution_limit:
         params.solution_limit = options.solution_limit
