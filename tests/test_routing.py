@@ -292,12 +292,11 @@ def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
     from wasteopt.routing import multistart  # noqa: PLC0415
     from wasteopt.routing.ortools_model import RawSolution, SearchOptions  # noqa: PLC0415
 
-    seen: list[tuple[int, str, bool]] = []
+    seen: list[tuple[int, str]] = []
 
     def fake_solve(problem, distance_m, duration_s, site_index, options, *callbacks):
-        seen.append((options.seed, options.metaheuristic, options.operator_bandit))
-        other_search = options.metaheuristic != "ruin_recreate" or options.operator_bandit
-        objective = 100 - options.seed - (50 if other_search else 0)
+        seen.append((options.seed, options.metaheuristic))
+        objective = 100 - options.seed - (50 if options.metaheuristic != "ruin_recreate" else 0)
         return RawSolution(
             routes=[],
             dropped=[],
@@ -311,5 +310,5 @@ def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
     best = multistart.solve_multistart(
         None, np.zeros((1, 1)), np.zeros((1, 1)), {}, SearchOptions(time_limit_s=5, workers=3)
     )
-    assert seen == [(0, "ruin_recreate", False)]  # this process: the options as given
+    assert seen == [(0, "ruin_recreate")]  # this process: the options as given
     assert best.objective == 98  # worker 2: seed 2, the same search (worker 1: 99)

@@ -40,7 +40,6 @@ from wasteopt.routing.warmstart import greedy_routes, shrink_to_start, spread_tr
 log = logging.getLogger(__name__)
 
 MILLI = 1000
-BANDIT_GLS_LAMBDA = 0.3  # measured with the bandit: benchmarks/RESULTS.md, "Search settings"
 # Local-search operators kept where ruin and recreate drives the search: each of its iterations
 # ends in a full scan of the neighbourhood, and without OR-Tools' other default operators
 # (Lin-Kernighan, shortest-path and chain moves, the insertion LNS) that scan is about a third
@@ -88,8 +87,6 @@ class SearchOptions:
     after N solutions and ruin and recreate after N iterations, so a seed gives one plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
-    ``operator_bandit`` lets OR-Tools pick local-search operators by their past success
-    (multi-armed bandit) and strengthens guided local search's penalties (lambda 0.3 for 0.1).
     """
 
     time_limit_s: float = 30.0
@@ -98,7 +95,6 @@ class SearchOptions:
     first_solution: str = "greedy"
     metaheuristic: str = "ruin_recreate"
     workers: int = 1
-    operator_bandit: bool = False
 
 
 @dataclass(frozen=True)
@@ -307,9 +303,6 @@ def solve_model(
     if options.first_solution != "greedy":
         params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[options.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[options.metaheuristic]
-    if options.operator_bandit:
-        params.use_multi_armed_bandit_concatenate_operators = True
-        params.guided_local_search_lambda_coefficient = BANDIT_GLS_LAMBDA
     if ruin_and_recreate and not capacity_bound:
         # (where a capacity binds, the checked descent keeps the budget, see below, and there
         # the full set found better plans on Daoxian)
