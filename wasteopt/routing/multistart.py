@@ -3,9 +3,8 @@
 Worker 0 runs in this process with the options as given (it reports progress and honours
 ``should_stop``); worker k runs in a forked process with seed ``seed + k`` (another node order,
 construction and ruin sequence) until the same wall-clock deadline. The cheapest solution wins.
-Every worker runs the same search: ruin and recreate hands over to guided local search by itself
-where OR-Tools refuses its ruined plans, and on the CVRP set two seeds of ruin and recreate beat
-one seed beside guided local search (benchmarks/RESULTS.md).
+Every worker runs the same search: on the CVRP set two seeds of ruin and recreate beat one seed
+beside guided local search, which no set needs any more (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
