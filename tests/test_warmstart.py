@@ -13,10 +13,12 @@ from wasteopt.routing.nodes import NodeTable, node_data
 from wasteopt.routing.warmstart import _cost_per_kg, greedy_routes, spread_trips
 
 
-def _start(fixed_cost: float = 0.0, fleet: int | None = None):
-    from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
+def _start(
+    fixed_cost: float = 0.0, fleet: int | None = None, suite: str = "cvrp", name: str = "X-n101-k25"
+):
+    from benchmarks.convert import INSTANCES_DIR, SUITE_DIRS, read_problem, to_wasteopt
 
-    published = read_problem("cvrp", INSTANCES_DIR / "CVRP" / "X-n101-k25.vrp")
+    published = read_problem(suite, INSTANCES_DIR / SUITE_DIRS[suite] / f"{name}.vrp")
     if fleet is not None:
         published = replace(published, groups=[replace(g, count=fleet) for g in published.groups])
     converted = to_wasteopt(published)
@@ -70,8 +72,35 @@ def test_trips_stay_on_their_truck_when_no_truck_is_idle():
     assert max(_trips(r, nodes) for r in routes) > 1
 
 
+def test_fleet_order_serves_what_cost_order_leaves_out(monkeypatch):
+    """X115-HVRP's limited fleet: trucks cheapest per kg first serve 109 of 114 points, fleet
+    order all of them, and the construction keeps the one that serves more."""
+    from wasteopt.routing import warmstart
+
+    served_by_try: list[int] = []
+
+    def counting(data: ConstructionInput) -> list[list[int]]:
+        routes = construct(data)
+        served_by_try.append(sum(1 for r in routes for n in r if n < len(data.job_nodes)))
+        return routes
+
+    monkeypatch.setattr(warmstart, "construct", counting)
+    _, nodes, _, routes = _start(suite="hfvrp", name="X115-HVRP")
+    assert served_by_try == [109, 114]
+    assert sorted(n for r in routes for n in r if n < len(nodes.jobs)) == list(range(114))
+
+
+def test_cost_order_alone_when_it_serves_everything(monkeypatch):
+    from wasteopt.routing import warmstart
+
+    tries: list[ConstructionInput] = []
+    monkeypatch.setattr(warmstart, "construct", lambda data: tries.append(data) or construct(data))
+    _start(suite="hfvrp", name="X110-HD")
+    assert len(tries) == 1
+
+
 @pytest.mark.parametrize("seed", [0, 3])
-def test_plans_from_a_spread_start_pass_the_checker(seed):
+def test_plans_from_a_spread_start_pass_the_checker(seed, caplog):
     from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
     from wasteopt.check import check_plan
     from wasteopt.matrix import ExplicitMatrixProvider
@@ -86,6 +115,7 @@ def test_plans_from_a_spread_start_pass_the_checker(seed):
     assert not plan.unserved
     assert not check_plan(converted.instance, plan, converted.matrices)
     assert len(plan.routes) > 1
+    assert "greedy start was not usable" not in caplog.text  # the spread start was read
 
 
 def _two_trucks(rank: list[float]) -> ConstructionInput:

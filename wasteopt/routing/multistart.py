@@ -44,11 +44,6 @@ def _worker(
     return solve_model(problem, distance_m, duration_s, site_index, options)
 
 
-def _portfolio_member(options: SearchOptions, k: int) -> SearchOptions:
-    """Worker ``k``'s options: the same search with seed ``seed + k``."""
-    return replace(options, seed=options.seed + k)
-
-
 def solve_multistart(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -78,7 +73,7 @@ def solve_multistart(
                     distance_m,
                     duration_s,
                     site_index,
-                    _portfolio_member(options, k),
+                    replace(options, seed=options.seed + k),
                     deadline,
                 ),
             )

@@ -33,6 +33,7 @@ from wasteopt.routing.ruin_recreate import (
     RuinRecreateModel,
     improve,
     nearest_jobs,
+    read_routes,
     vehicle_routes,
 )
 from wasteopt.routing.warmstart import greedy_routes, shrink_to_start, spread_trips
@@ -43,7 +44,7 @@ MILLI = 1000
 # Local-search operators kept where ruin and recreate drives the search: each of its iterations
 # ends in a full scan of the neighbourhood, and without OR-Tools' other default operators
 # (Lin-Kernighan, shortest-path and chain moves, the insertion LNS) that scan is about a third
-# as long, so the loop runs more iterations (benchmarks/RESULTS.md, "Fewer operators").
+# as long, so the loop runs more iterations (benchmarks/RESULTS.md, fourth session, item 5).
 RUIN_RECREATE_OPERATORS = frozenset(
     {
         "use_relocate",
@@ -303,9 +304,12 @@ def solve_model(
     if options.first_solution != "greedy":
         params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[options.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[options.metaheuristic]
-    if ruin_and_recreate and not capacity_bound:
-        # (where a capacity binds, the checked descent keeps the budget, see below, and there
-        # the full set found better plans on Daoxian)
+    # Ruin and recreate drives the search unless a daily capacity binds: the unchecked descent
+    # (whose filters do not see capacities) overfilled the incinerator on Daoxian phase 1, so
+    # there the checked descent keeps the whole budget, with OR-Tools' full operator set (it
+    # found better plans there than the reduced one).
+    recreate_drives = ruin_and_recreate and not capacity_bound
+    if recreate_drives:
         operators = params.local_search_operators
         for field in operators.DESCRIPTOR.fields:
             keep = field.name in RUIN_RECREATE_OPERATORS
@@ -317,12 +321,9 @@ def solve_model(
     params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
     if options.solution_limit:
         params.solution_limit = options.solution_limit
-    elif ruin_and_recreate and not capacity_bound:
+    elif recreate_drives:
         # The checked descent gets a tenth of the budget; on large instances, where it would
         # take all of it, ruin and recreate's unchecked descent (much faster per move) goes on.
-        # Where a facility's daily capacity binds, the unchecked descent (whose filters do not
-        # see it) overfilled the facility on Daoxian phase 1, so there the checked descent keeps
-        # the whole budget.
         params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 100)))
 
     started = time.perf_counter()
@@ -346,8 +347,8 @@ def solve_model(
     initial = None
     if greedy is not None:
         read_started = time.perf_counter()
-        initial = routing.ReadAssignmentFromRoutes(
-            [[manager.NodeToIndex(n) for n in route] for route in greedy], True
+        initial = read_routes(
+            routing, [[manager.NodeToIndex(n) for n in route] for route in greedy]
         )
         # Local search schedules its start once more, but within the per-neighbour
         # lns_time_limit (100 ms by default), which a large start outgrows: allow it twice

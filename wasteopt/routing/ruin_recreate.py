@@ -181,11 +181,11 @@ def improve(
     """
     routing = model.routing
     start = routing.solver().Assignment(start)  # later solves may reuse the model's own
+    if not model.job_indices:
+        return start
     best_checked = start
     best_cost = current_cost = start.ObjectiveValue()
     best = current = vehicle_routes(routing, start)
-    if not model.job_indices:
-        return start
     rng = random.Random(seed)
     began = time.perf_counter()
     iteration = 0

@@ -93,8 +93,11 @@ def greedy_routes(
         seed=seed,
     )
     by_cost = construct(cheapest_first)
+    served = _served(by_cost, len(nodes.jobs))
+    if served == len(nodes.jobs) or len(set(cheapest_first.vehicle_rank)) == 1:
+        return by_cost  # fleet order could serve no more, or is the same order
     in_order = construct(replace(cheapest_first, vehicle_rank=[0.0] * len(vehicles)))
-    return max(by_cost, in_order, key=lambda routes: _served(routes, len(nodes.jobs)))
+    return in_order if _served(in_order, len(nodes.jobs)) > served else by_cost
 
 
 def _served(routes: list[list[int]], job_count: int) -> int:
@@ -140,8 +143,8 @@ def spread_trips(
                 and data.dist[node, yard] == data.dist[yard, node] == 0
                 and data.travel[node, yard] == data.travel[yard, node] == 0
             )
-            if at_yard and node != route[-1]:
-                owner = taker(v) if _trip_free(vehicles[v].vehicle_type) else None
+            if at_yard and node != route[-1]:  # (idle pools hold only trip-free types)
+                owner = taker(v)
                 owner = v if owner is None else owner
     return spread
 
