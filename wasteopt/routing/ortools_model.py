@@ -29,6 +29,12 @@ from ortools.util import optional_boolean_pb2
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
+from wasteopt.routing.regions import (
+    REGION_MIN_JOBS,
+    StartRoute,
+    WholeTier,
+    improve_by_regions,
+)
 from wasteopt.routing.ruin_recreate import (
     RuinRecreateModel,
     improve,
@@ -36,11 +42,20 @@ from wasteopt.routing.ruin_recreate import (
     read_routes,
     vehicle_routes,
 )
-from wasteopt.routing.warmstart import greedy_routes, shrink_to_start, spread_trips
+from wasteopt.routing.warmstart import (
+    greedy_routes,
+    shrink_to_start,
+    spread_trips,
+    table_for_routes,
+)
 
 log = logging.getLogger(__name__)
 
 MILLI = 1000
+# Share of the budget left, after the regions, to ruin and recreate on the whole tier (moves
+# between regions; assumption: 0.4 and 0 measured no better on the 200-500-point instances,
+# benchmarks/RESULTS.md)
+REGION_FINAL_SHARE = 0.2
 # Local-search operators kept where ruin and recreate drives the search: each of its iterations
 # ends in a full scan of the neighbourhood, and without OR-Tools' other default operators
 # (Lin-Kernighan, shortest-path and chain moves, the insertion LNS) that scan is about a third
@@ -149,8 +164,12 @@ def solve_model(
     options: SearchOptions,
     on_progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
+    start: list[StartRoute] | None = None,
 ) -> RawSolution | None:
-    """Build and solve the routing model; ``None`` when no solution was found in time."""
+    """Build and solve the routing model; ``None`` when no solution was found in time.
+
+    ``start`` (one list of visits per vehicle) replaces the first solution.
+    """
     vehicles = problem.vehicles
     copies = {
         f.id: problem.copies_needed(f)
@@ -160,7 +179,10 @@ def solve_model(
     nodes = NodeTable(problem, options.seed, copies)
     data = node_data(problem, nodes, distance_m, duration_s, site_index)
     greedy: list[list[int]] | None = None
-    if options.first_solution == "greedy":
+    if start is not None:
+        nodes, greedy = table_for_routes(problem, start, options.seed)
+        data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    elif options.first_solution == "greedy":
         greedy = greedy_routes(problem, nodes, data, options.seed)
         nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
         data = node_data(problem, nodes, distance_m, duration_s, site_index)
@@ -362,6 +384,49 @@ def solve_model(
             log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
+    deadline = started + options.time_limit_s
+    if (
+        solution is not None
+        and recreate_drives
+        and not options.solution_limit
+        and len(nodes.jobs) >= REGION_MIN_JOBS
+    ):
+        job_nodes = np.arange(len(nodes.jobs))
+
+        def objective(node_routes: list[list[int]]) -> int | None:
+            checked = read_routes(
+                routing, [[manager.NodeToIndex(n) for n in route] for route in node_routes]
+            )
+            return None if checked is None else checked.ObjectiveValue()
+
+        def solve_region(
+            region: TierProblem, region_start: list[StartRoute], seconds: float, seed: int
+        ) -> RawSolution | None:
+            region_options = SearchOptions(time_limit_s=seconds, seed=seed)
+            return solve_model(
+                region, distance_m, duration_s, site_index, region_options, start=region_start
+            )
+
+        node_routes = improve_by_regions(
+            WholeTier(
+                problem=problem,
+                nodes=nodes,
+                neighbours=nearest_jobs(
+                    list(range(len(nodes.jobs))), data.dist[np.ix_(job_nodes, job_nodes)]
+                ),
+                objective=objective,
+            ),
+            [[int(index_node[i]) for i in route] for route in vehicle_routes(routing, solution)],
+            deadline=deadline - REGION_FINAL_SHARE * options.time_limit_s,
+            seed=options.seed,
+            solve_region=solve_region,
+            on_best=record,
+            should_stop=should_stop,
+        )
+        solution = (
+            read_routes(routing, [[manager.NodeToIndex(n) for n in route] for route in node_routes])
+            or solution
+        )
     if solution is not None and ruin_and_recreate:
         jobs = [manager.NodeToIndex(i) for i in range(len(nodes.jobs))]
         job_nodes = np.arange(len(nodes.jobs))
@@ -376,7 +441,7 @@ def solve_model(
                 neighbours=nearest_jobs(jobs, data.dist[np.ix_(job_nodes, job_nodes)]),
             ),
             solution,
-            deadline=started + options.time_limit_s,
+            deadline=deadline,
             seed=options.seed,
             on_best=record,
             should_stop=should_stop,

@@ -66,6 +66,7 @@ class TierProblem:
     free_capacity_kg: dict[str, int]
     yards: dict[str, Yard]
     unserved_penalty_per_t: float
+    only_vehicle_ids: frozenset[str] | None = None  # a region's trucks (None: the whole fleet)
     vehicles: list[Vehicle] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +75,7 @@ class TierProblem:
             Vehicle(vehicle_id, vt, stream)
             for vt in self.vehicle_types
             for vehicle_id in vt.vehicle_ids()
+            if self.only_vehicle_ids is None or vehicle_id in self.only_vehicle_ids
             for stream in vt.streams
             if stream in streams_with_jobs
         ]

@@ -166,3 +166,27 @@ def shrink_to_start(
         new = smaller.facility_copies.get(facility, [])
         renumber.update({old[k]: new[k] for k in range(min(len(old), len(new)))})
     return smaller, [[renumber[n] for n in route] for route in routes]
+
+
+def table_for_routes(
+    problem: TierProblem, start: list[list[tuple[str, str]]], seed: int
+) -> tuple[NodeTable, list[list[int]]]:
+    """A node table sized to ``start`` (one list of ``(kind, ref)`` visits per vehicle, as
+    :func:`shrink_to_start` sizes it to the greedy routes) and ``start`` in its nodes."""
+    used = Counter(ref for route in start for kind, ref in route if kind == "unload")
+    copies = {
+        f.id: min(
+            problem.copies_needed(f),
+            used[f.id] + max(SPARE_MIN, math.ceil(SPARE_RATIO * used[f.id])),
+        )
+        for f in problem.facilities
+        if problem.free_capacity_kg.get(f.id, 0) > 0
+    }
+    nodes = NodeTable(problem, seed, copies)
+    job_node = {job.id: n for n, job in enumerate(nodes.jobs)}
+    unused = {facility: list(copies) for facility, copies in nodes.facility_copies.items()}
+    routes = [
+        [job_node[ref] if kind == "job" else unused[ref].pop(0) for kind, ref in route]
+        for route in start
+    ]
+    return nodes, routes

@@ -1,0 +1,158 @@
+"""Region-by-region improvement of large tiers: regions, start tables, splicing, the loop."""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from wasteopt.routing.nodes import NodeTable
+from wasteopt.routing.ortools_model import RawRoute, RawSolution, Visit
+from wasteopt.routing.regions import (
+    IDLE_PER_REGION,
+    REGION_JOBS,
+    WholeTier,
+    _region,
+    improve_by_regions,
+)
+from wasteopt.routing.ruin_recreate import nearest_jobs
+from wasteopt.routing.warmstart import SPARE_MIN, SPARE_RATIO, spread_trips, table_for_routes
+
+pytest.importorskip("vrplib", reason="vrplib comes with the bench extra")
+from tests.test_warmstart import _start  # noqa: E402
+
+
+def _visits(route: list[int], nodes: NodeTable) -> list[tuple[str, str]]:
+    return [(nodes.kind[n], nodes.ref[n]) for n in route]
+
+
+def _tier(objective=lambda routes: 0):
+    problem, nodes, data, routes = _start()
+    routes = spread_trips(problem, nodes, data, routes)
+    jobs = list(range(len(nodes.jobs)))
+    tier = WholeTier(
+        problem=problem,
+        nodes=nodes,
+        neighbours=nearest_jobs(jobs, data.dist[np.ix_(jobs, jobs)]),
+        objective=objective,
+    )
+    return tier, data, routes
+
+
+def test_the_fleet_can_be_limited_to_some_trucks():
+    problem, *_ = _start()
+    some = {problem.vehicles[0].vehicle_id, problem.vehicles[3].vehicle_id}
+    from dataclasses import replace
+
+    limited = replace(problem, only_vehicle_ids=frozenset(some))
+    assert {v.vehicle_id for v in limited.vehicles} == some
+
+
+def test_a_start_is_read_into_a_table_sized_to_it():
+    problem, nodes, data, routes = _start()
+    start = [_visits(route, nodes) for route in routes]
+    table, read = table_for_routes(problem, start, seed=3)
+    assert [_visits(route, table) for route in read] == start
+    used = Counter(ref for route in start for kind, ref in route if kind == "unload")
+    for facility, copies in table.facility_copies.items():
+        spare = max(SPARE_MIN, math.ceil(SPARE_RATIO * used[facility]))
+        assert len(copies) == used[facility] + spare
+    assert table.ref[: len(table.jobs)] != nodes.ref[: len(nodes.jobs)]  # seed 3 reorders
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_region_is_whole_trucks_near_a_job_and_a_few_idle_ones(seed):
+    tier, _, routes = _tier()
+    vehicles = tier.problem.vehicles
+    chosen = _region(tier, routes, random.Random(seed))
+    busy = {v.vehicle_id for k, v in enumerate(vehicles) if routes[k]}
+    jobs_in = [
+        n
+        for k, v in enumerate(vehicles)
+        if v.vehicle_id in chosen
+        for n in routes[k]
+        if tier.nodes.kind[n] == "job"
+    ]
+    assert len(jobs_in) >= REGION_JOBS
+    assert len(chosen - busy) == IDLE_PER_REGION
+    assert len(jobs_in) < REGION_JOBS + max(len(r) for r in routes)  # stops once full
+
+
+def _trips_sorted(route: list[int], nodes: NodeTable, descending: bool) -> list[int]:
+    out, trip = [], []
+    for n in route:
+        if nodes.kind[n] == "unload":
+            out += [*sorted(trip, reverse=descending), n]
+            trip = []
+        else:
+            trip.append(n)
+    return out + sorted(trip, reverse=descending)
+
+
+def test_cheaper_region_plans_are_spliced_in_with_the_tiers_own_copies(caplog):
+    """A fake region solver that puts every trip's jobs in descending node order, and an
+    objective that charges each job its node number times its position in the route: every
+    region comes back cheaper, and its plan must replace the region's routes."""
+
+    def objective(node_routes):
+        return sum(p * n for route in node_routes for p, n in enumerate(route) if n < job_count)
+
+    tier, _, routes = _tier(objective)
+    nodes = tier.nodes
+    job_count = len(nodes.jobs)
+    node_of = {job.id: n for n, job in enumerate(nodes.jobs)}
+    seeds = []
+
+    def solve_region(sub, start, seconds, seed):
+        seeds.append(seed)
+        assert {ref for r in start for kind, ref in r if kind == "job"} == {j.id for j in sub.jobs}
+        raw = []
+        for k, route in enumerate(start):
+            out, trip = [], []
+            for kind, ref in route:
+                if kind == "unload":
+                    out += [*sorted(trip, key=lambda v: -node_of[v[1]]), (kind, ref)]
+                    trip = []
+                else:
+                    trip.append((kind, ref))
+            if out:
+                raw.append(RawRoute(k, 0, 0, [Visit(kd, rf, rf, 0) for kd, rf in out], None))
+        return RawSolution(raw, [], 0, 0.0, 0.0, [])
+
+    worst = [_trips_sorted(r, nodes, descending=False) for r in routes]
+    caplog.set_level(logging.INFO, logger="wasteopt.routing.regions")
+    improved = improve_by_regions(
+        tier, worst, deadline=time.perf_counter() + 0.8, seed=5, solve_region=solve_region
+    )
+    assert seeds
+    assert objective(improved) < objective(worst)
+    assert sorted(n for r in improved for n in r if n < job_count) == list(range(job_count))
+    visited = [n for r in improved for n in r]
+    assert len(visited) == len(set(visited))  # each unload copy on one route at one place
+    assert all(not r or nodes.kind[r[-1]] == "unload" for r in improved)
+    assert "accepted" in caplog.text
+
+
+def test_a_large_tier_is_improved_region_by_region(caplog):
+    """X-n200-k36 (199 points) is large enough for regions; what they return is checked."""
+    from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
+    from wasteopt.check import check_plan
+    from wasteopt.matrix import ExplicitMatrixProvider
+    from wasteopt.planning import PlanOptions, plan_day
+
+    converted = to_wasteopt(read_problem("cvrp", INSTANCES_DIR / "CVRP" / "X-n200-k36.vrp"))
+    caplog.set_level(logging.INFO, logger="wasteopt.routing.regions")
+    plan = plan_day(
+        converted.instance,
+        provider=ExplicitMatrixProvider(converted.matrices),
+        options=PlanOptions(time_limit_s=8),
+    )
+    assert not plan.unserved
+    assert not check_plan(converted.instance, plan, converted.matrices)
+    accepted = int(caplog.text.split(" accepted")[0].rsplit(" ", 1)[-1])
+    assert accepted >= 1
