@@ -150,7 +150,7 @@ def test_a_large_tier_is_improved_region_by_region(caplog):
     plan = plan_day(
         converted.instance,
         provider=ExplicitMatrixProvider(converted.matrices),
-        options=PlanOptions(time_limit_s=8),
+        options=PlanOptions(time_limit_s=12),
     )
     assert not plan.unserved
     assert not check_plan(converted.instance, plan, converted.matrices)

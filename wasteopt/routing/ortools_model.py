@@ -99,8 +99,11 @@ class SearchOptions:
 
     ``metaheuristic`` "ruin_recreate" (the default, :mod:`wasteopt.routing.ruin_recreate`)
     runs greedy descent to a first local optimum, then string-removal ruin and recreate; the
-    others are OR-Tools' own metaheuristics. With ``solution_limit`` N the first search stops
-    after N solutions and ruin and recreate after N iterations, so a seed gives one plan.
+    others are OR-Tools' own metaheuristics; where ruin and recreate drives the search, tiers of
+    :data:`~wasteopt.routing.regions.REGION_MIN_JOBS` jobs or more are first improved region by
+    region (:mod:`wasteopt.routing.regions`). With ``solution_limit`` N the first search stops
+    after N solutions and ruin and recreate after N iterations (no regions), so a seed gives one
+    plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
     """
