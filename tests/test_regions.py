@@ -156,3 +156,22 @@ def test_a_large_tier_is_improved_region_by_region(caplog):
     assert not check_plan(converted.instance, plan, converted.matrices)
     accepted = int(caplog.text.split(" accepted")[0].rsplit(" ", 1)[-1])
     assert accepted >= 1
+
+
+def test_tiers_with_time_windows_are_searched_whole(caplog):
+    """C2_2_01R0.5 (200 points with time windows) is large enough but not region by region."""
+    from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
+    from wasteopt.matrix import ExplicitMatrixProvider
+    from wasteopt.planning import PlanOptions, plan_day
+
+    path = INSTANCES_DIR / "MTVRPTWR" / "C2_2_01R0.5.vrp"
+    converted = to_wasteopt(read_problem("mtvrptw", path))
+    caplog.set_level(logging.INFO, logger="wasteopt.routing")
+    plan = plan_day(
+        converted.instance,
+        provider=ExplicitMatrixProvider(converted.matrices),
+        options=PlanOptions(time_limit_s=3),
+    )
+    assert not plan.unserved
+    assert "ruin and recreate:" in caplog.text
+    assert "regions:" not in caplog.text

@@ -100,10 +100,10 @@ class SearchOptions:
     ``metaheuristic`` "ruin_recreate" (the default, :mod:`wasteopt.routing.ruin_recreate`)
     runs greedy descent to a first local optimum, then string-removal ruin and recreate; the
     others are OR-Tools' own metaheuristics; where ruin and recreate drives the search, tiers of
-    :data:`~wasteopt.routing.regions.REGION_MIN_JOBS` jobs or more are first improved region by
-    region (:mod:`wasteopt.routing.regions`). With ``solution_limit`` N the first search stops
-    after N solutions and ruin and recreate after N iterations (no regions), so a seed gives one
-    plan.
+    :data:`~wasteopt.routing.regions.REGION_MIN_JOBS` jobs or more without time windows are
+    first improved region by region (:mod:`wasteopt.routing.regions`). With ``solution_limit``
+    N the first search stops after N solutions and ruin and recreate after N iterations (no
+    regions), so a seed gives one plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
     ``workers`` > 1 runs that many searches with consecutive seeds on separate cores.
     """
@@ -388,11 +388,15 @@ def solve_model(
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
     deadline = started + options.time_limit_s
+    # Regions only where no job has a time window: with windows they lost to the whole-tier
+    # search on R2_2_01R0.5, PR11A, PR12A and the generated county days (benchmarks/RESULTS.md,
+    # fifth session), though they won on C2_2_01R0.5.
     if (
         solution is not None
         and recreate_drives
         and not options.solution_limit
         and len(nodes.jobs) >= REGION_MIN_JOBS
+        and all(job.window is None for job in nodes.jobs)
     ):
         job_nodes = np.arange(len(nodes.jobs))
 

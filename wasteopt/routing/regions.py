@@ -7,7 +7,8 @@ spirit of POPMUSIC, Taillard & Voss 2002): the trucks whose routes serve the job
 random job, until the region holds :data:`REGION_JOBS` jobs, plus up to :data:`IDLE_PER_REGION`
 idle trucks of the same types, become a small tier of their own, solved by the same search from
 their current routes for :data:`REGION_SECONDS`. Its routes replace theirs when OR-Tools' CP
-model, on the whole tier, accepts the result at a lower cost.
+model, on the whole tier, accepts the result at a lower cost. The routing model uses regions
+only where no job has a time window (there they lost to the whole-tier search, RESULTS.md).
 """
 
 from __future__ import annotations
