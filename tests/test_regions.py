@@ -7,6 +7,7 @@ import math
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -47,8 +48,6 @@ def _tier(objective=lambda routes: 0):
 def test_the_fleet_can_be_limited_to_some_trucks():
     problem, *_ = _start()
     some = {problem.vehicles[0].vehicle_id, problem.vehicles[3].vehicle_id}
-    from dataclasses import replace
-
     limited = replace(problem, only_vehicle_ids=frozenset(some))
     assert {v.vehicle_id for v in limited.vehicles} == some
 
@@ -138,40 +137,38 @@ def test_cheaper_region_plans_are_spliced_in_with_the_tiers_own_copies(caplog):
     assert "accepted" in caplog.text
 
 
-def test_a_large_tier_is_improved_region_by_region(caplog):
-    """X-n200-k36 (199 points) is large enough for regions; what they return is checked."""
-    from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
+def _planned(suite: str, name: str, seconds: float):
+    """A published instance converted and planned with a time limit; its plan and checker."""
+    from benchmarks.convert import INSTANCES_DIR, SUITE_DIRS, read_problem, to_wasteopt
     from wasteopt.check import check_plan
     from wasteopt.matrix import ExplicitMatrixProvider
     from wasteopt.planning import PlanOptions, plan_day
 
-    converted = to_wasteopt(read_problem("cvrp", INSTANCES_DIR / "CVRP" / "X-n200-k36.vrp"))
-    caplog.set_level(logging.INFO, logger="wasteopt.routing.regions")
+    path = INSTANCES_DIR / SUITE_DIRS[suite] / f"{name}.vrp"
+    converted = to_wasteopt(read_problem(suite, path))
     plan = plan_day(
         converted.instance,
         provider=ExplicitMatrixProvider(converted.matrices),
-        options=PlanOptions(time_limit_s=12),
+        options=PlanOptions(time_limit_s=seconds),
     )
+    return plan, check_plan(converted.instance, plan, converted.matrices)
+
+
+def test_a_large_tier_is_improved_region_by_region(caplog):
+    """X-n200-k36 (199 points) is large enough for regions; what they return is checked."""
+    caplog.set_level(logging.INFO, logger="wasteopt.routing.regions")
+    plan, violations = _planned("cvrp", "X-n200-k36", 12)
     assert not plan.unserved
-    assert not check_plan(converted.instance, plan, converted.matrices)
+    assert not violations
     accepted = int(caplog.text.split(" accepted")[0].rsplit(" ", 1)[-1])
     assert accepted >= 1
 
 
 def test_tiers_with_time_windows_are_searched_whole(caplog):
     """C2_2_01R0.5 (200 points with time windows) is large enough but not region by region."""
-    from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
-    from wasteopt.matrix import ExplicitMatrixProvider
-    from wasteopt.planning import PlanOptions, plan_day
-
-    path = INSTANCES_DIR / "MTVRPTWR" / "C2_2_01R0.5.vrp"
-    converted = to_wasteopt(read_problem("mtvrptw", path))
     caplog.set_level(logging.INFO, logger="wasteopt.routing")
-    plan = plan_day(
-        converted.instance,
-        provider=ExplicitMatrixProvider(converted.matrices),
-        options=PlanOptions(time_limit_s=3),
-    )
+    plan, violations = _planned("mtvrptw", "C2_2_01R0.5", 3)
     assert not plan.unserved
+    assert not violations
     assert "ruin and recreate:" in caplog.text
     assert "regions:" not in caplog.text
