@@ -30,10 +30,10 @@ from ortools.util import optional_boolean_pb2
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import Job, TierProblem
 from wasteopt.routing.regions import (
-    REGION_MIN_JOBS,
     StartRoute,
     WholeTier,
     improve_by_regions,
+    searched_by_regions,
 )
 from wasteopt.routing.ruin_recreate import (
     RuinRecreateModel,
@@ -99,9 +99,9 @@ class SearchOptions:
 
     ``metaheuristic`` "ruin_recreate" (the default, :mod:`wasteopt.routing.ruin_recreate`)
     runs greedy descent to a first local optimum, then string-removal ruin and recreate; the
-    others are OR-Tools' own metaheuristics; where ruin and recreate drives the search, tiers of
-    :data:`~wasteopt.routing.regions.REGION_MIN_JOBS` jobs or more without time windows are
-    first improved region by region (:mod:`wasteopt.routing.regions`). With ``solution_limit``
+    others are OR-Tools' own metaheuristics; where ruin and recreate drives the search, large
+    tiers without time windows are first improved region by region
+    (:func:`~wasteopt.routing.regions.searched_by_regions`). With ``solution_limit``
     N the first search stops after N solutions and ruin and recreate after N iterations (no
     regions), so a seed gives one plan.
     ``seed`` permutes the node order and perturbs the greedy construction deterministically;
@@ -174,21 +174,22 @@ def solve_model(
     ``start`` (one list of visits per vehicle) replaces the first solution.
     """
     vehicles = problem.vehicles
-    copies = {
-        f.id: problem.copies_needed(f)
-        for f in problem.facilities
-        if problem.free_capacity_kg.get(f.id, 0) > 0
-    }
-    nodes = NodeTable(problem, options.seed, copies)
-    data = node_data(problem, nodes, distance_m, duration_s, site_index)
     greedy: list[list[int]] | None = None
     if start is not None:
         nodes, greedy = table_for_routes(problem, start, options.seed)
-        data = node_data(problem, nodes, distance_m, duration_s, site_index)
-    elif options.first_solution == "greedy":
-        greedy = greedy_routes(problem, nodes, data, options.seed)
-        nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
-        data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    else:
+        copies = {
+            f.id: problem.copies_needed(f)
+            for f in problem.facilities
+            if problem.free_capacity_kg.get(f.id, 0) > 0
+        }
+        nodes = NodeTable(problem, options.seed, copies)
+        if options.first_solution == "greedy":
+            full = node_data(problem, nodes, distance_m, duration_s, site_index)
+            greedy = greedy_routes(problem, nodes, full, options.seed)
+            nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
+    data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    if start is None and greedy is not None:
         greedy = spread_trips(problem, nodes, data, greedy)
     facility_by_id = {f.id: f for f in problem.facilities}
     big, service, demand, travel = data.big, data.service, data.demand, data.travel
@@ -387,65 +388,49 @@ def solve_model(
             log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
         solution = routing.SolveWithParameters(params)
-    deadline = started + options.time_limit_s
-    # Regions only where no job has a time window: with windows they lost to the whole-tier
-    # search on R2_2_01R0.5, PR11A, PR12A and the generated county days (benchmarks/RESULTS.md,
-    # fifth session), though they won on C2_2_01R0.5.
-    if (
-        solution is not None
-        and recreate_drives
-        and not options.solution_limit
-        and len(nodes.jobs) >= REGION_MIN_JOBS
-        and all(job.window is None for job in nodes.jobs)
-    ):
-        job_nodes = np.arange(len(nodes.jobs))
-
-        def objective(node_routes: list[list[int]]) -> int | None:
-            checked = read_routes(
-                routing, [[manager.NodeToIndex(n) for n in route] for route in node_routes]
-            )
-            return None if checked is None else checked.ObjectiveValue()
-
-        def solve_region(
-            region: TierProblem, region_start: list[StartRoute], seconds: float, seed: int
-        ) -> RawSolution | None:
-            region_options = SearchOptions(time_limit_s=seconds, seed=seed)
-            return solve_model(
-                region, distance_m, duration_s, site_index, region_options, start=region_start
-            )
-
-        node_routes = improve_by_regions(
-            WholeTier(
-                problem=problem,
-                nodes=nodes,
-                neighbours=nearest_jobs(
-                    list(range(len(nodes.jobs))), data.dist[np.ix_(job_nodes, job_nodes)]
-                ),
-                objective=objective,
-            ),
-            [[int(index_node[i]) for i in route] for route in vehicle_routes(routing, solution)],
-            deadline=deadline - REGION_FINAL_SHARE * options.time_limit_s,
-            seed=options.seed,
-            solve_region=solve_region,
-            on_best=record,
-            should_stop=should_stop,
-        )
-        solution = (
-            read_routes(routing, [[manager.NodeToIndex(n) for n in route] for route in node_routes])
-            or solution
-        )
     if solution is not None and ruin_and_recreate:
-        jobs = [manager.NodeToIndex(i) for i in range(len(nodes.jobs))]
+        deadline = started + options.time_limit_s
         job_nodes = np.arange(len(nodes.jobs))
+        # nearest jobs by node; ``job_index[node]`` is the job's solver index
+        job_neighbours = nearest_jobs(job_nodes.tolist(), data.dist[np.ix_(job_nodes, job_nodes)])
+        job_index = np.array([manager.NodeToIndex(n) for n in job_nodes.tolist()], dtype=np.int64)
+
+        def indices(node_routes: list[list[int]]) -> list[list[int]]:
+            return [[manager.NodeToIndex(n) for n in route] for route in node_routes]
+
+        if recreate_drives and not options.solution_limit and searched_by_regions(nodes.jobs):
+
+            def objective(node_routes: list[list[int]]) -> int | None:
+                checked = read_routes(routing, indices(node_routes))
+                return None if checked is None else checked.ObjectiveValue()
+
+            def solve_region(
+                region: TierProblem, region_start: list[StartRoute], seconds: float, seed: int
+            ) -> RawSolution | None:
+                region_options = SearchOptions(time_limit_s=seconds, seed=seed)
+                return solve_model(
+                    region, distance_m, duration_s, site_index, region_options, start=region_start
+                )
+
+            node_routes = improve_by_regions(
+                WholeTier(problem, nodes, job_neighbours, objective),
+                [[int(index_node[i]) for i in r] for r in vehicle_routes(routing, solution)],
+                deadline=deadline - REGION_FINAL_SHARE * options.time_limit_s,
+                seed=options.seed,
+                solve_region=solve_region,
+                on_best=record,
+                should_stop=should_stop,
+            )
+            solution = read_routes(routing, indices(node_routes)) or solution
         solution = improve(
             RuinRecreateModel(
                 routing=routing,
                 params=_unlimited(params),
-                job_indices=jobs,
+                job_indices=job_index.tolist(),
                 unload_indices=frozenset(
                     manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c
                 ),
-                neighbours=nearest_jobs(jobs, data.dist[np.ix_(job_nodes, job_nodes)]),
+                neighbours=job_index[job_neighbours],
             ),
             solution,
             deadline=deadline,

@@ -7,8 +7,8 @@ spirit of POPMUSIC, Taillard & Voss 2002): the trucks whose routes serve the job
 random job, until the region holds :data:`REGION_JOBS` jobs, plus up to :data:`IDLE_PER_REGION`
 idle trucks of the same types, become a small tier of their own, solved by the same search from
 their current routes for :data:`REGION_SECONDS`. Its routes replace theirs when OR-Tools' CP
-model, on the whole tier, accepts the result at a lower cost. The routing model uses regions
-only where no job has a time window (there they lost to the whole-tier search, RESULTS.md).
+model, on the whole tier, accepts the result at a lower cost. Which tiers go region by region:
+:func:`searched_by_regions`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -23,12 +24,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wasteopt.routing.nodes import NodeTable
-from wasteopt.routing.problem import TierProblem
+from wasteopt.routing.problem import Job, TierProblem
 
 if TYPE_CHECKING:
     from wasteopt.routing.ortools_model import RawSolution
 
-REGION_JOBS = 80  # assumption: about the size at which an iteration is ~10x cheaper
+REGION_JOBS = 80  # an iteration on 80 jobs of X-n303-k21: ~36 ms, ~300 ms on all 302 jobs
 REGION_MIN_JOBS = 2 * REGION_JOBS  # smaller tiers are searched whole
 REGION_SECONDS = 2.0  # assumption: enough for a few dozen iterations on a region
 IDLE_PER_REGION = 2  # idle trucks offered to a region, so that it can open a route
@@ -36,6 +37,14 @@ IDLE_PER_REGION = 2  # idle trucks offered to a region, so that it can open a ro
 StartRoute = list[tuple[str, str]]  # (kind, ref) of each visit: ("job", id) or ("unload", id)
 log = logging.getLogger(__name__)
 SolveRegion = Callable[[TierProblem, list[StartRoute], float, int], "RawSolution | None"]
+
+
+def searched_by_regions(jobs: list[Job]) -> bool:
+    """Whether a tier of ``jobs`` is improved region by region: :data:`REGION_MIN_JOBS` jobs or
+    more and none with a time window. With windows, regions won on C2_2_01R0.5 but lost to the
+    whole-tier search on R2_2_01R0.5, PR11A, PR12A and the generated county days
+    (benchmarks/RESULTS.md, fifth session)."""
+    return len(jobs) >= REGION_MIN_JOBS and all(job.window is None for job in jobs)
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ def improve_by_regions(
             break
         rounds += 1
         physical = _region(tier, routes, rng)
-        members = [k for k, v in enumerate(vehicles) if v.vehicle_id in physical]
+        members = {k for k, v in enumerate(vehicles) if v.vehicle_id in physical}
         region_jobs = {n for k in members for n in routes[k] if n < len(tier.nodes.jobs)}
         if not region_jobs:
             break  # no job is served: nothing to improve region by region
@@ -111,6 +120,7 @@ def _region(tier: WholeTier, routes: list[list[int]], rng: random.Random) -> set
     vehicles = tier.problem.vehicles
     job_count = len(tier.nodes.jobs)
     vehicle_of = {n: k for k, route in enumerate(routes) for n in route if n < job_count}
+    jobs_of = Counter(vehicles[k].vehicle_id for k in vehicle_of.values())
     seed = rng.randrange(job_count)
     chosen: set[str] = set()
     jobs = 0
@@ -121,13 +131,7 @@ def _region(tier: WholeTier, routes: list[list[int]], rng: random.Random) -> set
         if k is None or vehicles[k].vehicle_id in chosen:
             continue
         chosen.add(vehicles[k].vehicle_id)
-        jobs += sum(
-            1
-            for j, v in enumerate(vehicles)
-            if v.vehicle_id == vehicles[k].vehicle_id
-            for n in routes[j]
-            if n < job_count
-        )
+        jobs += jobs_of[vehicles[k].vehicle_id]
     busy = {vehicles[k].vehicle_id for k, route in enumerate(routes) if route}
     types = {v.vehicle_type.id for v in vehicles if v.vehicle_id in chosen}
     idle = sorted(
@@ -140,7 +144,7 @@ def _region(tier: WholeTier, routes: list[list[int]], rng: random.Random) -> set
 def _spliced(
     tier: WholeTier,
     routes: list[list[int]],
-    members: list[int],
+    members: set[int],
     sub: TierProblem,
     solved: RawSolution,
     index_of: dict[tuple[str, str], int],

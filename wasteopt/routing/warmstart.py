@@ -149,15 +149,19 @@ def spread_trips(
     return spread
 
 
+def _kept_copies(used: int, available: int) -> int:
+    """Unload copies of a facility kept for a plan that uses ``used`` of them: those and a
+    spare share, at most the ``available`` ones."""
+    return min(available, used + max(SPARE_MIN, math.ceil(SPARE_RATIO * used)))
+
+
 def shrink_to_start(
     problem: TierProblem, nodes: NodeTable, routes: list[list[int]], seed: int
 ) -> tuple[NodeTable, list[list[int]]]:
     """A node table with the copies ``routes`` use plus spares, and the routes renumbered."""
     used = Counter(nodes.ref[n] for route in routes for n in route if nodes.kind[n] == "unload")
     copies = {
-        facility: min(
-            len(old), used[facility] + max(SPARE_MIN, math.ceil(SPARE_RATIO * used[facility]))
-        )
+        facility: _kept_copies(used[facility], len(old))
         for facility, old in nodes.facility_copies.items()
     }
     smaller = NodeTable(problem, seed, copies)
@@ -175,10 +179,7 @@ def table_for_routes(
     :func:`shrink_to_start` sizes it to the greedy routes) and ``start`` in its nodes."""
     used = Counter(ref for route in start for kind, ref in route if kind == "unload")
     copies = {
-        f.id: min(
-            problem.copies_needed(f),
-            used[f.id] + max(SPARE_MIN, math.ceil(SPARE_RATIO * used[f.id])),
-        )
+        f.id: _kept_copies(used[f.id], problem.copies_needed(f))
         for f in problem.facilities
         if problem.free_capacity_kg.get(f.id, 0) > 0
     }
