@@ -27,8 +27,9 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 from ortools.util import optional_boolean_pb2
 
+from wasteopt.routing.insertion import insertion_model
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
-from wasteopt.routing.problem import Job, TierProblem
+from wasteopt.routing.problem import MILLI, Job, TierProblem
 from wasteopt.routing.regions import (
     StartRoute,
     WholeTier,
@@ -51,7 +52,6 @@ from wasteopt.routing.warmstart import (
 
 log = logging.getLogger(__name__)
 
-MILLI = 1000
 # Share of the budget left, after the regions, to ruin and recreate on the whole tier (moves
 # between regions; assumption: 0.4 and 0 measured no better on the 200-500-point instances,
 # benchmarks/RESULTS.md)
@@ -431,6 +431,15 @@ def solve_model(
                     manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c
                 ),
                 neighbours=job_index[job_neighbours],
+                insertion=insertion_model(
+                    problem,
+                    nodes,
+                    data,
+                    index_node,
+                    manager.NodeToIndex,
+                    [routing.Start(v) for v in range(len(vehicles))],
+                    [routing.End(v) for v in range(len(vehicles))],
+                ),
             ),
             solution,
             deadline=deadline,

@@ -13,6 +13,7 @@ from typing import Literal
 from wasteopt.model import Facility, Tier, VehicleType, Yard
 
 JobAction = Literal["collect", "pickup"]
+MILLI = 1000  # objective units per CNY
 
 
 def kg_up(tonnes: float) -> int:

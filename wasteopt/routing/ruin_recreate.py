@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
+from wasteopt.routing.insertion import InsertionModel, recreate
+
 log = logging.getLogger(__name__)
 
 MAX_STRING = 10  # L_max of the paper: the longest string removed from one route
@@ -41,7 +43,9 @@ class RuinRecreateModel:
     """What the loop needs of a closed routing model.
 
     ``job_indices`` are the solver indices of the jobs, ``unload_indices`` those of the unload
-    copies, ``neighbours[k]`` the solver indices of the jobs nearest to ``job_indices[k]``.
+    copies, ``neighbours[k]`` the solver indices of the jobs nearest to ``job_indices[k]``;
+    ``insertion``, where given, puts removed jobs back before OR-Tools' descent
+    (:mod:`wasteopt.routing.insertion`).
     """
 
     routing: pywrapcp.RoutingModel
@@ -49,6 +53,7 @@ class RuinRecreateModel:
     job_indices: list[int]
     unload_indices: frozenset[int]
     neighbours: np.ndarray
+    insertion: InsertionModel | None = None
 
 
 def nearest_jobs(job_indices: list[int], dist: np.ndarray, count: int = NEIGHBOURS) -> np.ndarray:
@@ -116,6 +121,23 @@ def _without(route: list[int], removed: set[int], unloads: frozenset[int]) -> li
     while kept and kept[-1] not in unloads:
         kept.pop()
     return kept
+
+
+def _ruined_and_recreated(
+    routes: list[list[int]], model: RuinRecreateModel, rng: random.Random
+) -> pywrapcp.Assignment | None:
+    """``routes`` ruined and, with an insertion model, the removed jobs put back; CP-checked.
+    Should CP reject the recreated plan, the ruined one (a subset of a checked plan)."""
+    ruined = ruin(routes, model, rng)
+    if model.insertion is not None:
+        kept = {i for route in ruined for i in route}
+        removed = [
+            i for route in routes for i in route if i not in kept and i not in model.unload_indices
+        ]
+        recreated = read_routes(model.routing, recreate(model.insertion, ruined, removed, rng))
+        if recreated is not None:
+            return recreated
+    return read_routes(model.routing, ruined)
 
 
 def vehicle_routes(
@@ -203,7 +225,7 @@ def improve(
             break
         # Iteration 0 descends from the start itself (where the checked descent stopped),
         # every later one from a ruined plan (a subset of a checked plan, so CP accepts it).
-        partial = start if iteration == 0 else read_routes(routing, ruin(current, model, rng))
+        partial = start if iteration == 0 else _ruined_and_recreated(current, model, rng)
         iteration += 1
         if partial is None:
             continue
