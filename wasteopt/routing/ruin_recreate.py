@@ -3,12 +3,14 @@
 Each iteration removes a few strings of close-by jobs from neighbouring routes (the string
 removal of Christiaens & Vanden Berghe, "Slack Induction by String Removals for Vehicle Routing
 Problems", Transportation Science 54(2), 2020), drops the unload stops left with nothing to
-unload and the jobs after a route's last unload, and hands the partial plan to OR-Tools'
-unchecked local search (greedy descent on its filters only), which puts the removed jobs back
-and improves the result. OR-Tools' CP model then checks the outcome (the filters see neither
-"an unload empties the truck" nor daily capacities), and a simulated-annealing rule whose
-temperature falls from ``T0`` to ``T1`` (both scaled to the best plan's cost per job) over the
-budget decides whether it replaces the current plan; the best plan is kept.
+unload and the jobs after a route's last unload, puts the removed jobs back at their cheapest
+feasible positions (:mod:`wasteopt.routing.insertion`; where a truck takes a break, or a job
+fits nowhere, OR-Tools' search does it instead) and hands the plan to OR-Tools' unchecked local
+search (greedy descent on its filters only), which improves it. OR-Tools' CP model then checks
+the outcome (the filters see neither "an unload empties the truck" nor daily capacities), and a
+simulated-annealing rule whose temperature falls from ``T0`` to ``T1`` (both scaled to the best
+plan's cost per job) over the budget decides whether it replaces the current plan; the best
+plan is kept.
 
 OR-Tools 9.15 has an iterated local search of its own (``use_iterated_local_search``) but in
 this build it stops at the first local optimum (benchmarks/RESULTS.md), hence this loop.
@@ -224,7 +226,7 @@ def improve(
         if should_stop is not None and should_stop():
             break
         # Iteration 0 descends from the start itself (where the checked descent stopped),
-        # every later one from a ruined plan (a subset of a checked plan, so CP accepts it).
+        # every later one from a ruined and recreated plan.
         partial = start if iteration == 0 else _ruined_and_recreated(current, model, rng)
         iteration += 1
         if partial is None:
