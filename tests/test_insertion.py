@@ -22,6 +22,7 @@ def _model(
     payload: int = 300,
     windows: dict[int, tuple[int, int]] | None = None,
     siblings: list[list[int]] | None = None,
+    fixed: int = 1_000_000,
 ) -> InsertionModel:
     x = np.array(X_KM) * 1000
     dist = np.abs(x[:, None] - x[None, :])
@@ -44,7 +45,7 @@ def _model(
         payload=[payload] * vehicles,
         per_m=[1.0] * vehicles,
         per_s=[0.0] * vehicles,
-        fixed=[1_000_000] * vehicles,
+        fixed=[fixed] * vehicles,
         allowed=np.ones((4, vehicles), dtype=bool),
         copies=[[[4, 5]]] * vehicles,
         siblings=siblings or [[] for _ in range(vehicles)],
@@ -94,6 +95,12 @@ def test_an_idle_truck_opens_only_when_its_truck_is_not_already_driving():
     assert alone == [[0, 4], [3, 5]]
     twins = _model(vehicles=2, windows=windows, siblings=[[1], [0]])
     assert recreate(twins, [[0, 4], []], [3], random.Random(0))[1] == []
+
+
+def test_at_equal_cost_a_trip_goes_to_an_idle_truck():
+    # a second trip for truck 0 or a first for truck 1 cost the same without fixed costs
+    model = _model(vehicles=2, payload=100, fixed=0)
+    assert recreate(model, [[0, 4], []], [1], random.Random(0)) == [[0, 4], [1, 5]]
 
 
 def test_a_job_that_fits_nowhere_stays_out():

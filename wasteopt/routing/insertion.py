@@ -181,11 +181,11 @@ def recreate(
     blinks = np.random.default_rng(rng.randrange(1 << 32))
     for job in _order(model, removed, rng):
         allowed = np.flatnonzero(model.allowed[model.job_row[job]]).tolist()
-        busy = [v for v in allowed if routes[v]]
-        best = _best_of(model, busy, routes, schedules, job, in_use, blinks)
-        if best is None:  # a truck opens only where no driving one can take the job (SISR)
-            idle = _distinct_idle(model, [v for v in allowed if not routes[v]], routes)
-            best = _best_of(model, idle, routes, schedules, job, in_use, blinks)
+        # idle trucks first: at equal cost a trip goes to an idle truck rather than extend a
+        # driving truck's day (long routes slow every OR-Tools move on them)
+        candidates = _distinct_idle(model, [v for v in allowed if not routes[v]], routes)
+        candidates += [v for v in allowed if routes[v]]
+        best = _best_of(model, candidates, routes, schedules, job, in_use, blinks)
         if best is None:
             continue
         _, vehicle, gap, copy = best
