@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wasteopt.routing.nodes import NodeData, NodeTable
-from wasteopt.routing.problem import MILLI, TierProblem
+from wasteopt.routing.problem import TierProblem, duty_cost_milli_per_s, fixed_cost_milli
 
 BLINK_RATE = 0.01  # SISR's beta: each position is skipped with this probability
 ORDER_WEIGHTS = {"random": 4, "demand": 4, "far": 2, "close": 1}  # SISR's sorting weights
@@ -51,7 +51,7 @@ class InsertionModel:
     shifts: list[tuple[int, int]]
     payload: list[int]
     per_m: list[float]
-    per_s: list[float]
+    per_s: list[int]
     fixed: list[int]
     allowed: np.ndarray
     copies: list[list[list[int]]]
@@ -59,19 +59,30 @@ class InsertionModel:
     unloads: frozenset[int]
 
 
+@dataclass(frozen=True)
+class SolverIndices:
+    """How a routing model numbers its nodes: the node of each solver index, the solver index
+    of a node, each vehicle's first and last index, and the unload copies' indices."""
+
+    node: np.ndarray
+    of_node: Callable[[int], int]
+    starts: list[int]
+    ends: list[int]
+    unloads: frozenset[int]
+
+
 def insertion_model(
     problem: TierProblem,
     nodes: NodeTable,
     data: NodeData,
-    index_node: np.ndarray,
-    to_index: Callable[[int], int],
-    starts: list[int],
-    ends: list[int],
+    step_s: np.ndarray,
+    indices: SolverIndices,
 ) -> InsertionModel | None:
-    """The insertion data of a routing model (``to_index``: node to solver index; ``starts``,
-    ``ends``: each vehicle's first and last solver index); ``None`` where a vehicle takes a
-    break, which the insertion does not model."""
+    """The insertion data of a routing model whose node x node step times (service, then
+    travel) are ``step_s``; ``None`` where a vehicle takes a break, which the insertion does
+    not model."""
     vehicles = problem.vehicles
+    to_index = indices.of_node
     if any(v.vehicle_type.break_ is not None for v in vehicles):
         return None
     facility_by_id = {f.id: f for f in problem.facilities}
@@ -84,36 +95,41 @@ def insertion_model(
         physical.setdefault(vehicle.vehicle_id, []).append(k)
     streams = np.array([v.stream for v in vehicles])
     return InsertionModel(
-        index_node=index_node,
+        index_node=indices.node,
         dist_m=data.dist,
-        time_s=data.travel + data.service[:, None],
+        time_s=step_s,
         demand=data.demand,
         opens=data.window_start,
         closes=data.window_end,
         job_row={to_index(n): n for n in range(len(nodes.jobs))},
-        starts=starts,
-        ends=ends,
+        starts=indices.starts,
+        ends=indices.ends,
         shifts=[(v.vehicle_type.shift.start_s, v.vehicle_type.shift.end_s) for v in vehicles],
         payload=[v.payload_kg for v in vehicles],
         per_m=[v.vehicle_type.cost_per_km for v in vehicles],
-        per_s=[v.vehicle_type.cost_per_hour * MILLI / 3600 for v in vehicles],
-        fixed=[round(v.vehicle_type.fixed_cost_per_day * MILLI) for v in vehicles],
+        per_s=[duty_cost_milli_per_s(v.vehicle_type) for v in vehicles],
+        fixed=[fixed_cost_milli(v.vehicle_type) for v in vehicles],
         allowed=np.array([streams == job.stream for job in nodes.jobs], dtype=bool),
         copies=[copies_of_stream.get(v.stream, []) for v in vehicles],
         siblings=[[s for s in physical[v.vehicle_id] if s != k] for k, v in enumerate(vehicles)],
-        unloads=frozenset(to_index(n) for c in nodes.facility_copies.values() for n in c),
+        unloads=indices.unloads,
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Schedule:
-    """One route's positions as arrays: nodes, earliest and latest service start, the load of
-    each gap's trip, whether a gap's trip ends in an unload, whether a gap follows a trip."""
+    """One route as arrays over its gaps (gap k lies between positions k and k + 1): the nodes
+    on either side, the earliest service start before and the latest after, the earliest the
+    node after may start, the metres and step time the gap spans now, the load of its trip,
+    whether its trip ends in an unload, whether it follows a trip (or the start)."""
 
-    path: list[int]
-    nodes: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
     earliest: np.ndarray
     latest: np.ndarray
+    opens_after: np.ndarray
+    dist_m: np.ndarray
+    time_s: np.ndarray
     trip_load: np.ndarray
     closed: np.ndarray
     boundary: np.ndarray
@@ -137,19 +153,20 @@ def _schedule(model: InsertionModel, vehicle: int, route: list[int]) -> _Schedul
     for k in range(size - 2, -1, -1):
         latest[k] = min(closes[k], latest[k + 1] - step[k])
     is_unload = np.array([i in model.unloads for i in path], dtype=bool)
-    is_unload[0] = False
     # trip t of gap k: the unloads at positions 1..k; a trip's load is its jobs' demand
     trip_of_gap = np.cumsum(is_unload)[:-1]
-    load = np.where(is_unload, 0, model.demand[nodes])
-    load[0] = load[-1] = 0
+    load = np.where(is_unload, 0, model.demand[nodes])  # yards carry none
     trip_of_position = np.concatenate(([0], trip_of_gap))
     trip_loads = np.bincount(trip_of_position, weights=load, minlength=int(is_unload.sum()) + 1)
     unloads_after = is_unload[::-1].cumsum()[::-1]  # unloads at positions >= k
     return _Schedule(
-        path=path,
-        nodes=nodes,
-        earliest=earliest,
-        latest=latest,
+        before=nodes[:-1],
+        after=nodes[1:],
+        earliest=earliest[:-1],
+        latest=latest[1:],
+        opens_after=opens[1:],
+        dist_m=model.dist_m[nodes[:-1], nodes[1:]],
+        time_s=step,
         trip_load=trip_loads[trip_of_gap],
         closed=unloads_after[1:] > 0,
         boundary=np.concatenate(([True], is_unload[1:-1])),
@@ -243,19 +260,16 @@ def _cheapest(
     kg = model.demand[node]
     if kg > model.payload[vehicle]:
         return None
-    before, after = schedule.nodes[:-1], schedule.nodes[1:]
-    opens_after = model.opens[after].copy()
-    opens_after[-1] = model.shifts[vehicle][0]
-    arrive = np.maximum(schedule.earliest[:-1] + model.time_s[before, node], model.opens[node])
+    before, after, opens_after = schedule.before, schedule.after, schedule.opens_after
+    arrive = np.maximum(schedule.earliest + model.time_s[before, node], model.opens[node])
     reachable = (arrive <= model.closes[node]) & (blinks.random(len(before)) >= BLINK_RATE)
-    dist_old = model.dist_m[before, after]
-    time_old = model.time_s[before, after]
+    dist_old, time_old = schedule.dist_m, schedule.time_s
     per_m, per_s = model.per_m[vehicle], model.per_s[vehicle]
-    fixed = model.fixed[vehicle] if len(schedule.path) == 2 else 0
+    fixed = model.fixed[vehicle] if len(before) == 1 else 0  # an idle truck opens
     options: list[tuple[float, int, int | None]] = []
 
     into_trip = reachable & schedule.closed & (schedule.trip_load + kg <= model.payload[vehicle])
-    into_trip &= np.maximum(arrive + model.time_s[node, after], opens_after) <= schedule.latest[1:]
+    into_trip &= np.maximum(arrive + model.time_s[node, after], opens_after) <= schedule.latest
     if into_trip.any():
         cost = per_m * (model.dist_m[before, node] + model.dist_m[node, after] - dist_old)
         cost += per_s * (model.time_s[before, node] + model.time_s[node, after] - time_old)
@@ -272,8 +286,7 @@ def _cheapest(
             at_unload = np.maximum(arrive + model.time_s[node, unload], model.opens[unload])
             fits = new_trip & (at_unload <= model.closes[unload])
             fits &= (
-                np.maximum(at_unload + model.time_s[unload, after], opens_after)
-                <= schedule.latest[1:]
+                np.maximum(at_unload + model.time_s[unload, after], opens_after) <= schedule.latest
             )
             if not fits.any():
                 continue

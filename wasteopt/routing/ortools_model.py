@@ -27,9 +27,15 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 from ortools.util import optional_boolean_pb2
 
-from wasteopt.routing.insertion import insertion_model
+from wasteopt.routing.insertion import SolverIndices, insertion_model
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
-from wasteopt.routing.problem import MILLI, Job, TierProblem
+from wasteopt.routing.problem import (
+    MILLI,
+    Job,
+    TierProblem,
+    duty_cost_milli_per_s,
+    fixed_cost_milli,
+)
 from wasteopt.routing.regions import (
     StartRoute,
     WholeTier,
@@ -211,9 +217,7 @@ def solve_model(
             arc_cost = np.rint(data.dist * per_km).astype(np.int64)
             cost_callbacks[per_km] = routing.RegisterTransitMatrix(arc_cost.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[per_km], v)
-        routing.SetFixedCostOfVehicle(
-            int(round(vehicle.vehicle_type.fixed_cost_per_day * MILLI)), v
-        )
+        routing.SetFixedCostOfVehicle(fixed_cost_milli(vehicle.vehicle_type), v)
 
     # --- load ------------------------------------------------------------------------------
     load_cb = routing.RegisterUnaryTransitVector(demand.tolist())
@@ -242,7 +246,8 @@ def solve_model(
     # local search), and the matrix evaluator owns its whole index x index table, so at 2,000
     # points each copy moved ~40 MB and finalising one solution took seconds. The callable
     # is copied by reference; its table is laid out by routing index.
-    time_table = memoryview((travel + service[:, None])[np.ix_(index_node, index_node)])
+    step_s = travel + service[:, None]  # service at a node, then travel to the next
+    time_table = memoryview(step_s[np.ix_(index_node, index_node)])
     time_cb = routing.RegisterTransitCallback(lambda i, j: time_table[i, j])
     routing.AddDimension(time_cb, DAY_HORIZON_S, DAY_HORIZON_S, False, "time")
     clock = routing.GetDimensionOrDie("time")
@@ -286,7 +291,7 @@ def solve_model(
         start, end = routing.Start(v), routing.End(v)
         clock.CumulVar(start).SetRange(vt.shift.start_s, vt.shift.end_s)
         clock.CumulVar(end).SetRange(vt.shift.start_s, vt.shift.end_s)
-        span_coefficient = int(round(vt.cost_per_hour * MILLI / 3600))
+        span_coefficient = duty_cost_milli_per_s(vt)
         if span_coefficient:
             clock.SetSpanCostCoefficientForVehicle(span_coefficient, v)
         routing.AddVariableMaximizedByFinalizer(clock.CumulVar(start))
@@ -395,6 +400,10 @@ def solve_model(
         job_neighbours = nearest_jobs(job_nodes.tolist(), data.dist[np.ix_(job_nodes, job_nodes)])
         job_index = np.array([manager.NodeToIndex(n) for n in job_nodes.tolist()], dtype=np.int64)
 
+        unload_indices = frozenset(
+            manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c
+        )
+
         def indices(node_routes: list[list[int]]) -> list[list[int]]:
             return [[manager.NodeToIndex(n) for n in route] for route in node_routes]
 
@@ -427,18 +436,20 @@ def solve_model(
                 routing=routing,
                 params=_unlimited(params),
                 job_indices=job_index.tolist(),
-                unload_indices=frozenset(
-                    manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c
-                ),
+                unload_indices=unload_indices,
                 neighbours=job_index[job_neighbours],
                 insertion=insertion_model(
                     problem,
                     nodes,
                     data,
-                    index_node,
-                    manager.NodeToIndex,
-                    [routing.Start(v) for v in range(len(vehicles))],
-                    [routing.End(v) for v in range(len(vehicles))],
+                    step_s,
+                    SolverIndices(
+                        node=index_node,
+                        of_node=manager.NodeToIndex,
+                        starts=[routing.Start(v) for v in range(len(vehicles))],
+                        ends=[routing.End(v) for v in range(len(vehicles))],
+                        unloads=unload_indices,
+                    ),
                 ),
             ),
             solution,

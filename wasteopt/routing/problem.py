@@ -16,6 +16,16 @@ JobAction = Literal["collect", "pickup"]
 MILLI = 1000  # objective units per CNY
 
 
+def fixed_cost_milli(vt: VehicleType) -> int:
+    """A vehicle type's fixed cost per day in objective units."""
+    return int(round(vt.fixed_cost_per_day * MILLI))
+
+
+def duty_cost_milli_per_s(vt: VehicleType) -> int:
+    """A vehicle type's cost of a second on duty in objective units (its span coefficient)."""
+    return int(round(vt.cost_per_hour * MILLI / 3600))
+
+
 def kg_up(tonnes: float) -> int:
     """Tonnes to whole kilograms, rounded up (a job never looks lighter than it is)."""
     return int(math.ceil(tonnes * 1000 - 1e-6))
