@@ -1,8 +1,8 @@
 """On-disk cache of travel matrices, keyed by a hash of road graph + sites.
 
 The graph's fingerprint covers its coordinates, edges, lengths and truck travel times, so a
-different speed table gives a different key. Files are ``<key>.npz`` in the cache directory:
-``$WASTEOPT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/wasteopt``, else ``~/.cache/wasteopt``.
+different speed table gives a different key. Files are ``<key>.npz`` in the cache directory
+(default :func:`wasteopt._user_cache.default_cache_dir`).
 """
 
 from __future__ import annotations
@@ -23,14 +23,6 @@ from wasteopt.model import Site
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1
-
-
-def default_cache_dir() -> Path:
-    """Where matrices are cached unless the caller names a directory."""
-    if os.environ.get("WASTEOPT_CACHE_DIR"):
-        return Path(os.environ["WASTEOPT_CACHE_DIR"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "wasteopt"
 
 
 def cache_key(graph_fingerprint: str, sites: Sequence[Site]) -> str:

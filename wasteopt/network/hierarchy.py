@@ -17,6 +17,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from wasteopt._user_cache import use_user_numba_cache
+
+use_user_numba_cache()
+
 _UNREACHED = np.iinfo(np.int64).max
 _WITNESS_SETTLED = 30  # a witness search gives up after settling this many nodes
 # node priority: this times the edge difference, plus contracted neighbours, plus this times

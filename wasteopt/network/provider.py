@@ -9,8 +9,9 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from wasteopt._user_cache import default_cache_dir
 from wasteopt.model import Site, TravelMatrices
-from wasteopt.network.cache import cache_key, default_cache_dir, load_cached, store
+from wasteopt.network.cache import cache_key, load_cached, store
 from wasteopt.network.geometry import leg_polyline
 from wasteopt.network.load import prepare_graph, read_graph
 from wasteopt.network.matrix import SiteGraph
@@ -37,7 +38,7 @@ class RoadNetworkProvider:
     speeds
         Road class -> km/h overrides of :data:`~wasteopt.network.speeds.DEFAULT_TRUCK_SPEEDS_KMH`.
     cache_dir
-        Where matrices are cached (default :func:`~wasteopt.network.cache.default_cache_dir`).
+        Where matrices are cached (default :func:`~wasteopt._user_cache.default_cache_dir`).
     snap_warn_m
         Snap distance above which a site gets a logged warning.
     """
