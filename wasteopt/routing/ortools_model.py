@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 from ortools.util import optional_boolean_pb2
 
+from wasteopt.routing.compiled import solve_compiled
 from wasteopt.routing.insertion import SolverIndices, insertion_model
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeTable, node_data
 from wasteopt.routing.problem import (
@@ -81,6 +82,12 @@ RUIN_RECREATE_OPERATORS = frozenset(
         "use_relocate_subtrip",
     }
 )
+# Share of the default search's budget that the compiled search gets; OR-Tools checks its plan
+# and improves it for the rest (assumption: the rest is for what PyVRP does not price, such as
+# the fee on part loads; benchmarks/RESULTS.md)
+COMPILED_SHARE = 0.85
+# With a solution limit N, the compiled search runs N x this many iterations (deterministic)
+COMPILED_ITERATIONS_PER_SOLUTION = 20
 FIRST_SOLUTION_STRATEGIES = {  # besides "greedy", our own construction
     "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
     "parallel_cheapest_insertion": (
@@ -151,6 +158,7 @@ class RawSolution:
     seconds: float
     first_feasible_s: float | None
     history: list[tuple[float, float]]
+    iterations: int = 0  # of the compiled search
 
 
 ProgressCallback = Callable[[float, float], None]
@@ -175,10 +183,93 @@ def solve_model(
     should_stop: StopCallback | None = None,
     start: list[StartRoute] | None = None,
 ) -> RawSolution | None:
-    """Build and solve the routing model; ``None`` when no solution was found in time.
+    """Solve one tier; ``None`` when no solution was found in time.
 
-    ``start`` (one list of visits per vehicle) replaces the first solution.
+    ``start`` (one list of visits per vehicle) replaces the first solution. Without one, the
+    default search ("ruin_recreate") first runs the compiled search
+    (:mod:`wasteopt.routing.compiled`) for :data:`COMPILED_SHARE` of the budget and hands its
+    plan to OR-Tools, which checks it and improves it for the rest; should OR-Tools reject it,
+    its own construction and search take the time left.
     """
+    if start is not None or options.metaheuristic != "ruin_recreate":
+        return _solve_ortools(
+            problem, distance_m, duration_s, site_index, options, on_progress, should_stop, start
+        )
+    began = time.perf_counter()
+    history: list[tuple[float, float]] = []
+
+    def record(objective: int) -> None:
+        elapsed = time.perf_counter() - began
+        cost = objective / MILLI
+        if not history or cost < history[-1][1]:
+            history.append((round(elapsed, 3), cost))
+            if on_progress is not None:
+                on_progress(elapsed, cost)
+
+    compiled = solve_compiled(
+        problem,
+        distance_m,
+        duration_s,
+        site_index,
+        seconds=None if options.solution_limit else COMPILED_SHARE * options.time_limit_s,
+        seed=options.seed,
+        max_iterations=(
+            options.solution_limit * COMPILED_ITERATIONS_PER_SOLUTION
+            if options.solution_limit
+            else None
+        ),
+        on_best=record,
+        should_stop=should_stop,
+    )
+    offset = time.perf_counter() - began
+
+    def shifted(elapsed: float, cost: float) -> None:
+        record(int(round(cost * MILLI)))
+
+    rest = replace(options, time_limit_s=max(0.0, options.time_limit_s - offset))
+    raw = None
+    if compiled is not None and compiled.fits and not (should_stop and should_stop()):
+        raw = _solve_ortools(
+            problem,
+            distance_m,
+            duration_s,
+            site_index,
+            rest,
+            shifted,
+            should_stop,
+            compiled.routes,
+            strict_start=True,
+        )
+        if raw is None:
+            log.warning("OR-Tools rejected the compiled search's plan; searching without it")
+    if raw is None:
+        raw = _solve_ortools(
+            problem, distance_m, duration_s, site_index, rest, shifted, should_stop
+        )
+    if raw is None:
+        return None
+    return replace(
+        raw,
+        seconds=time.perf_counter() - began,
+        first_feasible_s=history[0][0] if history else raw.first_feasible_s,
+        history=history,
+        iterations=raw.iterations + (compiled.iterations if compiled else 0),
+    )
+
+
+def _solve_ortools(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    options: SearchOptions,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+    start: list[StartRoute] | None = None,
+    strict_start: bool = False,
+) -> RawSolution | None:
+    """Build and solve the OR-Tools model; ``None`` when no solution was found in time, or,
+    with ``strict_start``, when CP rejects ``start``."""
     vehicles = problem.vehicles
     greedy: list[list[int]] | None = None
     if start is not None:
@@ -387,6 +478,8 @@ def solve_model(
         scheduling_ms = int(2000 * (time.perf_counter() - read_started))
         if scheduling_ms > params.lns_time_limit.ToMilliseconds():
             params.lns_time_limit.FromMilliseconds(scheduling_ms)
+    if strict_start and initial is None:
+        return None
     solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial else None
     if solution is None:
         if greedy:

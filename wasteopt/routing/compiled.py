@@ -1,0 +1,481 @@
+"""The compiled search: one tier solved by PyVRP's iterated local search, as a start for OR-Tools.
+
+PyVRP (Wouters et al. 2024, INFORMS Journal on Computing) evaluates relocate, swap, 2-opt* and
+reload moves in constant time from concatenated route-segment data (Vidal et al. 2013,
+Computers & OR 40(1); 2014, EJOR 234(3)) over granular neighbourhoods, with adaptive penalties
+for load and time-window excess, and runs tens of thousands of iterations where OR-Tools'
+Python-driven loop runs hundreds. The tier maps onto it as follows (:func:`engine_data`):
+
+- depots are the yards (where trucks start and end) and the unload facilities (reload depots,
+  open in their gate hours, unloading at the start of the next trip);
+- one PyVRP vehicle type per (vehicle type, stream): payload, fixed cost, shift, cost per
+  second on duty; a truck that may carry several streams is given to one stream beforehand
+  (:func:`_stream_shares`);
+- one routing profile per (stream, payload, cost per km, cost per second): its "distance" is
+  the arc's cost in milli-CNY, plus, into a facility, the handling fee above the stream's
+  cheapest for a full load and the facility's capacity price; jobs of other streams are out of
+  reach;
+- "every route ends empty": in each profile the arc from a job to a yard goes through the
+  facility that makes the leg cheapest (decode writes that unload out);
+- a job is optional, worth its unserved penalty.
+
+What PyVRP does not see — daily facility capacities, the fee on a part load, drivers' breaks
+(the shift is shortened by the break) — OR-Tools' CP model checks on the decoded plan, which it
+then improves for the rest of the budget. Capacities are priced (:func:`solve_compiled`): a
+facility that the plan overfills gets a price per kilogram that grows each round until the plan
+fits, the subgradient rule of Lagrangian relaxation.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations
+
+from wasteopt.routing.nodes import DAY_HORIZON_S
+from wasteopt.routing.problem import (
+    MILLI,
+    TierProblem,
+    duty_cost_milli_per_s,
+    fixed_cost_milli,
+)
+
+log = logging.getLogger(__name__)
+
+StartRoute = list[tuple[str, str]]
+UNREACHABLE = 10**12  # cost and seconds of an arc no truck of the profile may take
+PENALTY_CEILING_PER_UNIT = 100_000.0  # PyVRP's default max_penalty, per milli-CNY per metre
+PRICE_ROUNDS_SHARE = 0.5  # where a capacity may bind, each pricing round gets half the time left
+MAX_PRICE_ROUNDS = 8  # a cap on pricing rounds (each one halves the time left anyway)
+
+
+@dataclass(frozen=True)
+class EngineData:
+    """A tier as PyVRP data, and how to read PyVRP's routes back."""
+
+    data: pyvrp.ProblemData
+    type_vehicles: list[list[int]]  # problem.vehicles indices behind each PyVRP vehicle type
+    type_profile: list[int]
+    facility_of_depot: dict[int, str]
+    yard_depot: dict[str, int]
+    final_facility: list[np.ndarray]  # per profile: [job, yard depot] -> depot of last unload
+    constant_milli: int  # the cheapest fee on every kilogram, outside PyVRP's objective
+
+
+@dataclass(frozen=True)
+class CompiledResult:
+    """One start route per vehicle, PyVRP's statistics, and whether capacities fit."""
+
+    routes: list[StartRoute]
+    iterations: int
+    rounds: int
+    fits: bool
+    objective_milli: int
+
+
+def _stream_shares(problem: TierProblem) -> list[int]:
+    """The indices of ``problem.vehicles`` in use: a truck with several streams keeps one.
+
+    The trucks of a multi-stream type are shared out between its streams in proportion to
+    their tonnes (largest remainders), so that PyVRP's fleet counts never exceed the yard's.
+    """
+    demand = Counter()
+    for job in problem.jobs:
+        demand[job.stream] += job.kg
+    by_type: dict[str, list[int]] = {}
+    for k, vehicle in enumerate(problem.vehicles):
+        by_type.setdefault(vehicle.vehicle_type.id, []).append(k)
+    kept: list[int] = []
+    for indices in by_type.values():
+        streams = sorted({problem.vehicles[k].stream for k in indices})
+        if len(streams) == 1:
+            kept += indices
+            continue
+        physical = sorted({problem.vehicles[k].vehicle_id for k in indices})
+        total = sum(demand[s] for s in streams) or 1
+        exact = [len(physical) * demand[s] / total for s in streams]
+        quota = [math.floor(x) for x in exact]
+        for s in sorted(range(len(streams)), key=lambda s: quota[s] - exact[s]):
+            if sum(quota) >= len(physical):
+                break
+            quota[s] += 1
+        at = 0
+        for s, stream in enumerate(streams):
+            for vehicle_id in physical[at : at + quota[s]]:
+                kept += [
+                    k
+                    for k in indices
+                    if problem.vehicles[k].vehicle_id == vehicle_id
+                    and problem.vehicles[k].stream == stream
+                ]
+            at += quota[s]
+    return sorted(kept)
+
+
+def _max_reloads(problem: TierProblem, facility_ids: list[str], unload_s: dict[str, int]) -> int:
+    """How many unloads a day can hold beyond the last one, from the gates' opening hours."""
+    facilities = {f.id: f for f in problem.facilities}
+    slots = 0
+    for fid in facility_ids:
+        gate = facilities[fid].gate
+        if unload_s[fid] <= 0:
+            return np.iinfo(np.uint64).max
+        slots += max(0, (gate.end_s - gate.start_s) // unload_s[fid])
+    return int(max(0, slots - 1))
+
+
+def engine_data(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    prices_milli_per_kg: dict[str, float] | None = None,
+) -> EngineData:
+    """``problem`` as PyVRP data (see the module docstring); ``prices_milli_per_kg`` are the
+    facilities' capacity prices."""
+    prices = prices_milli_per_kg or {}
+    vehicles = problem.vehicles
+    in_use = _stream_shares(problem)
+    yards = sorted({vehicles[k].vehicle_type.yard for k in in_use})
+    streams = sorted({vehicles[k].stream for k in in_use})
+    facilities = [
+        f
+        for f in problem.facilities
+        if problem.free_capacity_kg.get(f.id, 0) > 0 and set(f.streams) & set(streams)
+    ]
+    jobs = problem.jobs
+    n_yards, n_fac = len(yards), len(facilities)
+    first_job = n_yards + n_fac
+    sites = [*yards, *(f.id for f in facilities), *(job.site_id for job in jobs)]
+    rows = np.array([site_index[s] for s in sites], dtype=np.int64)
+    dist = distance_m[np.ix_(rows, rows)].astype(np.int64)
+    travel = duration_s[np.ix_(rows, rows)].astype(np.int64)
+    unload_s = {f.id: int(round(f.unload_min * 60)) for f in facilities}
+    min_fee = {
+        s: min((f.cost_per_t for f in facilities if s in f.streams), default=0.0) for s in streams
+    }
+    job_stream = np.array([streams.index(j.stream) if j.stream in streams else -1 for j in jobs])
+
+    depots = [
+        pyvrp.Depot(k, tw_early=0, tw_late=DAY_HORIZON_S, name=y) for k, y in enumerate(yards)
+    ]
+    for k, f in enumerate(facilities):
+        latest = max(f.gate.start_s, f.gate.end_s - unload_s[f.id])
+        depots.append(
+            pyvrp.Depot(
+                n_yards + k,
+                tw_early=f.gate.start_s,
+                tw_late=latest,
+                service_duration=unload_s[f.id],
+                name=f.id,
+            )
+        )
+    clients = [
+        pyvrp.Client(
+            first_job + k,
+            pickup=[job.kg],
+            service_duration=job.service_s,
+            tw_early=job.window[0] if job.window else 0,
+            tw_late=job.window[1] if job.window else DAY_HORIZON_S,
+            prize=max(1, int(round(problem.unserved_penalty_per_t * job.tonnes * MILLI))),
+            required=False,
+            name=job.id,
+        )
+        for k, job in enumerate(jobs)
+    ]
+
+    profiles: dict[tuple, int] = {}
+    distance_mats: list[np.ndarray] = []
+    duration_mats: list[np.ndarray] = []
+    final_facility: list[np.ndarray] = []
+    vehicle_types: list[pyvrp.VehicleType] = []
+    type_vehicles: list[list[int]] = []
+    type_profile: list[int] = []
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k in in_use:
+        groups.setdefault((vehicles[k].vehicle_type.id, vehicles[k].stream), []).append(k)
+    for (_, stream), members in groups.items():
+        vt = vehicles[members[0]].vehicle_type
+        payload = vehicles[members[0]].payload_kg
+        duty = duty_cost_milli_per_s(vt)
+        allowed = [k for k, f in enumerate(facilities) if stream in f.streams]
+        key = (stream, payload, vt.cost_per_km, duty)
+        if key not in profiles:
+            profiles[key] = len(distance_mats)
+            s = streams.index(stream)
+            cost = np.rint(dist * vt.cost_per_km).astype(np.int64)
+            secs = travel.copy()
+            for k in allowed:
+                f = facilities[k]
+                surcharge = (f.cost_per_t - min_fee[stream] + prices.get(f.id, 0.0)) * payload
+                cost[:, n_yards + k] += int(round(surcharge))
+            # the last leg home: through the unload that makes it cheapest
+            best = np.full((len(jobs), n_yards), -1, dtype=np.int64)
+            if allowed:
+                fac = np.array([n_yards + k for k in allowed])
+                job_rows = np.arange(first_job, len(sites))
+                via_cost = (
+                    cost[np.ix_(job_rows, fac)][:, :, None]
+                    + cost[np.ix_(fac, range(n_yards))][None]
+                )
+                via_secs = (
+                    travel[np.ix_(job_rows, fac)][:, :, None]
+                    + np.array([unload_s[facilities[k].id] for k in allowed])[None, :, None]
+                    + travel[np.ix_(fac, range(n_yards))][None]
+                )
+                total = via_cost + duty * via_secs
+                choice = total.argmin(axis=1)
+                best = fac[choice]
+                take = np.take_along_axis
+                cost[first_job:, :n_yards] = take(via_cost, choice[:, None, :], 1)[:, 0, :]
+                secs[first_job:, :n_yards] = take(via_secs, choice[:, None, :], 1)[:, 0, :]
+            else:
+                cost[first_job:, :n_yards] = UNREACHABLE
+                secs[first_job:, :n_yards] = UNREACHABLE
+            other = first_job + np.flatnonzero(job_stream != s)
+            cost[other, :] = UNREACHABLE
+            cost[:, other] = UNREACHABLE
+            secs[other, :] = UNREACHABLE
+            secs[:, other] = UNREACHABLE
+            np.fill_diagonal(cost, 0)
+            np.fill_diagonal(secs, 0)
+            distance_mats.append(cost)
+            duration_mats.append(secs)
+            final_facility.append(best)
+        shortened = vt.shift.end_s
+        if vt.break_ is not None:
+            shortened -= int(round(vt.break_.duration_min * 60))
+        depot = yards.index(vt.yard)
+        reloads = [n_yards + k for k in allowed]
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                capacity=[payload],
+                start_depot=depot,
+                end_depot=depot,
+                fixed_cost=fixed_cost_milli(vt),
+                tw_early=vt.shift.start_s,
+                tw_late=max(vt.shift.start_s, shortened),
+                unit_distance_cost=1,
+                unit_duration_cost=duty,
+                profile=profiles[key],
+                reload_depots=reloads,
+                max_reloads=_max_reloads(problem, [facilities[k].id for k in allowed], unload_s)
+                if reloads
+                else 0,
+                name=f"{vt.id}/{stream}",
+            )
+        )
+        type_vehicles.append(members)
+        type_profile.append(profiles[key])
+
+    locations = [pyvrp.Location(0.0, 0.0) for _ in sites]
+    data = pyvrp.ProblemData(
+        locations, clients, depots, vehicle_types, distance_mats, duration_mats
+    )
+    constant = sum(int(round(min_fee.get(j.stream, 0.0) * j.kg)) for j in jobs)
+    return EngineData(
+        data=data,
+        type_vehicles=type_vehicles,
+        type_profile=type_profile,
+        facility_of_depot={n_yards + k: f.id for k, f in enumerate(facilities)},
+        yard_depot={y: k for k, y in enumerate(yards)},
+        final_facility=final_facility,
+        constant_milli=constant,
+    )
+
+
+def decode(problem: TierProblem, engine: EngineData, solution: pyvrp.Solution) -> list[StartRoute]:
+    """PyVRP's routes as one start route per vehicle of ``problem`` (empty where unused)."""
+    routes: list[StartRoute] = [[] for _ in problem.vehicles]
+    free = [list(members) for members in engine.type_vehicles]
+    jobs = problem.jobs
+    for route in solution.routes():
+        t = route.vehicle_type()
+        vehicle_index = free[t].pop(0)
+        visits: StartRoute = []
+        last_job: int | None = None
+        for activity in list(route)[1:-1]:
+            if activity.is_depot():
+                visits.append(("unload", engine.facility_of_depot[activity.idx]))
+                last_job = None
+            else:
+                visits.append(("job", jobs[activity.idx].id))
+                last_job = activity.idx
+        if last_job is not None:
+            yard = engine.yard_depot[problem.vehicles[vehicle_index].vehicle_type.yard]
+            depot = int(engine.final_facility[engine.type_profile[t]][last_job, yard])
+            visits.append(("unload", engine.facility_of_depot[depot]))
+        routes[vehicle_index] = visits
+    return routes
+
+
+def _intake(problem: TierProblem, routes: list[StartRoute]) -> Counter:
+    kg = {job.id: job.kg for job in problem.jobs}
+    intake: Counter = Counter()
+    for route in routes:
+        load = 0
+        for kind, ref in route:
+            if kind == "job":
+                load += kg[ref]
+            else:
+                intake[ref] += load
+                load = 0
+    return intake
+
+
+def _carry_over(previous: pyvrp.Solution, data: pyvrp.ProblemData) -> pyvrp.Solution:
+    """``previous`` on new data of the same shape (other prices)."""
+    routes = [
+        pyvrp.Route(
+            data,
+            [pyvrp.Activity(a.type, a.idx) for a in list(route)[1:-1]],
+            route.vehicle_type(),
+        )
+        for route in previous.routes()
+    ]
+    return pyvrp.Solution(data, routes)
+
+
+def _offset(on_best: Callable[[int], None], constant: int) -> Callable[[float], None]:
+    """``on_best`` of PyVRP's cost plus the fees outside PyVRP's objective."""
+    return lambda cost: on_best(int(cost) + constant)
+
+
+class _Stop:
+    """PyVRP's stopping criterion: a deadline, an iteration count, a caller's stop, progress."""
+
+    def __init__(
+        self,
+        deadline: float | None,
+        max_iterations: int | None,
+        should_stop: Callable[[], bool] | None,
+        on_best: Callable[[float], None] | None,
+    ):
+        self.deadline = deadline
+        self.iterations = MaxIterations(max_iterations) if max_iterations else None
+        self.should_stop = should_stop
+        self.on_best = on_best
+        self.count = 0
+        self.best = math.inf
+
+    def __call__(self, best_cost: float) -> bool:
+        self.count += 1
+        if best_cost < self.best:
+            self.best = best_cost
+            if self.on_best is not None and math.isfinite(best_cost):
+                self.on_best(best_cost)
+        if self.iterations is not None and self.iterations(best_cost):
+            return True
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            return True
+        return self.should_stop is not None and self.count % 64 == 0 and self.should_stop()
+
+
+def solve_compiled(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    seconds: float | None,
+    seed: int,
+    max_iterations: int | None = None,
+    on_best: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> CompiledResult | None:
+    """PyVRP's best plan of ``problem`` within ``seconds`` (or ``max_iterations`` per round);
+    ``None`` when it found no feasible plan.
+
+    Capacity pricing: while the plan overfills a facility, that facility's price per kilogram
+    rises by the plan's mean cost per kilogram times its relative overflow, and the search goes
+    on from the plan under the new prices, each round with half the time left.
+    """
+    started = time.perf_counter()
+    deadline = None if seconds is None else started + seconds
+    if not problem.jobs or not problem.vehicles:
+        return None
+    scale = max(
+        1.0,
+        max(v.vehicle_type.cost_per_km for v in problem.vehicles),
+        max(duty_cost_milli_per_s(v.vehicle_type) for v in problem.vehicles),
+    )
+    params = pyvrp.SolveParams(
+        penalty=pyvrp.PenaltyParams(max_penalty=PENALTY_CEILING_PER_UNIT * scale)
+    )
+    prices: dict[str, float] = {}
+    may_overfill = any(
+        sum(job.kg for job in problem.jobs if job.stream in f.streams)
+        > problem.free_capacity_kg.get(f.id, 0)
+        for f in problem.facilities
+        if problem.free_capacity_kg.get(f.id, 0) > 0
+    )
+    total_kg = sum(job.kg for job in problem.jobs) or 1
+    previous: pyvrp.Solution | None = None
+    best: tuple[list[StartRoute], bool, int] | None = None
+    iterations = rounds = 0
+    while True:
+        engine = engine_data(problem, distance_m, duration_s, site_index, prices)
+        if deadline is None:
+            round_deadline = None
+        else:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            share = PRICE_ROUNDS_SHARE if may_overfill and rounds < MAX_PRICE_ROUNDS - 1 else 1.0
+            round_deadline = time.perf_counter() + share * left
+        stop = _Stop(
+            round_deadline,
+            max_iterations,
+            should_stop,
+            _offset(on_best, engine.constant_milli) if on_best and not prices else None,
+        )
+        initial = None if previous is None else _carry_over(previous, engine.data)
+        result = pyvrp.solve(
+            engine.data,
+            stop,
+            seed=seed + rounds,
+            collect_stats=False,
+            params=params,
+            initial_solution=initial,
+        )
+        rounds += 1
+        iterations += result.num_iterations
+        if not result.best.is_feasible():
+            break
+        previous = result.best
+        routes = decode(problem, engine, result.best)
+        intake = _intake(problem, routes)
+        over = {
+            fid: load - problem.free_capacity_kg[fid]
+            for fid, load in intake.items()
+            if load > problem.free_capacity_kg[fid]
+        }
+        best = (routes, not over, int(result.cost()) + engine.constant_milli)
+        if not over or (should_stop is not None and should_stop()):
+            break
+        if rounds >= MAX_PRICE_ROUNDS:
+            break
+        mean = best[2] / total_kg
+        for fid, excess in over.items():
+            prices[fid] = prices.get(fid, 0.0) + mean * max(
+                0.05, excess / max(1, problem.free_capacity_kg[fid])
+            )
+        log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
+    if best is None:
+        return None
+    routes, fits, objective = best
+    log.info(
+        "compiled search: %d iterations in %d rounds, %.1f s, fits capacities: %s",
+        iterations,
+        rounds,
+        time.perf_counter() - started,
+        fits,
+    )
+    return CompiledResult(routes, iterations, rounds, fits, objective)
