@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,42 @@ def test_check_accepts_the_written_plan_and_rejects_a_broken_one(planned, exampl
     result = wasteopt("check", example_path, tmp_path / "broken.json")
     assert result.returncode == 1
     assert "[tonnes]" in result.stdout
+
+
+def wasteopt_into_closed_pipe(*args: str | Path, buffered: bool) -> subprocess.CompletedProcess:
+    """Run wasteopt with its stdout a pipe whose reader has gone, as in ``| head``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "wasteopt", *map(str, args)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("command", ["report", "validate"])
+def test_a_closed_pipe_ends_quietly(command, buffered, planned, example_path):
+    args = {
+        "report": ("report", planned / "plan.json", "--instance", example_path),
+        "validate": ("validate", example_path),
+    }[command]
+    result = wasteopt_into_closed_pipe(*args, buffered=buffered)
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
+def test_help_into_a_closed_pipe_ends_quietly():
+    assert wasteopt_into_closed_pipe("plan", "--help", buffered=True).stderr == ""
 
 
 def test_validate_accepts_the_example(example_path):

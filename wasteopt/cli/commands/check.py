@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="verify a plan against its instance",
         description="Recompute every load, time, window, gate hour, shift, break, capacity and "
         "coverage rule of PLAN from INSTANCE. Exit 0 when clean, 1 with the violations.",
+        epilog="example:\n"
+        "  wasteopt check instances/daoxian/instance.json out/daoxian/plan.json"
+        " --graph graphs/daoxian.graphml",
     )
     parser.add_argument("instance", type=Path, help="instance JSON file")
     parser.add_argument("plan", type=Path, help="plan JSON file (plan.json)")

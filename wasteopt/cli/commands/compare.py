@@ -29,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "comes first unless --no-today or a scenario is named 'today' (`wasteopt site` writes "
         "today.json with the location model's estimate). Writes the table as CSV (UTF-8 with "
         "BOM) to --out.",
+        epilog="examples:\n"
+        "  wasteopt site instances/examples/small.json --out out/site\n"
+        "  wasteopt compare instances/examples/small.json out/site/scenario.json"
+        " --time-limit 10 --out out/compare.csv",
     )
     parser.add_argument("instance", type=Path, help="instance JSON file")
     parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="JSON files")

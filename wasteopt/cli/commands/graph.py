@@ -13,18 +13,32 @@ if TYPE_CHECKING:
     from wasteopt.network.summary import GraphSummary
 
 
+_BUILD_EXAMPLES = (
+    "  wasteopt graph build --osm county.osm.pbf --out graphs/county.graphml\n"
+    '  wasteopt graph build --place "Daoxian, Yongzhou, Hunan, China"'
+    " --out graphs/daoxian.graphml\n"
+    "  wasteopt graph build --bbox 111.4,25.3,111.8,25.7 --out graphs/seat.graphml"
+    " --speeds speeds.csv"
+)
+_INFO_EXAMPLE = "  wasteopt graph info graphs/daoxian.graphml"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "graph",
         help="build a road graph from OSM, or describe one",
         description="Road graphs for `wasteopt plan --graph`: build GraphML with truck travel "
         "times from an OSM file (or, online, from OpenStreetMap), or summarize a graph.",
+        epilog=f"examples:\n{_BUILD_EXAMPLES}\n{_INFO_EXAMPLE}",
     )
     actions = parser.add_subparsers(dest="graph_command", required=True, metavar="ACTION")
 
     build = actions.add_parser(
         "build",
         help="OSM (XML, .osm.bz2, PBF, or a place online) -> GraphML with truck travel times",
+        description="Build a GraphML road graph with truck travel times from an OSM file or, "
+        "online, from OpenStreetMap by place name or bounding box. Print what it holds.",
+        epilog=f"examples:\n{_BUILD_EXAMPLES}",
     )
     source = build.add_mutually_exclusive_group(required=True)
     source.add_argument("--osm", type=Path, metavar="FILE", help="OSM XML, .osm.bz2 or .osm.pbf")
@@ -40,7 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _speeds_option(build)
     build.set_defaults(func=run_build)
 
-    info = actions.add_parser("info", help="nodes, edges, km of road by class, what is dropped")
+    info = actions.add_parser(
+        "info",
+        help="nodes, edges, km of road by class, what is dropped",
+        description="Describe a road graph: nodes, edges, km of road and truck hours by road "
+        "class, and what routing drops (pieces not connected to the main network).",
+        epilog=f"example:\n{_INFO_EXAMPLE}",
+    )
     info.add_argument("graph", type=Path, help="GraphML or OSM file")
     _speeds_option(info)
     info.set_defaults(func=run_info)
@@ -77,6 +97,7 @@ def _print_summary(name: str, summary: GraphSummary) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     import osmnx as ox
+    import requests
 
     from wasteopt.network.load import download_graph, keep_largest_component, read_osm
     from wasteopt.network.speeds import add_truck_travel_times, read_speed_file, speed_table
@@ -87,10 +108,16 @@ def run_build(args: argparse.Namespace) -> int:
     speeds = read_speed_file(args.speeds) if args.speeds else None
     if args.osm is not None:
         graph = read_osm(args.osm)
-    elif args.place is not None:
-        graph = download_graph(place=args.place)
     else:
-        graph = download_graph(bbox=_bbox(args.bbox))
+        source = f"--place {args.place!r}" if args.place is not None else f"--bbox {args.bbox}"
+        area = {"place": args.place} if args.place is not None else {"bbox": _bbox(args.bbox)}
+        try:
+            graph = download_graph(**area)
+        except requests.RequestException as exc:
+            raise NetworkError(
+                f"{source}: cannot download from OpenStreetMap ({type(exc).__name__}: no"
+                " internet access?); build from a downloaded OSM file with --osm FILE instead"
+            ) from None
     add_truck_travel_times(graph, speed_table(speeds))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     ox.save_graphml(graph, args.out)  # unconnected pieces too: `graph info` reports them

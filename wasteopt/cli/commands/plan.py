@@ -21,6 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="plan tomorrow's collection and transfer routes",
         description="Plan both tiers, verify the plan with the checker, print a summary and "
         "write plan.json, routes.geojson and sheets/<vehicle>.csv to --out.",
+        epilog="examples:\n"
+        "  wasteopt plan instances/daoxian/instance.json --graph graphs/daoxian.graphml"
+        " --out out/daoxian\n"
+        "  wasteopt plan instances/examples/small.json --time-limit 10 --seed 1"
+        " --solution-limit 50",
     )
     parser.add_argument("instance", type=Path, help="instance JSON file")
     parser.add_argument(

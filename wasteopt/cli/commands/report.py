@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Assess a plan: fuel and electricity per route, CO2e, incinerator and "
         "biogas power, slag bricks, plant intake and the county plan's 2025 targets. "
         "Prints the figures per day and per year (x365); --out also writes them as CSV.",
+        epilog="examples:\n"
+        "  wasteopt report out/daoxian/plan.json --out out/daoxian/impact.csv\n"
+        "  wasteopt report out/small/plan.json --instance instances/examples/small.json",
     )
     parser.add_argument("plan", type=Path, help="plan.json written by 'wasteopt plan'")
     parser.add_argument(

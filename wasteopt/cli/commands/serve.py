@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "WASTEOPT_WORKERS, WASTEOPT_QUEUE_SIZE, WASTEOPT_MAX_TIME_LIMIT_S, "
         "WASTEOPT_DEFAULT_TIME_LIMIT_S, WASTEOPT_MAX_POINTS, WASTEOPT_MAX_BODY_BYTES, "
         "WASTEOPT_CANCEL_GRACE_S, WASTEOPT_DATA_DIR.",
+        epilog="example:\n  wasteopt serve --db wasteopt-api.db --port 8000",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"

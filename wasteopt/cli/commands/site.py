@@ -29,7 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="choose which transfer stations to open (facility location)",
         description="Choose transfer stations among the instance's (and --candidates') sites "
         "at least annual cost, print the choice and write it to --out as scenario.json (for "
-        "`wasteopt compare`) and assignment.csv.",
+        "`wasteopt compare`) and assignment.csv. Stations with status 'closed' stay closed "
+        "unless forced open.",
+        epilog="examples:\n"
+        "  wasteopt site instances/daoxian/instance.json --min 8 --max 12 --out out/site\n"
+        "  wasteopt site instances/daoxian/instance.json --open 10 --force-open ts-lefutang"
+        " --force-closed ts-gongba",
     )
     parser.add_argument("instance", type=Path, help="instance JSON file")
     parser.add_argument(
@@ -41,8 +46,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--budget", type=float, metavar="X", help="ceiling on stations' fixed cost, CNY/yr"
     )
-    parser.add_argument("--force-open", type=_ids, default=frozenset(), metavar="IDS")
-    parser.add_argument("--force-closed", type=_ids, default=frozenset(), metavar="IDS")
+    parser.add_argument(
+        "--force-open",
+        type=_ids,
+        default=frozenset(),
+        metavar="IDS",
+        help="comma-separated station ids that must be open, e.g. ts-chengqu,ts-lefutang"
+        " (instance or --candidates stations, whatever their status)",
+    )
+    parser.add_argument(
+        "--force-closed",
+        type=_ids,
+        default=frozenset(),
+        metavar="IDS",
+        help="comma-separated station ids that must stay closed, e.g. ts-gongba",
+    )
     parser.add_argument(
         "--keep-existing", action="store_true", help="keep every station open today open"
     )
@@ -74,7 +92,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     parser.add_argument("--graph", type=Path, help="road graph instead of the instance's own")
     parser.add_argument("--name", default="sited", help="scenario name (default 'sited')")
-    parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    parser.add_argument(
+        "--out", type=Path, default=Path("out"), help="output directory (default ./out)"
+    )
     parser.set_defaults(func=run)
 
 

@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list every problem in an instance",
         description="Check an instance's schema, ids and semantics (streams, payloads, gate "
         "hours, capacities). Exit 0 when valid, 2 with one line per problem.",
+        epilog="example:\n  wasteopt validate instances/daoxian/instance.json",
     )
     parser.add_argument("instance", type=Path, help="instance JSON file")
     parser.set_defaults(func=run)
