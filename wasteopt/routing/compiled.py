@@ -54,6 +54,7 @@ UNREACHABLE = 10**12  # cost and seconds of an arc no truck of the profile may t
 PENALTY_CEILING_PER_UNIT = 100_000.0  # PyVRP's default max_penalty, per milli-CNY per metre
 PRICE_ROUNDS_SHARE = 0.5  # where a capacity may bind, each pricing round gets half the time left
 MAX_PRICE_ROUNDS = 8  # a cap on pricing rounds (each one halves the time left anyway)
+MIN_PRICE_STEP = 0.05  # a price rises by at least this share of the plan's mean cost per kg
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,33 @@ def _intake(problem: TierProblem, routes: list[StartRoute]) -> Counter:
     return intake
 
 
+def encode(
+    problem: TierProblem, engine: EngineData, routes: list[StartRoute]
+) -> pyvrp.Solution | None:
+    """``routes`` (one per vehicle of ``problem``) as a PyVRP solution; ``None`` when a route
+    uses a truck that the stream shares gave to another stream. A route's last unload is left
+    out: PyVRP's leg home includes it."""
+    job_index = {job.id: k for k, job in enumerate(problem.jobs)}
+    depot_of = {fid: d for d, fid in engine.facility_of_depot.items()}
+    type_of = {v: t for t, members in enumerate(engine.type_vehicles) for v in members}
+    encoded = []
+    for v, route in enumerate(routes):
+        if not route:
+            continue
+        if v not in type_of:
+            return None
+        while route and route[-1][0] == "unload":
+            route = route[:-1]
+        activities = [
+            pyvrp.Activity(pyvrp.ActivityType.CLIENT, job_index[ref])
+            if kind == "job"
+            else pyvrp.Activity(pyvrp.ActivityType.DEPOT, depot_of[ref])
+            for kind, ref in route
+        ]
+        encoded.append(pyvrp.Route(engine.data, activities, type_of[v]))
+    return pyvrp.Solution(engine.data, encoded)
+
+
 def _carry_over(previous: pyvrp.Solution, data: pyvrp.ProblemData) -> pyvrp.Solution:
     """``previous`` on new data of the same shape (other prices)."""
     routes = [
@@ -389,13 +417,16 @@ def solve_compiled(
     max_iterations: int | None = None,
     on_best: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start: list[StartRoute] | None = None,
 ) -> CompiledResult | None:
-    """PyVRP's best plan of ``problem`` within ``seconds`` (or ``max_iterations`` per round);
-    ``None`` when it found no feasible plan.
+    """PyVRP's best plan of ``problem`` within ``seconds`` (or ``max_iterations`` per round),
+    from ``start`` where given (one route per vehicle); ``None`` when it found no feasible plan.
 
     Capacity pricing: while the plan overfills a facility, that facility's price per kilogram
     rises by the plan's mean cost per kilogram times its relative overflow, and the search goes
-    on from the plan under the new prices, each round with half the time left.
+    on from the plan under the new prices, each round with half the time left; once a plan
+    fits, the search goes on at the same prices for the rest of the time. The last plan that
+    fits is returned, else the last one found (``fits`` False).
     """
     started = time.perf_counter()
     deadline = None if seconds is None else started + seconds
@@ -420,15 +451,17 @@ def solve_compiled(
     previous: pyvrp.Solution | None = None
     best: tuple[list[StartRoute], bool, int] | None = None
     iterations = rounds = 0
-    while True:
+    fitted = False
+    while rounds < MAX_PRICE_ROUNDS:
         engine = engine_data(problem, distance_m, duration_s, site_index, prices)
-        if deadline is None:
-            round_deadline = None
-        else:
+        round_deadline = None
+        share = 1.0
+        if deadline is not None:
             left = deadline - time.perf_counter()
             if left <= 0:
                 break
-            share = PRICE_ROUNDS_SHARE if may_overfill and rounds < MAX_PRICE_ROUNDS - 1 else 1.0
+            if may_overfill and not fitted and rounds < MAX_PRICE_ROUNDS - 1:
+                share = PRICE_ROUNDS_SHARE
             round_deadline = time.perf_counter() + share * left
         stop = _Stop(
             round_deadline,
@@ -436,7 +469,10 @@ def solve_compiled(
             should_stop,
             _offset(on_best, engine.constant_milli) if on_best and not prices else None,
         )
-        initial = None if previous is None else _carry_over(previous, engine.data)
+        if previous is not None:
+            initial = _carry_over(previous, engine.data)
+        else:
+            initial = None if start is None else encode(problem, engine, start)
         result = pyvrp.solve(
             engine.data,
             stop,
@@ -457,15 +493,22 @@ def solve_compiled(
             for fid, load in intake.items()
             if load > problem.free_capacity_kg[fid]
         }
-        best = (routes, not over, int(result.cost()) + engine.constant_milli)
-        if not over or (should_stop is not None and should_stop()):
+        cost = int(result.cost()) + engine.constant_milli
+        if should_stop is not None and should_stop():
+            best = best if over and best is not None and best[1] else (routes, not over, cost)
             break
-        if rounds >= MAX_PRICE_ROUNDS:
-            break
-        mean = best[2] / total_kg
+        if not over:
+            # it fits: the time left goes on at the same prices (a round that had all of it ends)
+            best, fitted = (routes, True, cost), True
+            if deadline is None or share == 1.0:
+                break
+            continue
+        fitted = False
+        if best is None or not best[1]:
+            best = (routes, False, cost)
         for fid, excess in over.items():
-            prices[fid] = prices.get(fid, 0.0) + mean * max(
-                0.05, excess / max(1, problem.free_capacity_kg[fid])
+            prices[fid] = prices.get(fid, 0.0) + cost / total_kg * max(
+                MIN_PRICE_STEP, excess / max(1, problem.free_capacity_kg[fid])
             )
         log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
     if best is None:

@@ -52,6 +52,7 @@ from wasteopt.routing.ruin_recreate import (
 )
 from wasteopt.routing.warmstart import (
     greedy_routes,
+    greedy_start,
     shrink_to_start,
     spread_trips,
     table_for_routes,
@@ -206,6 +207,7 @@ def solve_model(
             if on_progress is not None:
                 on_progress(elapsed, cost)
 
+    greedy = greedy_start(problem, distance_m, duration_s, site_index, options.seed)
     compiled = solve_compiled(
         problem,
         distance_m,
@@ -220,6 +222,7 @@ def solve_model(
         ),
         on_best=record,
         should_stop=should_stop,
+        start=greedy,
     )
     offset = time.perf_counter() - began
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from wasteopt.model import VehicleType
 from wasteopt.routing.construct import ConstructionInput, construct
-from wasteopt.routing.nodes import NodeData, NodeTable
+from wasteopt.routing.nodes import NodeData, NodeTable, node_data
 from wasteopt.routing.problem import TierProblem
 
 SPARE_RATIO = 0.5
@@ -191,3 +191,22 @@ def table_for_routes(
         for route in start
     ]
     return nodes, routes
+
+
+def greedy_start(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    seed: int,
+) -> list[list[tuple[str, str]]]:
+    """The greedy construction as one list of ``(kind, ref)`` visits per vehicle."""
+    copies = {
+        f.id: problem.copies_needed(f)
+        for f in problem.facilities
+        if problem.free_capacity_kg.get(f.id, 0) > 0
+    }
+    nodes = NodeTable(problem, seed, copies)
+    data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    routes = greedy_routes(problem, nodes, data, seed)
+    return [[(nodes.kind[n], nodes.ref[n]) for n in route] for route in routes]
