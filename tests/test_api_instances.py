@@ -86,6 +86,28 @@ def test_semantic_problems_get_422_like_wasteopt_validate(client: TestClient) ->
     assert "no collection vehicle type carries stream 'kitchen'" in response.text
 
 
+def test_a_bad_clock_time_gets_422_in_words(client: TestClient) -> None:
+    document = copy.deepcopy(TINY)
+    document["vehicle_types"][0]["shift"]["end"] = "25:00"
+    response = client.post("/v1/instances", json=document)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "loc": "vehicle_types[0].shift.end",
+            "msg": "must be a clock time HH:MM, 00:00–24:00 (got '25:00')",
+        }
+    ]
+
+
+def test_a_point_far_from_the_rest_gets_422_naming_it(client: TestClient) -> None:
+    document = copy.deepcopy(TINY)
+    document["points"][2]["lat"] += 5.0
+    response = client.post("/v1/instances", json=document)
+    assert response.status_code == 422
+    assert locations(response) == [f"points[2] ({TINY['points'][2]['id']})"]
+    assert "km from the middle of the points" in response.text
+
+
 def test_malformed_json_gets_422_naming_the_place(client: TestClient) -> None:
     response = client.post(
         "/v1/instances", content=b'{"name": ', headers={"content-type": "application/json"}

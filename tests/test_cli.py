@@ -12,6 +12,8 @@ import pytest
 
 from wasteopt.io import dump_json, load_instance, load_plan, read_points_csv
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def wasteopt(*args: str | Path) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -175,6 +177,14 @@ BAD_INSTANCES = {
     "gate hours outside shifts": (_gate_outside_shifts, "overlap no shift"),
     "waste above capacity": (_too_much_waste, "exceeds the free capacity"),
     "unknown field": (_set(("points", 0, "tonnage"), 1), "not a known field"),
+    "clock time 25:00": (
+        _set(("vehicle_types", 0, "shift", "end"), "25:00"),
+        "vehicle_types[0].shift.end: must be a clock time HH:MM, 00:00–24:00 (got '25:00')",
+    ),
+    "point 500 km away": (
+        _set(("points", 3, "lat"), 30.0),
+        "points[3] (P04): P04 (",
+    ),
 }
 
 
@@ -199,6 +209,48 @@ def test_malformed_json_names_line_and_column(tmp_path):
     result = wasteopt("validate", path)
     assert result.returncode == 2
     assert "malformed JSON at line 2" in result.stderr
+
+
+def test_validate_names_a_point_far_from_the_rest(example_path, tmp_path):
+    path = tmp_path / "far.json"
+    far = _mutate(example_path, _set(("points", 1, "lon"), 116.5))  # ~490 km east
+    path.write_text(json.dumps(far, ensure_ascii=False), "utf-8")
+    result = wasteopt("validate", path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "points[1] (P02): P02 (下关村) at lon 116.5, lat 25.5236 lies 49" in lines[0]
+    assert "check its lon/lat" in lines[0]
+
+
+def test_a_points_csv_given_as_the_instance_says_how_to_use_it(tmp_path):
+    points = ROOT / "instances" / "daoxian" / "points.csv"
+    result = wasteopt("plan", points, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"wasteopt: error: {points}: is a points CSV, not JSON; name it in an instance JSON's"
+        ' points_csv field, e.g. {"name": "my-county", "points_csv": "points.csv", "yards":'
+        ' [...], "facilities": [...], "vehicle_types": [...]} (as'
+        " instances/daoxian/instance.json does), and pass that JSON"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_gbk_points_csv_is_read_and_the_encoding_named(example_path, tmp_path):
+    data = json.loads(example_path.read_text(encoding="utf-8"))
+    columns = ("id", "name", "lon", "lat", "stream", "tonnes_per_day", "service_min", "township")
+    rows = [",".join(columns) + ",window_start,window_end"]
+    for point in data.pop("points"):
+        window = point.get("window", {})
+        values = [*(point.get(c, "") for c in columns), window.get("start"), window.get("end")]
+        rows.append(",".join("" if v is None else str(v) for v in values))
+    (tmp_path / "points.csv").write_bytes("\r\n".join(rows).encode("gbk"))
+    path = tmp_path / "gbk.json"
+    path.write_text(json.dumps({**data, "points_csv": "points.csv"}), encoding="utf-8")
+    result = wasteopt("validate", path)
+    assert result.returncode == 0, result.stderr
+    assert "points.csv: not UTF-8; read as GBK/GB18030" in result.stderr
+    assert load_instance(path).points == load_instance(example_path).points
 
 
 def test_validate_lists_every_problem(example_path, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -28,6 +29,8 @@ POINT_CSV_COLUMNS = (
     "township",
 )
 REQUIRED_POINT_COLUMNS = ("id", "lon", "lat", "stream", "tonnes_per_day")
+
+log = logging.getLogger(__name__)
 
 
 def _loc(parts: tuple[Any, ...]) -> str:
@@ -58,16 +61,34 @@ def validation_problems(error: ValidationError, prefix: str = "") -> list[tuple[
     return problems
 
 
+def _is_points_csv(raw: bytes) -> bool:
+    """Whether ``raw`` starts with a points CSV header (one that names id, lon and lat)."""
+    header = raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    return {"id", "lon", "lat"} <= {column.strip() for column in header.split(",")}
+
+
 def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InstanceError([(str(path), "file not found")]) from None
-    except UnicodeDecodeError:
-        raise InstanceError([(str(path), "is not UTF-8 text")]) from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if _is_points_csv(raw):
+            raise InstanceError(
+                [
+                    (
+                        str(path),
+                        "is a points CSV, not JSON; name it in an instance JSON's points_csv"
+                        f' field, e.g. {{"name": "my-county", "points_csv": "{path.name}",'
+                        ' "yards": [...], "facilities": [...], "vehicle_types": [...]}'
+                        " (as instances/daoxian/instance.json does), and pass that JSON",
+                    )
+                ]
+            ) from None
+        if isinstance(exc, UnicodeDecodeError):
+            raise InstanceError([(str(path), "is not UTF-8 text")]) from None
         raise InstanceError(
             [(str(path), f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
         ) from None
@@ -134,14 +155,31 @@ def points_from_csv_text(text: str, source: str = "points.csv") -> list[Collecti
 
 
 def read_csv_text(path: str | Path) -> str:
-    """A CSV file's text; a missing or non-UTF-8 file is an InstanceError naming it."""
+    """A CSV file's text, UTF-8 (BOM optional) or else GB18030, and says which it read.
+
+    GB18030 extends GBK, the encoding Excel saves "CSV" in on a Chinese-language Windows. A
+    missing file, or one in neither encoding, is an InstanceError naming it.
+    """
     path = Path(path)
     try:
-        return path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InstanceError([(str(path), "file not found")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InstanceError([(str(path), "is not UTF-8; save the CSV as UTF-8")]) from None
+        pass
+    else:
+        log.info("%s: read as UTF-8", path)
+        return text
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InstanceError(
+            [(str(path), "is neither UTF-8 nor GBK/GB18030 text; save the CSV as UTF-8")]
+        ) from None
+    log.warning("%s: not UTF-8; read as GBK/GB18030 (as Excel saves CSV in Chinese)", path)
+    return text
 
 
 def read_points_csv(path: str | Path) -> list[CollectionPoint]:

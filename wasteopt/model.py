@@ -7,12 +7,20 @@ This module imports nothing of the project.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 Stream = Literal["residual", "kitchen", "recyclable"]
 FacilityKind = Literal["transfer_station", "incinerator", "kitchen_centre", "landfill"]
@@ -21,15 +29,39 @@ EnergyType = Literal["diesel", "electric", "lng"]
 Tier = Literal["collection", "transfer"]
 StopAction = Literal["start", "collect", "unload", "pickup", "break", "end"]
 
+CLOCK_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+PLAN_CLOCK_PATTERN = r"^\d{2,}:[0-5]\d$"
+
+
+def _matching(pattern: str, expected: str) -> AfterValidator:
+    """A validator whose error says ``expected`` in words rather than showing ``pattern``."""
+    regex = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise ValueError(f"must be a clock time {expected}")
+        return value
+
+    return AfterValidator(check)
+
+
+# the pattern stays in the JSON Schema (API clients, generated test data); the validator words
+# the error for people
 ClockTime = Annotated[
     str,
-    StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"),
-    Field(description="local clock time HH:MM, 00:00 to 24:00"),
+    _matching(CLOCK_PATTERN, "HH:MM, 00:00–24:00"),
+    Field(
+        description="local clock time HH:MM, 00:00 to 24:00",
+        json_schema_extra={"pattern": CLOCK_PATTERN},
+    ),
 ]
 PlanClock = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{2,}:[0-5]\d$"),
-    Field(description="local clock time HH:MM; past midnight it counts on (25:10)"),
+    _matching(PLAN_CLOCK_PATTERN, "HH:MM (past midnight it counts on: 25:10)"),
+    Field(
+        description="local clock time HH:MM; past midnight it counts on (25:10)",
+        json_schema_extra={"pattern": PLAN_CLOCK_PATTERN},
+    ),
 ]
 ENERGY_UNITS: dict[str, str] = {"diesel": "L", "lng": "kg", "electric": "kWh"}
 

@@ -286,7 +286,7 @@ def candidates_from_csv_text(text: str, source: str = "candidates.csv") -> list[
 
 
 def read_candidates_csv(path: str | Path) -> list[Facility]:
-    """Read candidate transfer stations from a UTF-8 CSV file."""
+    """Read candidate transfer stations from a CSV file (UTF-8, or GBK/GB18030)."""
     return candidates_from_csv_text(read_csv_text(path), str(path))
 
 

@@ -1,23 +1,72 @@
 """Semantic checks of an instance that the schema alone cannot express.
 
 Each problem is ``(location, message)`` where the message says what is wrong and what to change.
+
+A site far from the points is a problem (:func:`far_sites`): it lies more than
+``FAR_SPREAD_FACTOR`` times the points' median distance from their median location, and more
+than ``FAR_MIN_KM``. *Assumption*, with its reasoning: points spread evenly over a disc lie
+within 1.41 times their median distance from its centre (the median radius of a disc is R/√2),
+over a square within 1.8 times, over a long strip within 2 times; Daoxian's points, clustered
+around the township seats, lie within 2.8 times. So 5 times flags none of an area's own points,
+and the median location and distance are robust: one stray point (a mistyped or swapped
+coordinate) cannot move them far. 100 km, twice the width of a county such as Daoxian (about 50
+km), keeps a small area from flagging a regional plant or landfill in a neighbouring county.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from wasteopt.errors import InstanceError
-from wasteopt.model import Instance, TimeWindow
+from wasteopt.matrix import great_circle_m
+from wasteopt.model import Instance, Site, TimeWindow
+
+FAR_SPREAD_FACTOR = 5.0
+FAR_MIN_KM = 100.0
 
 
 def _overlaps(a: TimeWindow, b: TimeWindow) -> bool:
     return a.start_s < b.end_s and b.start_s < a.end_s
 
 
+def far_sites(instance: Instance) -> list[tuple[str, str]]:
+    """Yards, facilities and points far from where the points are (see the module docstring)."""
+    if not instance.points:
+        return []
+
+    def km_from(sites: list[Site], lon: float, lat: float) -> np.ndarray:
+        lons, lats = np.array([s.lon for s in sites]), np.array([s.lat for s in sites])
+        return great_circle_m(lons, lats, lon, lat) / 1000
+
+    centre = (
+        float(np.median([p.lon for p in instance.points])),
+        float(np.median([p.lat for p in instance.points])),
+    )
+    spread_km = float(np.median(km_from(instance.points, *centre)))
+    limit_km = max(FAR_MIN_KM, FAR_SPREAD_FACTOR * spread_km)
+    problems = []
+    for group in ("yards", "facilities", "points"):
+        sites = getattr(instance, group)
+        km = km_from(sites, *centre)
+        for i in np.flatnonzero(km > limit_km).tolist():
+            site = sites[i]
+            name = f" ({site.name})" if site.name else ""
+            problems.append(
+                (
+                    f"{group}[{i}] ({site.id})",
+                    f"{site.id}{name} at lon {site.lon:g}, lat {site.lat:g} lies {km[i]:,.0f} km"
+                    f" from the middle of the points ({centre[0]:.4f}, {centre[1]:.4f}), half of"
+                    f" which lie within {spread_km:.1f} km of it; check its lon/lat",
+                )
+            )
+    return problems
+
+
 def find_problems(instance: Instance) -> list[tuple[str, str]]:
     """Every semantic problem of ``instance`` (empty when it can be planned)."""
-    problems: list[tuple[str, str]] = []
+    problems = far_sites(instance)
     collectors = [vt for vt in instance.vehicle_types if vt.tier == "collection"]
     facilities = instance.open_facilities()
     point_streams = {p.stream for p in instance.points}

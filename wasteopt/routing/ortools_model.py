@@ -86,7 +86,7 @@ RUIN_RECREATE_OPERATORS = frozenset(
 # Share of the default search's budget that the compiled search gets; OR-Tools checks its plan
 # and improves it for the rest (assumption: the rest is for what PyVRP does not price, such as
 # the fee on part loads; benchmarks/RESULTS.md)
-COMPILED_SHARE = 0.85
+COMPILED_SHARE = 0.9
 # With a solution limit N, the compiled search runs N x this many iterations (deterministic)
 COMPILED_ITERATIONS_PER_SOLUTION = 20
 FIRST_SOLUTION_STRATEGIES = {  # besides "greedy", our own construction

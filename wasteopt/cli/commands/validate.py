@@ -37,5 +37,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     for location, message in problems:
-        print(f"{args.instance}: {location}: {message}", file=sys.stderr)
+        where = location if location == str(args.instance) else f"{args.instance}: {location}"
+        print(f"{where}: {message}", file=sys.stderr)
     return 2
