@@ -18,8 +18,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from wasteopt import factors as F
+from wasteopt._text import display_width, pad
 from wasteopt.errors import WasteoptError
-from wasteopt.model import Instance, Plan, Route, VehicleType
+from wasteopt.model import Instance, Plan, Route, VehicleType, titled_name
 from wasteopt.summary import facility_intake
 
 ENERGY_STOPS = ("collect", "unload", "pickup")
@@ -148,6 +149,7 @@ class ImpactReport(_Report):
     """The impact block of a plan: per route, per facility, per day and per year, and KPIs."""
 
     instance_name: str
+    instance_title: str = ""
     days_per_year: int = F.DAYS_PER_YEAR
     vehicles_used: int
     trips: int
@@ -395,6 +397,7 @@ def assess(instance: Instance, plan: Plan) -> ImpactReport:
     day = _daily(instance, plan, routes, intakes)
     return ImpactReport(
         instance_name=instance.name,
+        instance_title=instance.title,
         vehicles_used=len(plan.routes),
         trips=sum(r.trips for r in plan.routes),
         routes=routes,
@@ -414,7 +417,7 @@ def _number(value: float) -> str:
 def format_impact(report: ImpactReport) -> str:
     """The impact block as plain text for a terminal (per day, and per year = x365)."""
     lines = [
-        f"Impact of the plan for {report.instance_name}"
+        f"Impact of the plan for {titled_name(report.instance_name, report.instance_title)}"
         f" (per day; per year = day x {report.days_per_year})",
         f"  vehicles used {report.vehicles_used}, unload trips {report.trips}",
     ]
@@ -432,13 +435,13 @@ def format_impact(report: ImpactReport) -> str:
             " exceed the plant's free capacity (capacity - outside inflow)"
         )
     lines.append("Targets and utilisation")
-    width = max(len(kpi.label) for kpi in report.kpis)
+    width = max(display_width(kpi.label) for kpi in report.kpis)
     for kpi in report.kpis:
         target = ""
         if kpi.target is not None:
             verdict = "met" if kpi.met else "NOT met"
             target = f"  target {kpi.comparison} {kpi.target:.0%}: {verdict}"
-        lines.append(f"  {kpi.label:<{width}} {kpi.value:7.1%}{target}")
+        lines.append(f"  {pad(kpi.label, width)} {kpi.value:7.1%}{target}")
     return "\n".join(lines)
 
 

@@ -78,6 +78,11 @@ def seconds_to_clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def titled_name(name: str, title: str) -> str:
+    """``title (name)``, or ``name`` when there is no title."""
+    return f"{title} ({name})" if title and title != name else name
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -215,6 +220,9 @@ class Instance(_Strict):
     """One day's problem: sites, fleet and settings. One instance = one JSON file."""
 
     name: str
+    title: str = Field(
+        default="", description="what people call the area, e.g. 道县; shown in titles beside name"
+    )
     description: str = ""
     date: str | None = None
     settings: Settings = Settings()
@@ -250,6 +258,11 @@ class Instance(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def display_name(self) -> str:
+        """How titles name the instance: ``道县 (daoxian)``, or the name alone without a title."""
+        return titled_name(self.name, self.title)
 
     @property
     def sites(self) -> list[Site]:
@@ -326,6 +339,8 @@ class SolveStats(_Strict):
     history: list[tuple[float, float]] = Field(default_factory=list)
     time_limit_s: float = 0.0
     seed: int = 0
+    iterations: int = 0  # of the compiled search and of ruin and recreate
+    stopped_early: bool = False  # the search was stopped (Ctrl-C, cancel) before its budget
 
 
 class Plan(_Strict):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from wasteopt._text import table
 from wasteopt.errors import InstanceError
 from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
@@ -390,15 +391,10 @@ def _cell(value: float | str | None, unit: str) -> str:
 
 def format_comparison(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:
     """The table as aligned plain text (station id lists left out: see the CSV)."""
-    names = [o.scenario.name for o in outcomes]
+    header = ["", *(o.scenario.name for o in outcomes)]
     shown = [r for r in rows if r.unit != "ids"]
-    label_width = max(len(f"{r.metric} ({r.unit})") for r in shown)
-    widths = [max(14, len(n)) for n in names]
-    lines = [" " * label_width + "".join(f"  {n:>{w}}" for n, w in zip(names, widths, strict=True))]
-    for r in shown:
-        cells = "".join(f"  {_cell(v, r.unit):>{w}}" for v, w in zip(r.values, widths, strict=True))
-        lines.append(f"{f'{r.metric} ({r.unit})':<{label_width}}{cells}")
-    return "\n".join(lines)
+    cells = [[f"{r.metric} ({r.unit})", *(_cell(v, r.unit) for v in r.values)] for r in shown]
+    return "\n".join(table([header, *cells], "<" + ">" * len(outcomes), indent=""))
 
 
 def comparison_csv(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from wasteopt._text import table
 from wasteopt.model import Instance, Plan
 
 
@@ -18,30 +19,35 @@ def facility_intake(plan: Plan) -> dict[str, float]:
 
 
 def format_summary(instance: Instance, plan: Plan) -> str:
-    """Plain-text summary of ``plan`` (one block per tier, then facilities and leftovers)."""
-    lines = [f"Plan for {plan.instance_name}" + (f" on {plan.date}" if plan.date else "")]
+    """Plain-text summary of ``plan``: a table per tier, then facilities and leftovers."""
+    lines = [f"Plan for {instance.display_name}" + (f" on {plan.date}" if plan.date else "")]
+    tiers = [["tier", "vehicles", "unload trips", "distance km", "duty hours"]]
     for tier in ("collection", "transfer"):
         routes = [r for r in plan.routes if r.tier == tier]
-        if not routes:
-            continue
-        km = sum(r.distance_km for r in routes)
-        hours = sum(r.duration_min for r in routes) / 60
-        trips = sum(r.trips for r in routes)
-        lines.append(
-            f"  {tier:<10} vehicles {len(routes):>3}  trips {trips:>4}  {km:>9.1f} km"
-            f"  {hours:>7.1f} h"
-        )
+        if routes:
+            km = sum(r.distance_km for r in routes)
+            hours = sum(r.duration_min for r in routes) / 60
+            trips = sum(r.trips for r in routes)
+            tiers.append([tier, str(len(routes)), str(trips), f"{km:.1f}", f"{hours:.1f}"])
+    lines += table(tiers, "<>>>>")
     intake = facility_intake(plan)
-    lines.append("  tonnes unloaded per facility (t/day, incl. external inflow / capacity):")
+    lines.append("  tonnes unloaded per facility today:")
+    facilities = [["facility", "name", "unloaded t", "incl. outside inflow t", "capacity t/day"]]
     for facility in instance.facilities:
         if facility.id not in intake and facility.status != "open":
             continue
         received = intake.get(facility.id, 0.0)
         total = received + facility.external_inflow_t_per_day
-        lines.append(
-            f"    {facility.id:<12} {facility.name[:16]:<16} {received:>8.2f}"
-            f"  ({total:.1f} / {facility.capacity_t_per_day:g})"
+        facilities.append(
+            [
+                facility.id,
+                facility.name,
+                f"{received:.2f}",
+                f"{total:.1f}",
+                f"{facility.capacity_t_per_day:g}",
+            ]
         )
+    lines += table(facilities, "<<>>>", indent="    ")
     unserved_t = sum(u.tonnes for u in plan.unserved)
     lines.append(f"  unserved points: {len(plan.unserved)} ({unserved_t:.2f} t)")
     for item in plan.unserved[:10]:

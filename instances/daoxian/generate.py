@@ -534,6 +534,7 @@ def instance(
     """One scenario's instance document (points are referenced through points.csv)."""
     return {
         "name": name,
+        "title": "道县",
         "description": f"Daoxian county (道县), Hunan: one day of domestic and kitchen waste, "
         f"{label}. Figures and their sources: instances/daoxian/SOURCES.md.",
         "settings": {"circuity_factor": 1.35, "average_speed_kmh": 30.0},
