@@ -19,7 +19,7 @@ def facility_intake(plan: Plan) -> dict[str, float]:
 
 
 def format_summary(instance: Instance, plan: Plan) -> str:
-    """Plain-text summary of ``plan``: a table per tier, then facilities and leftovers."""
+    """Plain-text summary of ``plan``: a table of the tiers, then facilities and leftovers."""
     lines = [f"Plan for {instance.display_name}" + (f" on {plan.date}" if plan.date else "")]
     tiers = [["tier", "vehicles", "unload trips", "distance km", "duty hours"]]
     for tier in ("collection", "transfer"):
