@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
@@ -13,7 +12,6 @@ import numpy as np
 import pytest
 
 from wasteopt.routing.nodes import NodeTable
-from wasteopt.routing.ortools_model import RawRoute, RawSolution, Visit
 from wasteopt.routing.regions import (
     IDLE_PER_REGION,
     REGION_JOBS,
@@ -22,6 +20,7 @@ from wasteopt.routing.regions import (
     improve_by_regions,
 )
 from wasteopt.routing.ruin_recreate import nearest_jobs
+from wasteopt.routing.search import RawRoute, RawSolution, SearchBudget, Visit
 from wasteopt.routing.warmstart import SPARE_MIN, SPARE_RATIO, spread_trips, table_for_routes
 
 pytest.importorskip("vrplib", reason="vrplib comes with the bench extra")
@@ -93,7 +92,7 @@ def _trips_sorted(route: list[int], nodes: NodeTable, descending: bool) -> list[
     return out + sorted(trip, reverse=descending)
 
 
-def test_cheaper_region_plans_are_spliced_in_with_the_tiers_own_copies(caplog):
+def test_cheaper_region_plans_are_spliced_in_with_the_tiers_own_copies():
     """A fake region solver that puts every trip's jobs in descending node order, and an
     objective that charges each job its node number times its position in the route: every
     region comes back cheaper, and its plan must replace the region's routes."""
@@ -124,51 +123,50 @@ def test_cheaper_region_plans_are_spliced_in_with_the_tiers_own_copies(caplog):
         return RawSolution(raw, [], 0, 0.0, 0.0, [])
 
     worst = [_trips_sorted(r, nodes, descending=False) for r in routes]
-    caplog.set_level(logging.INFO, logger="wasteopt.routing.regions")
-    improved = improve_by_regions(
-        tier, worst, deadline=time.perf_counter() + 0.8, seed=5, solve_region=solve_region
-    )
-    assert seeds
+    budget = SearchBudget(deadline=time.perf_counter() + 600, iteration_limit=4)
+    improved, stats = improve_by_regions(tier, worst, budget, 5, solve_region)
+    assert len(seeds) == stats.regions == 4
     assert objective(improved) < objective(worst)
     assert sorted(n for r in improved for n in r if n < job_count) == list(range(job_count))
     visited = [n for r in improved for n in r]
     assert len(visited) == len(set(visited))  # each unload copy on one route at one place
     assert all(not r or nodes.kind[r[-1]] == "unload" for r in improved)
-    assert "accepted" in caplog.text
+    assert stats.regions_accepted >= 1
 
 
-def _planned(suite: str, name: str, seconds: float):
-    """A published instance converted and planned with a time limit; its plan and checker."""
+def _solved_alone(suite: str, name: str, seconds: float):
+    """A published instance's tier solved by OR-Tools alone (no compiled search) for
+    ``seconds``: the tier's solution and the checker's verdict on its plan."""
     from benchmarks.convert import INSTANCES_DIR, SUITE_DIRS, read_problem, to_wasteopt
     from wasteopt.check import check_plan
-    from wasteopt.matrix import ExplicitMatrixProvider
-    from wasteopt.planning import PlanOptions, plan_day
+    from wasteopt.model import Plan
+    from wasteopt.planning import _collection_problem
+    from wasteopt.routing import SearchOptions, solve_tier
 
     path = INSTANCES_DIR / SUITE_DIRS[suite] / f"{name}.vrp"
     converted = to_wasteopt(read_problem(suite, path))
-    plan = plan_day(
-        converted.instance,
-        provider=ExplicitMatrixProvider(converted.matrices),
-        options=PlanOptions(time_limit_s=seconds),
-    )
-    return plan, check_plan(converted.instance, plan, converted.matrices)
+    options = SearchOptions(time_limit_s=seconds, compiled=False)
+    solution = solve_tier(_collection_problem(converted.instance), converted.matrices, options)
+    plan = Plan(instance_name=name, routes=solution.routes, cost=0.0)
+    violations = [
+        v for v in check_plan(converted.instance, plan, converted.matrices) if v.kind != "cost"
+    ]
+    return solution, violations
 
 
-def test_a_large_tier_is_improved_region_by_region(caplog):
+def test_a_large_tier_is_improved_region_by_region():
     """X-n200-k36 (199 points) is large enough for regions; what they return is checked."""
-    caplog.set_level(logging.INFO, logger="wasteopt.routing.regions")
-    plan, violations = _planned("cvrp", "X-n200-k36", 12)
-    assert not plan.unserved
+    solution, violations = _solved_alone("cvrp", "X-n200-k36", 12)
+    assert not solution.dropped
     assert not violations
-    accepted = int(caplog.text.split(" accepted")[0].rsplit(" ", 1)[-1])
-    assert accepted >= 1
+    assert solution.search.regions >= 1
+    assert solution.search.regions_accepted >= 1
 
 
-def test_tiers_with_time_windows_are_searched_whole(caplog):
+def test_tiers_with_time_windows_are_searched_whole():
     """C2_2_01R0.5 (200 points with time windows) is large enough but not region by region."""
-    caplog.set_level(logging.INFO, logger="wasteopt.routing")
-    plan, violations = _planned("mtvrptw", "C2_2_01R0.5", 3)
-    assert not plan.unserved
+    solution, violations = _solved_alone("mtvrptw", "C2_2_01R0.5", 3)
+    assert not solution.dropped
     assert not violations
-    assert "ruin and recreate:" in caplog.text
-    assert "regions:" not in caplog.text
+    assert solution.search.iterations >= 1
+    assert solution.search.regions == 0

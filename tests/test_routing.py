@@ -290,7 +290,7 @@ def test_multistart_keeps_the_best_of_its_workers(example):
 
 def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
     from wasteopt.routing import multistart  # noqa: PLC0415
-    from wasteopt.routing.ortools_model import RawSolution, SearchOptions  # noqa: PLC0415
+    from wasteopt.routing.search import RawSolution, SearchOptions  # noqa: PLC0415
 
     seen: list[tuple[int, str]] = []
 

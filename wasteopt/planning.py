@@ -53,6 +53,7 @@ class PlanOptions:
     first_solution: str = "greedy"
     metaheuristic: str = "ruin_recreate"
     workers: int = 1
+    compiled: bool = True
 
     def search(self, time_limit_s: float) -> SearchOptions:
         return SearchOptions(
@@ -62,6 +63,7 @@ class PlanOptions:
             first_solution=self.first_solution,
             metaheuristic=self.metaheuristic,
             workers=self.workers,
+            compiled=self.compiled,
         )
 
 

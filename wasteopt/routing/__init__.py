@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from wasteopt.errors import InfeasibleError
 from wasteopt.model import Route, SolveStats, TravelMatrices
 from wasteopt.routing.decode import decode_route
 from wasteopt.routing.multistart import solve_multistart
-from wasteopt.routing.ortools_model import RawRoute, SearchOptions
 from wasteopt.routing.problem import Job, TierProblem, kg_down
+from wasteopt.routing.search import RawRoute, SearchOptions, SearchStats
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "Job",
     "SearchOptions",
+    "SearchStats",
     "TierProblem",
     "TierSolution",
     "kg_down",
@@ -35,6 +36,7 @@ class TierSolution:
     routes: list[Route]
     dropped: list[Job]
     stats: SolveStats
+    search: SearchStats = field(default_factory=SearchStats)
 
 
 def solve_tier(
@@ -72,10 +74,13 @@ def solve_tier(
         first_feasible_s=raw.first_feasible_s,
         objective=raw.objective / 1000.0,
         history=raw.history,
+        iterations=raw.stats.compiled_iterations + raw.stats.iterations,
+        stopped_early=raw.stats.stopped_early,
         **stats_base,
     )
     jobs = {job.id: job for job in problem.jobs}
-    return TierSolution(routes, [*raw.dropped, *(jobs[ref] for ref in unfinished)], stats)
+    dropped = [*raw.dropped, *(jobs[ref] for ref in unfinished)]
+    return TierSolution(routes, dropped, stats, raw.stats)
 
 
 def _trim_unfinished_trips(routes: list[RawRoute]) -> tuple[list[RawRoute], list[str]]:

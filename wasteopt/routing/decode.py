@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from wasteopt.model import Route, Stop, TravelMatrices, seconds_to_clock
-from wasteopt.routing.ortools_model import RawRoute, Visit
 from wasteopt.routing.problem import Job, TierProblem
+from wasteopt.routing.search import RawRoute, Visit
 
 
 def _stop(

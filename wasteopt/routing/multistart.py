@@ -16,14 +16,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from wasteopt.routing.ortools_model import (
-    ProgressCallback,
-    RawSolution,
-    SearchOptions,
-    StopCallback,
-    solve_model,
-)
+from wasteopt.routing.driver import solve_model
 from wasteopt.routing.problem import TierProblem
+from wasteopt.routing.search import ProgressCallback, RawSolution, SearchOptions, StopCallback
 
 log = logging.getLogger(__name__)
 SPAWN_GRACE_S = 30.0

@@ -1,7 +1,8 @@
 """One routing tier as plain data: jobs, vehicles, unload facilities, in solver units.
 
-Nothing here knows OR-Tools; :mod:`wasteopt.routing.ortools_model` turns a :class:`TierProblem`
-into a routing model. Quantities are integers: kilograms, seconds, metres.
+Nothing here knows a solver: :mod:`wasteopt.routing.or_model` turns a :class:`TierProblem` into
+an OR-Tools routing model, :mod:`wasteopt.routing.compiled` into PyVRP data. Quantities are
+integers: kilograms, seconds, metres.
 """
 
 from __future__ import annotations

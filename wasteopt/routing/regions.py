@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,9 +24,10 @@ import numpy as np
 
 from wasteopt.routing.nodes import NodeTable
 from wasteopt.routing.problem import Job, TierProblem
+from wasteopt.routing.search import SearchBudget, SearchStats
 
 if TYPE_CHECKING:
-    from wasteopt.routing.ortools_model import RawSolution
+    from wasteopt.routing.search import RawSolution
 
 REGION_JOBS = 80  # an iteration on 80 jobs of X-n303-k21: ~36 ms, ~300 ms on all 302 jobs
 REGION_MIN_JOBS = 2 * REGION_JOBS  # smaller tiers are searched whole
@@ -64,24 +64,23 @@ class WholeTier:
 def improve_by_regions(
     tier: WholeTier,
     routes: list[list[int]],
-    deadline: float,
+    budget: SearchBudget,
     seed: int,
     solve_region: SolveRegion,
-    on_best: Callable[[int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> list[list[int]]:
-    """The cheapest routes found from ``routes`` (one node list per vehicle) by ``deadline``
-    (``time.perf_counter``), re-solving one region at a time with ``solve_region``."""
+) -> tuple[list[list[int]], SearchStats]:
+    """The cheapest routes found from ``routes`` (one node list per vehicle) within ``budget``
+    (at most its iteration limit of regions, where it has one), re-solving one region at a
+    time with ``solve_region``; and how many regions were solved and accepted."""
     best = tier.objective(routes)
     if best is None:
-        return routes
+        return routes, SearchStats()
     rng = random.Random(seed)
     vehicles = tier.problem.vehicles
     index_of = {(v.vehicle_id, v.stream): k for k, v in enumerate(vehicles)}
     job_node = {job.id: n for n, job in enumerate(tier.nodes.jobs)}
     rounds = accepted = 0
-    while deadline - time.perf_counter() > REGION_SECONDS / 4:
-        if should_stop is not None and should_stop():
+    while budget.seconds_left() > REGION_SECONDS / 4:
+        if budget.stopped() or (budget.counts_iterations and rounds >= budget.iteration_limit):
             break
         rounds += 1
         physical = _region(tier, routes, rng)
@@ -98,7 +97,7 @@ def improve_by_regions(
         for vehicle in sub.vehicles:
             route = routes[index_of[(vehicle.vehicle_id, vehicle.stream)]]
             start.append([(tier.nodes.kind[n], tier.nodes.ref[n]) for n in route])
-        seconds = min(REGION_SECONDS, deadline - time.perf_counter())
+        seconds = min(REGION_SECONDS, budget.seconds_left())
         solved = solve_region(sub, start, seconds, rng.randrange(1 << 30))
         if solved is None:
             continue
@@ -109,10 +108,9 @@ def improve_by_regions(
         if cost is not None and cost < best:
             routes, best = candidate, cost
             accepted += 1
-            if on_best is not None:
-                on_best(cost)
+            budget.report(cost)
     log.info("regions: %d solved, %d accepted, objective %d", rounds, accepted, best)
-    return routes
+    return routes, SearchStats(regions=rounds, regions_accepted=accepted)
 
 
 def _region(tier: WholeTier, routes: list[list[int]], rng: random.Random) -> set[str]:

@@ -22,13 +22,13 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from wasteopt.routing.insertion import InsertionModel, recreate
+from wasteopt.routing.search import SearchBudget, SearchStats
 
 log = logging.getLogger(__name__)
 
@@ -191,22 +191,22 @@ def read_routes(
 def improve(
     model: RuinRecreateModel,
     start: pywrapcp.Assignment,
-    deadline: float,
+    budget: SearchBudget,
     seed: int,
-    on_best: Callable[[int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    max_iterations: int | None = None,
-) -> pywrapcp.Assignment:
-    """The best assignment found from ``start`` until ``deadline`` (``time.perf_counter``);
-    ``start`` itself when nothing better was found.
+) -> tuple[pywrapcp.Assignment, SearchStats]:
+    """The best assignment found from ``start`` within ``budget``; ``start`` itself when
+    nothing better was found; and the loop's statistics.
 
-    With ``max_iterations`` the loop and its temperature run on the iteration count instead of
-    the clock, so that a seed gives the same plan whatever the machine's speed.
+    With an iteration limit the loop and its temperature run on the iteration count instead of
+    the clock, so that a seed gives the same plan whatever the machine's speed (the deadline
+    still ends it).
     """
     routing = model.routing
     start = routing.solver().Assignment(start)  # later solves may reuse the model's own
     if not model.job_indices:
-        return start
+        return start, SearchStats()
+    max_iterations, deadline = budget.iteration_limit, budget.deadline
+    accepted = improved = 0
     best_checked = start
     best_cost = current_cost = start.ObjectiveValue()
     best = current = vehicle_routes(routing, start)
@@ -215,15 +215,13 @@ def improve(
     iteration = 0
     while True:
         now = time.perf_counter()
+        if now >= deadline or (max_iterations is not None and iteration >= max_iterations):
+            break
         if max_iterations is not None:
-            if iteration >= max_iterations:
-                break
             progress = iteration / max_iterations
         else:
-            if now >= deadline:
-                break
             progress = (now - began) / max(1e-9, deadline - began)
-        if should_stop is not None and should_stop():
+        if budget.stopped():
             break
         # Iteration 0 descends from the start itself (where the checked descent stopped),
         # every later one from a ruined and recreated plan.
@@ -231,7 +229,7 @@ def improve(
         iteration += 1
         if partial is None:
             continue
-        model.params.time_limit.FromMilliseconds(max(1, int((deadline - now) * 1000)))
+        model.params.time_limit.FromMilliseconds(_milliseconds_until(deadline, now))
         candidate = routing.FastSolveFromAssignmentWithParameters(partial, model.params, True)
         if candidate is None:
             continue
@@ -251,18 +249,19 @@ def improve(
         if checked is None and iteration == 1:
             # the unchecked descent broke a constraint it cannot see: descend checked instead,
             # in the time that is left
-            left_ms = int((deadline - time.perf_counter()) * 1000)
-            model.params.time_limit.FromMilliseconds(max(1, left_ms))
+            left_ms = _milliseconds_until(deadline, time.perf_counter())
+            model.params.time_limit.FromMilliseconds(left_ms)
             checked = routing.SolveFromAssignmentWithParameters(partial, model.params)
             routes = vehicle_routes(routing, checked) if checked is not None else routes
         if checked is None or checked.ObjectiveValue() >= threshold:
             continue
         current, current_cost = routes, checked.ObjectiveValue()
+        accepted += 1
         if current_cost < best_cost:
+            improved += 1
             best, best_cost = current, current_cost
             best_checked = routing.solver().Assignment(checked)
-            if on_best is not None:
-                on_best(current_cost)
+            budget.report(current_cost)
     log.info(
         "ruin and recreate: %d iterations in %.1f s, objective %d from %d",
         iteration,
@@ -270,10 +269,16 @@ def improve(
         best_cost,
         start.ObjectiveValue(),
     )
+    stats = SearchStats(iterations=iteration, accepted=accepted, improved=improved)
     if best_cost >= start.ObjectiveValue():
-        return start
+        return start, stats
     # The fast search's assignments hold the routes, not the times: let CP fix those again.
     # Restoring applies the finalizers (latest start, earliest end); the checked copy is the
     # same plan with the times CP first found, should restoring fail.
     restored = read_routes(routing, best)
-    return restored if restored is not None else best_checked
+    return (restored if restored is not None else best_checked), stats
+
+
+def _milliseconds_until(deadline: float, now: float) -> int:
+    """OR-Tools' time limit for a search that must end by ``deadline`` (at most a day)."""
+    return max(1, int(min(deadline - now, 86400.0) * 1000))

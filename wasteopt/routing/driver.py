@@ -1,0 +1,326 @@
+"""The improvement driver of one tier: the compiled search, then OR-Tools' check and search.
+
+The default search ("ruin_recreate") builds the greedy construction, improves it with the
+compiled search (:mod:`wasteopt.routing.compiled`) for :data:`COMPILED_SHARE` of the budget
+and hands the plan to OR-Tools (:mod:`wasteopt.routing.or_model`), the model of record: its CP
+model checks what the compiled search does not model (daily capacities, drivers' breaks, the
+fee on part loads) and ruin and recreate (:mod:`wasteopt.routing.ruin_recreate`) improves the
+plan for the rest of the budget. Should OR-Tools reject the plan, it constructs and searches on
+its own in the time left, large windowless tiers region by region
+(:mod:`wasteopt.routing.regions`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from wasteopt.routing.compiled import solve_compiled
+from wasteopt.routing.insertion import SolverIndices, insertion_model
+from wasteopt.routing.nodes import NodeTable, node_data
+from wasteopt.routing.or_extract import extract
+from wasteopt.routing.or_model import OrModel, build_model
+from wasteopt.routing.or_params import FIRST_SOLUTION_STRATEGIES, search_parameters, unlimited
+from wasteopt.routing.problem import MILLI, TierProblem
+from wasteopt.routing.regions import StartRoute, WholeTier, improve_by_regions, searched_by_regions
+from wasteopt.routing.ruin_recreate import (
+    RuinRecreateModel,
+    improve,
+    nearest_jobs,
+    read_routes,
+    vehicle_routes,
+)
+from wasteopt.routing.search import (
+    ProgressCallback,
+    RawRoute,
+    RawSolution,
+    SearchBudget,
+    SearchOptions,
+    SearchStats,
+    StopCallback,
+)
+from wasteopt.routing.warmstart import (
+    greedy_routes,
+    greedy_start,
+    shrink_to_start,
+    spread_trips,
+    table_for_routes,
+)
+
+log = logging.getLogger(__name__)
+
+# Share of the default search's budget that the compiled search gets; OR-Tools checks its plan
+# and improves it for the rest (assumption: the rest is for what PyVRP does not price, such as
+# the fee on part loads; benchmarks/RESULTS.md)
+COMPILED_SHARE = 0.9
+# With a solution limit N, the compiled search runs N x this many iterations (deterministic)
+COMPILED_ITERATIONS_PER_SOLUTION = 20
+# Share of the OR-Tools search's time left, after the regions, to ruin and recreate on the
+# whole tier (moves between regions; assumption: 0.4 and 0 measured no better on the
+# 200-500-point instances, benchmarks/RESULTS.md)
+REGION_FINAL_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class _Searched:
+    routes: list[RawRoute]
+    dropped: list
+    objective: int
+    stats: SearchStats
+
+
+def solve_model(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    options: SearchOptions,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+    start: list[StartRoute] | None = None,
+) -> RawSolution | None:
+    """Solve one tier (see the module docstring); ``None`` when no solution was found in time.
+
+    ``start`` (one list of visits per vehicle) replaces the first solution and OR-Tools
+    searches alone from it (as region solves do). A search stopped by ``should_stop`` returns
+    its best checked plan so far, marked ``stats.stopped_early``.
+    """
+    began = time.perf_counter()
+    history: list[tuple[float, float]] = []
+
+    def record(objective: int) -> None:
+        elapsed = time.perf_counter() - began
+        cost = objective / MILLI
+        if not history or cost < history[-1][1]:
+            history.append((round(elapsed, 3), cost))
+            if on_progress is not None:
+                on_progress(elapsed, cost)
+
+    budget = SearchBudget.starting_now(options, should_stop, record)
+    args = (problem, distance_m, duration_s, site_index, options)
+    compiled_stats = SearchStats()
+    if start is not None or not options.compiled or options.metaheuristic != "ruin_recreate":
+        searched = _solve_ortools(*args, budget, start)
+    else:
+        greedy = greedy_start(problem, distance_m, duration_s, site_index, options.seed)
+        compiled_budget = budget.until(began + COMPILED_SHARE * options.time_limit_s)
+        compiled = solve_compiled(
+            problem,
+            distance_m,
+            duration_s,
+            site_index,
+            compiled_budget,
+            options.seed,
+            max_iterations=(
+                options.solution_limit * COMPILED_ITERATIONS_PER_SOLUTION
+                if options.solution_limit
+                else None
+            ),
+            start=greedy,
+        )
+        searched = None
+        if compiled is not None:
+            compiled_stats = SearchStats(
+                compiled_iterations=compiled.iterations, compiled_rounds=compiled.rounds
+            )
+            if compiled.fits:
+                searched = _solve_ortools(
+                    *args, budget, compiled.routes, strict_start=True, regions=False
+                )
+                if searched is None:
+                    log.warning("OR-Tools rejected the compiled search's plan; searching alone")
+        if searched is None:
+            searched = _solve_ortools(*args, budget)
+    if searched is None:
+        return None
+    stats = searched.stats.plus(compiled_stats)
+    if budget.stopped():
+        stats = stats.plus(SearchStats(stopped_early=True))
+    return RawSolution(
+        routes=searched.routes,
+        dropped=searched.dropped,
+        objective=searched.objective,
+        seconds=time.perf_counter() - began,
+        first_feasible_s=history[0][0] if history else None,
+        history=history,
+        stats=stats,
+    )
+
+
+def _solve_ortools(
+    problem: TierProblem,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    options: SearchOptions,
+    budget: SearchBudget,
+    start: list[StartRoute] | None = None,
+    strict_start: bool = False,
+    regions: bool = True,
+) -> _Searched | None:
+    """OR-Tools' construction (or ``start``), first search and, for "ruin_recreate", ruin and
+    recreate; ``None`` when no solution was found in time, or, with ``strict_start``, when CP
+    rejects ``start``."""
+    greedy: list[list[int]] | None = None
+    if start is not None:
+        nodes, greedy = table_for_routes(problem, start, options.seed)
+    else:
+        copies = {
+            f.id: problem.copies_needed(f)
+            for f in problem.facilities
+            if problem.free_capacity_kg.get(f.id, 0) > 0
+        }
+        nodes = NodeTable(problem, options.seed, copies)
+        if options.first_solution == "greedy":
+            full = node_data(problem, nodes, distance_m, duration_s, site_index)
+            greedy = greedy_routes(problem, nodes, full, options.seed)
+            nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
+    data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    if start is None and greedy is not None:
+        greedy = spread_trips(problem, nodes, data, greedy)
+    ruin_and_recreate = options.metaheuristic == "ruin_recreate"
+    model = build_model(problem, nodes, data, ruin_and_recreate)
+    try:
+        return _search(
+            model, options, budget, greedy, strict_start, regions, distance_m, duration_s,
+            site_index,
+        )  # fmt: skip
+    finally:
+        model.release()
+
+
+def _search(
+    model: OrModel,
+    options: SearchOptions,
+    budget: SearchBudget,
+    greedy: list[list[int]] | None,
+    strict_start: bool,
+    regions: bool,
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+) -> _Searched | None:
+    routing = model.routing
+    ruin_and_recreate = options.metaheuristic == "ruin_recreate"
+    # Ruin and recreate drives the search unless a daily capacity binds: the unchecked descent
+    # (whose filters do not see capacities) overfilled the incinerator on Daoxian phase 1, so
+    # there the checked descent keeps the whole budget, with OR-Tools' full operator set (it
+    # found better plans there than the reduced one).
+    recreate_drives = ruin_and_recreate and not model.capacity_bound
+    seconds = budget.seconds_left()
+    params = search_parameters(options, seconds, recreate_drives)
+    model.holder["routing"] = routing
+    holder = model.holder
+
+    def at_solution() -> None:
+        held = holder["routing"]
+        budget.report(held.CostVar().Value())
+        if budget.stopped():
+            held.CancelSearch()
+
+    routing.AddAtSolutionCallback(at_solution)
+    routing.CloseModelWithParameters(params)
+    initial = None
+    if greedy is not None:
+        read_started = time.perf_counter()
+        initial = read_routes(routing, model.of_node(greedy))
+        # Local search schedules its start once more, but within the per-neighbour
+        # lns_time_limit (100 ms by default), which a large start outgrows: allow it twice
+        # what scheduling the start took here.
+        scheduling_ms = int(2000 * (time.perf_counter() - read_started))
+        if scheduling_ms > params.lns_time_limit.ToMilliseconds():
+            params.lns_time_limit.FromMilliseconds(scheduling_ms)
+    if strict_start and initial is None:
+        return None
+    if initial is not None and budget.stopped():
+        solution = initial
+    else:
+        solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial else None
+    if solution is None:
+        if greedy:
+            log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
+            params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
+        solution = routing.SolveWithParameters(params)
+    stats = SearchStats()
+    if solution is not None and ruin_and_recreate and not budget.stopped():
+        solution, stats = _ruin_and_recreate(
+            model, solution, options, budget, params, recreate_drives and regions, seconds,
+            (distance_m, duration_s, site_index),
+        )  # fmt: skip
+    if solution is None:
+        return None
+    routes, dropped = extract(model, solution)
+    return _Searched(routes, dropped, solution.ObjectiveValue(), stats)
+
+
+def _ruin_and_recreate(
+    model: OrModel,
+    solution: pywrapcp.Assignment,
+    options: SearchOptions,
+    budget: SearchBudget,
+    params,
+    by_regions: bool,
+    seconds: float,
+    matrices: tuple[np.ndarray, np.ndarray, dict[str, int]],
+) -> tuple[pywrapcp.Assignment, SearchStats]:
+    """Regions (where ``by_regions`` and the tier qualifies), then ruin and recreate."""
+    routing, manager, nodes, data = model.routing, model.manager, model.nodes, model.data
+    problem = model.problem
+    job_nodes = np.arange(len(nodes.jobs))
+    # nearest jobs by node; ``job_index[node]`` is the job's solver index
+    job_neighbours = nearest_jobs(job_nodes.tolist(), data.dist[np.ix_(job_nodes, job_nodes)])
+    job_index = np.array([manager.NodeToIndex(n) for n in job_nodes.tolist()], dtype=np.int64)
+    unload_indices = frozenset(
+        manager.NodeToIndex(n) for c in nodes.facility_copies.values() for n in c
+    )
+    stats = SearchStats()
+    if by_regions and not budget.counts_iterations and searched_by_regions(nodes.jobs):
+
+        def objective(node_routes: list[list[int]]) -> int | None:
+            checked = read_routes(routing, model.of_node(node_routes))
+            return None if checked is None else checked.ObjectiveValue()
+
+        def solve_region(
+            region: TierProblem, region_start: list[StartRoute], region_s: float, seed: int
+        ) -> RawSolution | None:
+            region_options = SearchOptions(time_limit_s=region_s, seed=seed)
+            return solve_model(region, *matrices, region_options, start=region_start)
+
+        node_routes, stats = improve_by_regions(
+            WholeTier(problem, nodes, job_neighbours, objective),
+            [[int(model.index_node[i]) for i in r] for r in vehicle_routes(routing, solution)],
+            budget.until(budget.deadline - REGION_FINAL_SHARE * seconds),
+            options.seed,
+            solve_region,
+        )
+        solution = read_routes(routing, model.of_node(node_routes)) or solution
+    improved, loop_stats = improve(
+        RuinRecreateModel(
+            routing=routing,
+            params=unlimited(params),
+            job_indices=job_index.tolist(),
+            unload_indices=unload_indices,
+            neighbours=job_index[job_neighbours],
+            insertion=insertion_model(
+                problem,
+                nodes,
+                data,
+                model.step_s,
+                SolverIndices(
+                    node=model.index_node,
+                    of_node=manager.NodeToIndex,
+                    starts=[routing.Start(v) for v in range(len(problem.vehicles))],
+                    ends=[routing.End(v) for v in range(len(problem.vehicles))],
+                    unloads=unload_indices,
+                ),
+            ),
+        ),
+        solution,
+        budget,
+        options.seed,
+    )
+    return improved, stats.plus(loop_stats)
