@@ -194,7 +194,12 @@ def engine_data(
             service_duration=job.service_s,
             tw_early=job.window[0] if job.window else 0,
             tw_late=job.window[1] if job.window else DAY_HORIZON_S,
-            prize=max(1, int(round(problem.unserved_penalty_per_t * job.tonnes * MILLI))),
+            # an unserved job pays its penalty but not the fee in ``constant_milli``
+            prize=max(
+                1,
+                int(round(problem.unserved_penalty_per_t * job.tonnes * MILLI))
+                - int(round(min_fee.get(job.stream, 0.0) * job.kg)),
+            ),
             required=job.id in required,
             name=job.id,
         )
@@ -409,6 +414,24 @@ def encode(
     return pyvrp.Solution(engine.data, encoded)
 
 
+def _prices_paid(problem: TierProblem, routes: list[StartRoute], prices: dict[str, float]) -> int:
+    """What the capacity prices added to the cost of ``routes``: each unload's price per kg
+    times the truck's payload, as the profiles charge it (rounded the same way)."""
+    if not prices:
+        return 0
+    paid = 0
+    for vehicle, route in zip(problem.vehicles, routes, strict=True):
+        for kind, ref in route:
+            if kind == "unload" and ref in prices:
+                fee = next(f.cost_per_t for f in problem.facilities if f.id == ref)
+                min_fee = min(f.cost_per_t for f in problem.facilities_for(vehicle.stream))
+                payload = vehicle.payload_kg
+                paid += int(round((fee - min_fee + prices[ref]) * payload)) - int(
+                    round((fee - min_fee) * payload)
+                )
+    return paid
+
+
 def _carry_over(previous: pyvrp.Solution, data: pyvrp.ProblemData) -> pyvrp.Solution:
     """``previous`` on new data of the same shape (other prices)."""
     routes = [
@@ -472,7 +495,8 @@ def solve_compiled(
     no feasible plan.
 
     Capacity pricing: while the plan overfills a facility, that facility's price per kilogram
-    rises by the plan's mean cost per kilogram times its relative overflow, and the search goes
+    rises by the plan's mean cost per kilogram times its relative overflow (at most once the
+    mean cost, at least :data:`MIN_PRICE_STEP` of it), and the search goes
     on from the plan under the new prices, each round with half the time left; once a plan
     fits, the search goes on at the same prices for the rest of the time. The last plan that
     fits is returned, else the last one found (``fits`` False).
@@ -547,6 +571,7 @@ def solve_compiled(
             if load > problem.free_capacity_kg[fid]
         }
         cost = int(result.cost()) + engine.constant_milli
+        cost -= _prices_paid(problem, routes, prices)
         if should_stop is not None and should_stop():
             best = best if over and best is not None and best[1] else (routes, not over, cost)
             break
@@ -561,7 +586,7 @@ def solve_compiled(
             best = (routes, False, cost)
         for fid, excess in over.items():
             prices[fid] = prices.get(fid, 0.0) + cost / total_kg * max(
-                MIN_PRICE_STEP, excess / max(1, problem.free_capacity_kg[fid])
+                MIN_PRICE_STEP, min(1.0, excess / max(1, problem.free_capacity_kg[fid]))
             )
         log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
     if best is None:

@@ -24,7 +24,12 @@ from wasteopt.routing.insertion import SolverIndices, insertion_model
 from wasteopt.routing.nodes import NodeTable, node_data
 from wasteopt.routing.or_extract import extract
 from wasteopt.routing.or_model import OrModel, build_model
-from wasteopt.routing.or_params import FIRST_SOLUTION_STRATEGIES, search_parameters, unlimited
+from wasteopt.routing.or_params import (
+    FIRST_SOLUTION_STRATEGIES,
+    search_parameters,
+    unlimited,
+    with_time_limit,
+)
 from wasteopt.routing.problem import MILLI, TierProblem
 from wasteopt.routing.regions import StartRoute, WholeTier, improve_by_regions, searched_by_regions
 from wasteopt.routing.ruin_recreate import (
@@ -223,7 +228,10 @@ def _search(
             held.CancelSearch()
 
     routing.AddAtSolutionCallback(at_solution)
-    routing.CloseModelWithParameters(params)
+    # Closing fixes the limit under which CP later restores (checks) a plan: with the few
+    # seconds left after the compiled search, restoring a large model (1,482 trucks on
+    # X420-FSMD) ran out of time and a valid plan looked rejected. Checks get the tier's budget.
+    routing.CloseModelWithParameters(with_time_limit(params, options.time_limit_s))
     initial = None
     if greedy is not None:
         read_started = time.perf_counter()
@@ -238,8 +246,11 @@ def _search(
         return None
     if initial is not None and budget.stopped():
         solution = initial
+    elif initial is not None:
+        # out of time before the first descent finished: the start, checked, is the plan
+        solution = routing.SolveFromAssignmentWithParameters(initial, params) or initial
     else:
-        solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial else None
+        solution = None
     if solution is None:
         if greedy:
             log.warning("the greedy start was not usable; falling back to path_cheapest_arc")

@@ -88,3 +88,11 @@ def unlimited(params: routing_parameters_pb2.RoutingSearchParameters):
     copy.CopyFrom(params)
     copy.solution_limit = pywrapcp.DefaultRoutingSearchParameters().solution_limit
     return copy
+
+
+def with_time_limit(params: routing_parameters_pb2.RoutingSearchParameters, seconds: float):
+    """A copy of ``params`` with a time limit of ``seconds``."""
+    copy = routing_parameters_pb2.RoutingSearchParameters()
+    copy.CopyFrom(params)
+    copy.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    return copy

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from wasteopt.cli.interrupt import StopOnInterrupt
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.export import write_outputs
 from wasteopt.impact import ImpactReport, format_impact
@@ -87,11 +88,16 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     started = time.perf_counter()
-    with ProgressLine(sys.stderr) as line:
-        result = plan_day_full(instance, provider, options, progress=line.update)
+    with StopOnInterrupt(sys.stderr) as interrupt, ProgressLine(sys.stderr) as line:
+        result = plan_day_full(
+            instance, provider, options, progress=line.update, should_stop=interrupt.requested
+        )
     written = write_outputs(instance, result.plan, args.out, provider)
     print(format_summary(instance, result.plan))
     print(format_impact(ImpactReport.model_validate(result.plan.impact)))
-    print(f"  checked: no violations; solved in {time.perf_counter() - started:.1f} s")
+    elapsed = time.perf_counter() - started
+    if any(stats.stopped_early for stats in result.plan.stats):
+        print(f"  stopped early (Ctrl-C) after {elapsed:.1f} s: the best plan found by then")
+    print(f"  checked: no violations; solved in {elapsed:.1f} s")
     print(f"  wrote {len(written)} files to {args.out}/ (plan.json, routes.geojson, sheets/)")
     return 0

@@ -1,0 +1,168 @@
+"""The compiled search: its objective is the model of record's, and its plans survive the trip
+back to OR-Tools and the checker."""
+
+from __future__ import annotations
+
+import time
+
+import pyvrp
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.test_routing import instances
+from wasteopt.matrix import GreatCircleProvider
+from wasteopt.model import Instance
+from wasteopt.planning import _collection_problem
+from wasteopt.routing.compiled import (
+    decode,
+    encode,
+    engine_data,
+    single_trip_groups,
+    solve_compiled,
+)
+from wasteopt.routing.nodes import node_data
+from wasteopt.routing.or_model import build_model
+from wasteopt.routing.or_params import search_parameters
+from wasteopt.routing.ruin_recreate import read_routes
+from wasteopt.routing.search import SearchBudget, SearchOptions
+from wasteopt.routing.warmstart import greedy_start, table_for_routes
+
+
+def _tier(instance: Instance):
+    problem = _collection_problem(instance)
+    matrices = GreatCircleProvider.for_instance(instance).matrices(instance.sites)
+    return problem, matrices.distance_m, matrices.duration_s, matrices.index()
+
+
+def _or_tools_objective(problem, distance_m, duration_s, site_index, routes) -> int | None:
+    """OR-Tools' CP objective of ``routes`` (one start route per vehicle), ``None`` if refused."""
+    nodes, node_routes = table_for_routes(problem, routes, 0)
+    data = node_data(problem, nodes, distance_m, duration_s, site_index)
+    model = build_model(problem, nodes, data, ruin_and_recreate=True)
+    try:
+        model.routing.CloseModelWithParameters(search_parameters(SearchOptions(), 60, True))
+        checked = read_routes(model.routing, model.of_node(node_routes))
+        return None if checked is None else checked.ObjectiveValue()
+    finally:
+        model.release()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from([0.0, 20.0]), st.integers(0, 3))
+def test_the_engines_objective_is_the_model_of_records(instance: Instance, fee, seed):
+    """PyVRP's cost of its plan plus the fees outside it equals OR-Tools' objective of the same
+    plan (fixed costs, arc costs per vehicle, duty time, handling fees, unserved penalties).
+
+    The comparison needs what the compiled search models exactly: no drivers' breaks (it only
+    shortens the shift), one fee for every facility (it prices full loads), gates open all the
+    shift (the final unload on the way home is not timed there) and a plan that fits the daily
+    capacities; elsewhere OR-Tools' CP check has the last word.
+    """
+    vehicle_types = [vt.model_copy(update={"break_": None}) for vt in instance.vehicle_types]
+    facilities = [
+        f.model_copy(
+            update={
+                "cost_per_t": fee,
+                "gate": f.gate.model_copy(update={"start": "05:00", "end": "22:00"}),
+            }
+        )
+        for f in instance.facilities
+    ]
+    instance = instance.model_copy(
+        update={"vehicle_types": vehicle_types, "facilities": facilities}
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    assume(problem.vehicles and problem.jobs)
+    start = greedy_start(problem, distance_m, duration_s, site_index, seed)
+    result = solve_compiled(
+        problem,
+        distance_m,
+        duration_s,
+        site_index,
+        SearchBudget(time.perf_counter() + 60, iteration_limit=30),
+        seed,
+        max_iterations=30,
+        start=start,
+    )
+    assume(result is not None and result.fits)
+    checked = _or_tools_objective(problem, distance_m, duration_s, site_index, result.routes)
+    assert checked == result.objective_milli
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.integers(0, 3))
+def test_decoding_and_encoding_keep_the_plan(instance: Instance, seed):
+    """A PyVRP solution decoded to start routes and encoded again costs the same in PyVRP."""
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    assume(problem.vehicles and problem.jobs)
+    start = greedy_start(problem, distance_m, duration_s, site_index, seed)
+    single = single_trip_groups(problem, distance_m, site_index, start)
+    engine = engine_data(problem, distance_m, duration_s, site_index, single_trip=single)
+    solution = encode(problem, engine, start)
+    assume(solution is not None)
+    again = encode(problem, engine, decode(problem, engine, solution))
+    evaluator = pyvrp.CostEvaluator([1000], 1000, 0)
+    assert evaluator.penalised_cost(again) == evaluator.penalised_cost(solution)
+    assert again.num_clients() == solution.num_clients()
+
+
+def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
+    """A transfer station with room for a fifth of the residual waste: the first plan overfills
+    it, the capacity price sends the rest elsewhere, and the plan returned fits."""
+    residual = sum(p.tonnes_per_day for p in example.points if p.stream == "residual")
+    station = next(f for f in example.facilities if f.kind == "transfer_station")
+    plant = next(f for f in example.facilities if f.kind == "incinerator")
+    facilities = [
+        f.model_copy(update={"capacity_t_per_day": round(residual / 5, 3), "cost_per_t": 0.0})
+        if f.id == station.id
+        else f.model_copy(update={"cost_per_t": 200.0})
+        if f.id == plant.id
+        else f
+        for f in example.facilities
+    ]
+    instance = example.model_copy(update={"facilities": facilities})
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    start = greedy_start(problem, distance_m, duration_s, site_index, 0)
+    result = solve_compiled(
+        problem,
+        distance_m,
+        duration_s,
+        site_index,
+        SearchBudget(time.perf_counter() + 120, iteration_limit=200),
+        0,
+        max_iterations=200,
+        start=start,
+    )
+    assert result is not None and result.fits
+    assert result.rounds >= 2  # the cheap station was overfilled first, then priced
+    kg = {job.id: job.kg for job in problem.jobs}
+    intake, load = 0, 0
+    for route in result.routes:
+        for kind, ref in route:
+            if kind == "job":
+                load += kg[ref]
+            else:
+                intake += load if ref == station.id else 0
+                load = 0
+    assert 0 < intake <= problem.free_capacity_kg[station.id]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_stopped_search_returns_its_best_checked_plan(example, seed):
+    """Stopped from the first progress report on, a 10-minute search returns at once with a plan
+    that passes the checker, marked as stopped early."""
+    from wasteopt.check import check_plan
+    from wasteopt.planning import PlanOptions, plan_day_full
+
+    reports: list[float] = []
+    result = plan_day_full(
+        example,
+        options=PlanOptions(time_limit_s=600, seed=seed),
+        progress=lambda p: reports.append(p.best_cost),
+        should_stop=lambda: bool(reports),
+    )
+    plan = result.plan
+    assert all(stats.stopped_early for stats in plan.stats)
+    assert sum(stats.seconds for stats in plan.stats) < 600
+    assert not check_plan(example, plan, result.matrices)
