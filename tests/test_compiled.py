@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-import pyvrp
 import pytest
+import pyvrp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
