@@ -10,9 +10,9 @@ from their last one (through the unload, home) while another yard has an idle tr
 drive them (their stream, a shift covering their hours) whose drive to the first point and
 back from the last unload is shorter. With ``--peer pyvrp`` the residual collection tier (its
 900 points, daily capacities dropped on both sides, since PyVRP has none) is solved by
-wasteopt's tier search and by PyVRP from the same conversion (:func:`wasteopt.routing.compiled.engine_data`, PyVRP's own initial
-solution and default parameters, the same seconds); both plans are costed by OR-Tools' model
-of record.
+wasteopt's tier search and by PyVRP from the same conversion
+(:func:`wasteopt.routing.compiled.engine_data`, PyVRP's own initial solution and default
+parameters, the same seconds); both plans are costed by OR-Tools' model of record.
 """
 
 from __future__ import annotations
