@@ -117,17 +117,11 @@ def pyvrp_residual(
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    from wasteopt.routing.compiled import PENALTY_CEILING_PER_UNIT, decode, engine_data
+    from wasteopt.routing.compiled import decode, engine_data
 
     index = matrices.index()
     engine = engine_data(problem, matrices.distance_m, matrices.duration_s, index)
-    scale = max(1.0, max(v.vehicle_type.cost_per_km for v in problem.vehicles))
-    params = pyvrp.SolveParams(
-        penalty=pyvrp.PenaltyParams(max_penalty=PENALTY_CEILING_PER_UNIT * scale)
-    )
-    result = pyvrp.solve(
-        engine.data, MaxRuntime(seconds), seed=seed, collect_stats=False, params=params
-    )
+    result = pyvrp.solve(engine.data, MaxRuntime(seconds), seed=seed, collect_stats=False)
     if not result.is_feasible():
         return None
     return _objective_of(problem, matrices, decode(problem, engine, result.best))

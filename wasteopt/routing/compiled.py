@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+import pyvrp.search
 from pyvrp.stop import MaxIterations
 
 from wasteopt.routing.nodes import DAY_HORIZON_S
@@ -52,9 +53,9 @@ log = logging.getLogger(__name__)
 
 StartRoute = list[tuple[str, str]]
 UNREACHABLE = 10**12  # cost and seconds of an arc no truck of the profile may take
-PENALTY_CEILING_PER_UNIT = 100_000.0  # PyVRP's default max_penalty, per milli-CNY per metre
-PRICE_ROUNDS_SHARE = 0.5  # where a capacity may bind, each pricing round gets half the time left
-MAX_PRICE_ROUNDS = 8  # a cap on pricing rounds (each one halves the time left anyway)
+PENALTY_CEILING_FACTOR = 1000.0  # penalties may grow to this many times their start
+ROUND_SHARE = 0.5  # a round that may change prices or routes gets half the time left
+MAX_ROUNDS = 12  # a cap on rounds (each one halves the time left anyway)
 MIN_PRICE_STEP = 0.05  # a price rises by at least this share of the plan's mean cost per kg
 
 
@@ -69,6 +70,8 @@ class EngineData:
     yard_depot: dict[str, int]
     final_facility: list[np.ndarray]  # per profile: [job, yard depot] -> depot of last unload
     constant_milli: int  # the cheapest fee on every kilogram, outside PyVRP's objective
+    surcharge_per_kg: float = 0.0  # the largest fee gap plus capacity price of an unload
+    cost_per_metre: float = 1.0  # the dearest truck's cost of a metre (or of a second on duty)
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,15 @@ def engine_data(
         locations, clients, depots, vehicle_types, distance_mats, duration_mats
     )
     constant = sum(int(round(min_fee.get(j.stream, 0.0) * j.kg)) for j in jobs)
+    surcharge = max(
+        (
+            f.cost_per_t - min_fee[s] + prices.get(f.id, 0.0)
+            for f in facilities
+            for s in f.streams
+            if s in min_fee
+        ),
+        default=0.0,
+    )
     return EngineData(
         data=data,
         type_vehicles=type_vehicles,
@@ -304,6 +316,12 @@ def engine_data(
         yard_depot={y: k for k, y in enumerate(yards)},
         final_facility=final_facility,
         constant_milli=constant,
+        surcharge_per_kg=surcharge,
+        cost_per_metre=max(
+            1.0,
+            max((v.vehicle_type.cost_per_km for v in vehicles), default=1.0),
+            max((duty_cost_milli_per_s(v.vehicle_type) for v in vehicles), default=1.0),
+        ),
     )
 
 
@@ -414,6 +432,123 @@ def encode(
     return pyvrp.Solution(engine.data, encoded)
 
 
+_UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)  # a feasible solution's cost
+
+
+def _route_cost(route: pyvrp.Route) -> int:
+    return route.distance_cost() + route.duration_cost() + route.fixed_vehicle_cost()
+
+
+def _route_or_none(
+    data: pyvrp.ProblemData, activities: list[pyvrp.Activity], vehicle_type: int
+) -> pyvrp.Route | None:
+    """The route of ``activities`` on ``vehicle_type`` if feasible there, else ``None``."""
+    trips = 1 + sum(1 for a in activities if a.is_depot())
+    if trips > data.vehicle_type(vehicle_type).max_reloads + 1:
+        return None
+    try:
+        route = pyvrp.Route(data, activities, vehicle_type)
+    except (RuntimeError, ValueError):  # a reload depot this type may not use
+        return None
+    return route if route.is_feasible() else None
+
+
+def move_whole_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
+    """``solution`` with routes, or single trips of multi-trip routes, handed whole to idle
+    trucks of another type (another yard, another size) wherever that is cheaper; ``None`` when
+    no such move pays.
+
+    PyVRP's moves relocate a few clients at a time, and opening an idle truck pays its fixed
+    cost at the first client moved, so a route that a nearer yard's idle truck would drive more
+    cheaply stays where it is; this move takes the whole route (or trip) at once.
+    """
+    routes = list(solution.routes())
+    used = Counter(route.vehicle_type() for route in routes)
+    types = range(data.num_vehicle_types)
+    improved = False
+    for k, route in enumerate(routes):
+        idle = [t for t in types if used[t] < data.vehicle_type(t).num_available]
+        if not idle:
+            break
+        visits = [pyvrp.Activity(a.type, a.idx) for a in list(route)[1:-1]]
+        own = route.vehicle_type()
+        best_gain, best_move = 0, None
+        for t in idle:
+            if t == own:
+                continue
+            whole = _route_or_none(data, visits, t)
+            if whole is not None and _route_cost(route) - _route_cost(whole) > best_gain:
+                best_gain, best_move = _route_cost(route) - _route_cost(whole), (whole, None)
+        depots = [i for i, a in enumerate(visits) if a.is_depot()]
+        bounds = [-1, *depots, len(visits)]
+        for trip in range(len(bounds) - 1) if depots else ():
+            first, end = bounds[trip] + 1, bounds[trip + 1]
+            alone = visits[first:end]
+            # the trip leaves with the reload that ends it (or, the last trip, the one before)
+            cut = (first, end + 1) if end < len(visits) else (first - 1, end)
+            rest = _route_or_none(data, visits[: cut[0]] + visits[cut[1] :], own)
+            if rest is None or not alone:
+                continue
+            for t in idle:
+                moved = _route_or_none(data, alone, t)
+                if moved is None:
+                    continue
+                gain = _route_cost(route) - _route_cost(rest) - _route_cost(moved)
+                if gain > best_gain:
+                    best_gain, best_move = gain, (moved, rest)
+        if best_move is not None:
+            moved, rest = best_move
+            if rest is None:
+                used[own] -= 1
+                routes[k] = moved
+            else:
+                routes[k] = rest
+                routes.append(moved)
+            used[moved.vehicle_type()] += 1
+            improved = True
+    return pyvrp.Solution(data, routes) if improved else None
+
+
+def _reprice(
+    prices: dict[str, float],
+    below: dict[str, float],
+    above: dict[str, float],
+    over: dict[str, int],
+    intake: Counter,
+    problem: TierProblem,
+    mean_per_kg: float,
+) -> bool:
+    """The next round's capacity prices, in place; whether any price changed.
+
+    An overfilled facility's price rises by the plan's mean cost per kg times its relative
+    overflow (between :data:`MIN_PRICE_STEP` and once the mean) until one is found at which
+    it fits; from then on a bisection between the highest price that overfilled it and the
+    lowest that did not, while the facility is left with room, until the two are within
+    :data:`MIN_PRICE_STEP` of the mean cost per kg. Too high a price empties a facility that
+    should take what it can (a subgradient step overshoots on whole truckloads).
+    """
+    changed = False
+    for fid in set(prices) | set(over):
+        price = prices.get(fid, 0.0)
+        free = problem.free_capacity_kg[fid]
+        if fid in over:
+            below[fid] = max(below.get(fid, 0.0), price)
+            if fid in above:
+                prices[fid] = (below[fid] + above[fid]) / 2
+            else:
+                step = min(1.0, max(MIN_PRICE_STEP, over[fid] / max(1, free)))
+                prices[fid] = price + mean_per_kg * step
+            changed = True
+        elif price > 0:
+            above[fid] = min(above.get(fid, math.inf), price)
+            room = intake.get(fid, 0) < free
+            gap = above[fid] - below.get(fid, 0.0)
+            if room and gap > MIN_PRICE_STEP * mean_per_kg:
+                prices[fid] = (below.get(fid, 0.0) + above[fid]) / 2
+                changed = True
+    return changed
+
+
 def _prices_paid(problem: TierProblem, routes: list[StartRoute], prices: dict[str, float]) -> int:
     """What the capacity prices added to the cost of ``routes``: each unload's price per kg
     times the truck's payload, as the profiles charge it (rounded the same way)."""
@@ -443,6 +578,59 @@ def _carry_over(previous: pyvrp.Solution, data: pyvrp.ProblemData) -> pyvrp.Solu
         for route in previous.routes()
     ]
     return pyvrp.Solution(data, routes)
+
+
+def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
+    """PyVRP's starting penalties per kilogram of excess load and per second of time warp.
+
+    Load: PyVRP's default (the midpoint of 0.1 and 100,000) per kilogram, or, where dearer, the
+    mean arc's cost per mean job's kilograms plus the largest fee gap and capacity price an
+    unload may save, so that a kilogram over never costs less than carrying it would. Scaled
+    by cost alone, as the time warp is, X157-HD's load penalty (costs to 1e12) stood a
+    thousand times above its peer's in the same units (5.4 % against 0.04 %, 10 s); the mean
+    arc's cost alone was too weak a start on Daoxian, whose plans then stayed overloaded.
+    Time warp: PyVRP's default per second, scaled by the dearest truck's cost per metre (our
+    costs are milli-CNY per metre).
+    """
+    data = engine.data
+    cost = data.distance_matrix(0)
+    reachable = cost < UNREACHABLE
+    np.fill_diagonal(reachable, False)
+    mean_cost = float(cost[reachable].mean()) if reachable.any() else 1.0
+    pickups = [client.pickup[0] for client in data.clients()]
+    mean_kg = float(np.mean(pickups)) if pickups else 1.0
+    default = pyvrp.PenaltyParams()
+    midpoint = (default.min_penalty + default.max_penalty) / 2
+    per_kg = max(midpoint, mean_cost / max(1.0, mean_kg) + engine.surcharge_per_kg)
+    per_second = midpoint * engine.cost_per_metre
+    return [per_kg], per_second, 1.0
+
+
+def _search(
+    engine: EngineData, stop: _Stop, seed: int, initial: pyvrp.Solution | None
+) -> pyvrp.Result:
+    """PyVRP's iterated local search (its default operators and parameters) with penalties
+    scaled to the data (:func:`initial_penalties`), from ``initial`` where given."""
+    data = engine.data
+    params = pyvrp.SolveParams()
+    penalties = initial_penalties(engine)
+    ceiling = PENALTY_CEILING_FACTOR * max(penalties[0][0], penalties[1])
+    penalty_params = pyvrp.PenaltyParams(max_penalty=max(ceiling, params.penalty.min_penalty))
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    search = pyvrp.search.LocalSearch(
+        data,
+        rng,
+        pyvrp.search.compute_neighbours(data, params.neighbourhood),
+        pyvrp.search.PerturbationManager(params.perturbation),
+    )
+    for operator in params.operators:
+        if operator.supports(data):
+            search.add_operator(operator(data))
+    manager = pyvrp.PenaltyManager(penalties, penalty_params)
+    if initial is None:
+        initial = search(pyvrp.Solution.make_random(data, rng), manager.max_cost_evaluator(), True)
+    algorithm = pyvrp.IteratedLocalSearch(data, manager, search, initial, params.ils)
+    return algorithm.run(stop, collect_stats=False)
 
 
 def _offset(on_best: Callable[[int], None], constant: int) -> Callable[[float], None]:
@@ -505,14 +693,6 @@ def solve_compiled(
     deadline, should_stop, on_best = budget.deadline, budget.should_stop, budget.on_best
     if not problem.jobs or not problem.vehicles:
         return None
-    scale = max(
-        1.0,
-        max(v.vehicle_type.cost_per_km for v in problem.vehicles),
-        max(duty_cost_milli_per_s(v.vehicle_type) for v in problem.vehicles),
-    )
-    params = pyvrp.SolveParams(
-        penalty=pyvrp.PenaltyParams(max_penalty=PENALTY_CEILING_PER_UNIT * scale)
-    )
     prices: dict[str, float] = {}
     may_overfill = any(
         sum(job.kg for job in problem.jobs if job.stream in f.streams)
@@ -524,21 +704,27 @@ def solve_compiled(
     previous: pyvrp.Solution | None = None
     best: tuple[list[StartRoute], bool, int] | None = None
     iterations = rounds = 0
-    fitted = False
+    changed = False
+    below: dict[str, float] = {}  # per facility, the highest price that still overfilled it
+    above: dict[str, float] = {}  # and the lowest at which it fitted
+    best_prices: dict[str, float] = {}
     single_trip = (
         frozenset() if start is None else single_trip_groups(problem, distance_m, site_index, start)
     )
     served = frozenset(ref for route in start or [] for kind, ref in route if kind == "job")
-    while rounds < MAX_PRICE_ROUNDS:
+    unsettled = may_overfill
+    while rounds < MAX_ROUNDS:
         engine = engine_data(
             problem, distance_m, duration_s, site_index, prices, single_trip, served
         )
         left = deadline - time.perf_counter()
         if left <= 0:
             break
+        # Rounds split the time in halves while prices or moved routes change the plan (and
+        # in the first round, where trucks of other types could take routes over).
         share = 1.0
-        if may_overfill and not fitted and rounds < MAX_PRICE_ROUNDS - 1 and not max_iterations:
-            share = PRICE_ROUNDS_SHARE
+        if (unsettled or changed or rounds == 0) and rounds < MAX_ROUNDS - 1:
+            share = ROUND_SHARE if not max_iterations else 1.0
         round_deadline = time.perf_counter() + share * left
         stop = _Stop(
             round_deadline,
@@ -550,44 +736,37 @@ def solve_compiled(
             initial = _carry_over(previous, engine.data)
         else:
             initial = None if start is None else encode(problem, engine, start)
-        result = pyvrp.solve(
-            engine.data,
-            stop,
-            seed=seed + rounds,
-            collect_stats=False,
-            params=params,
-            initial_solution=initial,
-        )
+        result = _search(engine, stop, seed + rounds, initial)
         rounds += 1
         iterations += result.num_iterations
         if not result.best.is_feasible():
-            break
-        previous = result.best
-        routes = decode(problem, engine, result.best)
+            if previous is None:
+                break
+            continue  # the next round goes on from the last feasible plan
+        moved = move_whole_routes(engine.data, result.best)
+        changed = moved is not None
+        previous = moved or result.best
+        routes = decode(problem, engine, previous)
         intake = _intake(problem, routes)
         over = {
             fid: load - problem.free_capacity_kg[fid]
             for fid, load in intake.items()
             if load > problem.free_capacity_kg[fid]
         }
-        cost = int(result.cost()) + engine.constant_milli
+        cost = int(_UNPENALISED.cost(previous)) + engine.constant_milli
         cost -= _prices_paid(problem, routes, prices)
-        if should_stop is not None and should_stop():
-            best = best if over and best is not None and best[1] else (routes, not over, cost)
-            break
-        if not over:
-            # it fits: the time left goes on at the same prices (a round that had all of it ends)
-            best, fitted = (routes, True, cost), True
-            if budget.counts_iterations or share == 1.0:
-                break
-            continue
-        fitted = False
-        if best is None or not best[1]:
+        if not over and (best is None or not best[1] or cost < best[2]):
+            best, best_prices = (routes, True, cost), dict(prices)
+        elif best is None:
             best = (routes, False, cost)
-        for fid, excess in over.items():
-            prices[fid] = prices.get(fid, 0.0) + cost / total_kg * max(
-                MIN_PRICE_STEP, min(1.0, excess / max(1, problem.free_capacity_kg[fid]))
-            )
+        if should_stop is not None and should_stop():
+            break
+        unsettled = _reprice(prices, below, above, over, intake, problem, cost / total_kg)
+        if not unsettled and not over and best[1] and prices != best_prices:
+            prices, previous = dict(best_prices), None  # the rest from the best plan that fits
+            start = best[0]
+        if not unsettled and not changed and (share == 1.0 or budget.counts_iterations):
+            break
         log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
     if best is None:
         return None
