@@ -109,6 +109,19 @@ def cancel(store: Store, runner: JobRunner, kind: str, job_id: str) -> JobStatus
     return job_status(get_job(store, kind, job_id))
 
 
+def stop_early(store: Store, runner: JobRunner, kind: str, job_id: str) -> JobStatus:
+    """Ask a running job to finish now with its best result so far (``409`` unless running)."""
+    row = get_job(store, kind, job_id)
+    if row.status != "running" or not runner.stop_early(job_id):
+        raise ApiError(
+            409,
+            "job not running",
+            f"job {job_id} is {row.status}; only a running job can be stopped early"
+            " (DELETE cancels a queued one)",
+        )
+    return job_status(get_job(store, kind, job_id))
+
+
 def resubmit(store: Store, runner: JobRunner, settings: Settings, kind: str, job_id: str) -> str:
     """Queue a new job with the same instance copy and options as a finished one."""
     row = get_job(store, kind, job_id)

@@ -89,6 +89,16 @@ class JobRunner:
                 self._send_stop(running, "cancelled")
             self._wake.notify()
 
+    def stop_early(self, job_id: str) -> bool:
+        """Ask the solver of a running ``job_id`` to finish now with its best plan so far (it is
+        killed if it has not after the grace); False when the job is not running here."""
+        with self._wake:
+            running = self._running.get(job_id)
+            if running is None:
+                return False
+            self._send_stop(running, "a request to stop early")
+            return True
+
     def seconds_until_free(self) -> float:
         """A guess of when a worker frees up: the soonest expected end of a running job."""
         with self._wake:

@@ -285,3 +285,23 @@ def test_a_second_server_on_the_same_database_is_refused(tmp_path: Path) -> None
     second = TestClient(create_app(make_settings(tmp_path)))
     with first, pytest.raises(WasteoptError, match="another wasteopt server"), second:
         pass
+
+
+def test_a_running_plan_stopped_early_ends_done_with_a_checked_plan(client: TestClient) -> None:
+    """POST .../stop: the solver finishes with its best plan so far, marked stopped early."""
+    instance_id = upload(client)
+    job = submit(client, instance_id=instance_id, time_limit_s=60)
+    wait_for(client, job["id"], {"running"})
+    while client.get(f"/v1/plans/{job['id']}").json()["progress"] is None:
+        time.sleep(0.1)
+    stopped = client.post(f"/v1/plans/{job['id']}/stop")
+    assert stopped.status_code == 202, stopped.text
+    done = wait_for(client, job["id"], {"done", "failed", "cancelled"}, timeout_s=30)
+    assert done["status"] == "done", done["error"]
+    plan = Plan.model_validate(client.get(f"/v1/plans/{job['id']}/result").json())
+    assert plan.stats[0].stopped_early
+    instance = instance_from_dict(TINY)
+    matrices = GreatCircleProvider.for_instance(instance).matrices(instance.sites)
+    assert not check_plan(instance, plan, matrices)
+    again = client.post(f"/v1/plans/{job['id']}/stop")
+    assert again.status_code == 409

@@ -60,6 +60,19 @@ def submit_plan(
 jobs.add_job_routes(router, KIND, {"$ref": "#/components/schemas/Plan"})
 
 
+@router.post(
+    "/{job_id}/stop",
+    status_code=202,
+    response_model=JobStatus,
+    responses=problem_responses(404, 409),
+)
+def stop_early(job_id: str, store: StoreDep, runner: RunnerDep) -> JobStatus:
+    """Finish a running plan now: the search stops within about a second and the job ends
+    ``done`` with the best plan found so far, checked like any other (its tiers' stats say
+    ``stopped_early``). ``DELETE`` instead cancels and keeps nothing."""
+    return jobs.stop_early(store, runner, KIND, job_id)
+
+
 def _csv_response(text: str, filename: str) -> Response:
     """CSV for Excel: UTF-8 with a BOM (added if the text lacks one), as an attachment."""
     data = text if text.startswith("\ufeff") else "\ufeff" + text
