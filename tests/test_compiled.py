@@ -169,3 +169,66 @@ def test_a_stopped_search_returns_its_best_checked_plan(example, seed):
     assert all(stats.stopped_early for stats in plan.stats)
     assert sum(stats.seconds for stats in plan.stats) < 600
     assert not check_plan(example, plan, result.matrices)
+
+
+def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
+    """Three points beside yard B's plant, served by the only truck of yard A, 40 km away:
+    the move hands the whole route to B's idle truck, and the plan costs less."""
+    from wasteopt.routing.compiled import _route_cost, move_whole_routes
+
+    near_b = [(111.80 + 0.002 * k, 25.50) for k in range(3)]
+    instance = Instance.model_validate(
+        {
+            "name": "two-yards",
+            "yards": [
+                {"id": "A", "lon": 111.40, "lat": 25.50},
+                {"id": "B", "lon": 111.80, "lat": 25.51},
+            ],
+            "facilities": [
+                {
+                    "id": "F",
+                    "kind": "incinerator",
+                    "streams": ["residual"],
+                    "capacity_t_per_day": 100,
+                    "lon": 111.81,
+                    "lat": 25.51,
+                }
+            ],
+            "vehicle_types": [
+                {
+                    "id": f"V{yard}",
+                    "streams": ["residual"],
+                    "payload_t": 5,
+                    "count": 1,
+                    "yard": yard,
+                    "shift": {"start": "06:00", "end": "18:00"},
+                    "fixed_cost_per_day": 100,
+                    "cost_per_km": 3,
+                    "cost_per_hour": 40,
+                }
+                for yard in "AB"
+            ],  # fmt: skip
+            "points": [
+                {
+                    "id": f"P{k}",
+                    "lon": lon,
+                    "lat": lat,
+                    "stream": "residual",
+                    "tonnes_per_day": 1.0,
+                    "service_min": 5,
+                }
+                for k, (lon, lat) in enumerate(near_b)
+            ],  # fmt: skip
+        }
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    far = [("job", "P0"), ("job", "P1"), ("job", "P2"), ("unload", "F")]
+    start = [far if v.vehicle_type.yard == "A" else [] for v in problem.vehicles]
+    engine = engine_data(problem, distance_m, duration_s, site_index)
+    solution = encode(problem, engine, start)
+    moved = move_whole_routes(engine.data, solution)
+    assert moved is not None
+    (route,) = moved.routes()
+    assert engine.data.vehicle_type(route.vehicle_type()).name == "VB/residual"
+    assert _route_cost(route) < sum(_route_cost(r) for r in solution.routes())
+    assert move_whole_routes(engine.data, moved) is None  # nothing cheaper is left
