@@ -9,7 +9,7 @@ node it settles; one upward search forwards from each source meets them there.
 
 Weights are int64 and summed exactly, so the result equals plain Dijkstra bit for bit.
 numba rather than a library: none of those measured (igraph, rustworkx, networkit, pandana,
-ch-router; see benchmarks/RESULTS.md) is both exact with 64-bit weights and fast enough.
+ch-router; see benchmarks/HISTORY.md) is both exact with 64-bit weights and fast enough.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ _EXACT_LIMIT = 2**52
 AT_NODE_M = 0.5  # a site this close to a node joins the network at the node itself
 _BLOCK_ENTRIES = 8_000_000  # sources x nodes per Dijkstra call: about 64 MB of float64
 # from this many sites on, building a contraction hierarchy beats one Dijkstra per site
-# (measured on Andorra and the 50k-node grid: see benchmarks/RESULTS.md)
+# (measured on Andorra and the 50k-node grid: see benchmarks/HISTORY.md)
 HIERARCHY_FROM_SITES = 200
 
 

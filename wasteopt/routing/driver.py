@@ -59,14 +59,14 @@ from wasteopt.routing.warmstart import (
 log = logging.getLogger(__name__)
 
 # Share of the default search's budget that the compiled search gets; OR-Tools checks its plan
-# and improves it for the rest (assumption: the rest is for what PyVRP does not price, such as
-# the fee on part loads; benchmarks/RESULTS.md)
+# and improves it for the rest (assumption, not tuned: the rest is for what PyVRP does not
+# price, such as the fee on part loads, and for the CP check of a large plan)
 COMPILED_SHARE = 0.9
 # With a solution limit N, the compiled search runs N x this many iterations (deterministic)
 COMPILED_ITERATIONS_PER_SOLUTION = 20
 # Share of the OR-Tools search's time left, after the regions, to ruin and recreate on the
 # whole tier (moves between regions; assumption: 0.4 and 0 measured no better on the
-# 200-500-point instances, benchmarks/RESULTS.md)
+# 200-500-point instances, benchmarks/HISTORY.md)
 REGION_FINAL_SHARE = 0.2
 
 

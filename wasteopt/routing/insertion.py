@@ -3,7 +3,7 @@
 Left to OR-Tools, a removed job goes back with the first local-search move that pays less than
 its unserved penalty, wherever that is, and the descent then needs many more moves to repair
 the position: on C201R0.5 the descent from a ruined plan took ~35 ms, from a local optimum ~4 ms
-(benchmarks/RESULTS.md, sixth session). Here the removed jobs go back one at a time at their
+(benchmarks/HISTORY.md). Here the removed jobs go back one at a time at their
 cheapest feasible position, in the order and with the "blinks" of SISR (Christiaens & Vanden
 Berghe, Transportation Science 54(2), 2020): into a trip that still has room before its unload,
 or as a trip of their own (the job, then an unused unload copy) between two trips or in an

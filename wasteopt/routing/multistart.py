@@ -4,7 +4,7 @@ Worker 0 runs in this process with the options as given (it reports progress and
 ``should_stop``); worker k runs in a forked process with seed ``seed + k`` (another node order,
 construction and ruin sequence) until the same wall-clock deadline. The cheapest solution wins.
 Every worker runs the same search: on the CVRP set two seeds of ruin and recreate beat one seed
-beside guided local search, which no set needs any more (benchmarks/RESULTS.md).
+beside guided local search, which no set needs any more (benchmarks/HISTORY.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from wasteopt.routing.search import SearchOptions
 # Local-search operators kept where ruin and recreate drives the search: each of its iterations
 # ends in a full scan of the neighbourhood, and without OR-Tools' other default operators
 # (Lin-Kernighan, shortest-path and chain moves, the insertion LNS) that scan is about a third
-# as long, so the loop runs more iterations (benchmarks/RESULTS.md, fourth session, item 5).
+# as long, so the loop runs more iterations (benchmarks/HISTORY.md).
 RUIN_RECREATE_OPERATORS = frozenset(
     {
         "use_relocate",

@@ -2,7 +2,7 @@
 
 Every ruin-and-recreate iteration ends in OR-Tools' full neighbourhood scan, whose cost grows
 with the square of the model's size: on 300 points an iteration costs ~300 ms, on 100 points
-~50 ms (benchmarks/RESULTS.md). A large tier is therefore improved a region at a time (in the
+~50 ms (benchmarks/HISTORY.md). A large tier is therefore improved a region at a time (in the
 spirit of POPMUSIC, Taillard & Voss 2002): the trucks whose routes serve the jobs nearest to a
 random job, until the region holds :data:`REGION_JOBS` jobs, plus up to :data:`IDLE_PER_REGION`
 idle trucks of the same types, become a small tier of their own, solved by the same search from
@@ -43,7 +43,7 @@ def searched_by_regions(jobs: list[Job]) -> bool:
     """Whether a tier of ``jobs`` is improved region by region: :data:`REGION_MIN_JOBS` jobs or
     more and none with a time window. With windows, regions won on C2_2_01R0.5 but lost to the
     whole-tier search on R2_2_01R0.5, PR11A, PR12A and the generated county days
-    (benchmarks/RESULTS.md, fifth session)."""
+    (benchmarks/HISTORY.md)."""
     return len(jobs) >= REGION_MIN_JOBS and all(job.window is None for job in jobs)
 
 

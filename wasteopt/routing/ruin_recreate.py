@@ -13,7 +13,7 @@ plan's cost per job) over the budget decides whether it replaces the current pla
 plan is kept.
 
 OR-Tools 9.15 has an iterated local search of its own (``use_iterated_local_search``) but in
-this build it stops at the first local optimum (benchmarks/RESULTS.md), hence this loop.
+this build it stops at the first local optimum (benchmarks/HISTORY.md), hence this loop.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The construction fills one truck's day before it starts the next. Where a trip m
 be another truck's (the truck unloads where it is based, and a truck costs nothing per day or
 hour), :func:`spread_trips` hands later trips to idle trucks of the same type: the plan costs the
 same, but its routes are short, and OR-Tools' local search, whose every move re-checks the
-whole route it touches, runs several times faster on them (benchmarks/RESULTS.md).
+whole route it touches, runs several times faster on them (benchmarks/HISTORY.md).
 
 After the construction, each facility keeps only the unload copies the greedy routes use plus
 a spare share (:data:`SPARE_RATIO`, at least :data:`SPARE_MIN`): the search can still move
