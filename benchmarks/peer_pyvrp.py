@@ -3,7 +3,8 @@
 PyVRP (Wouters et al. 2024, "PyVRP: a high-performance VRP solver package", INFORMS Journal on
 Computing) gets the very integer matrices, windows and fleet wasteopt gets; its best solution
 is rebuilt as a wasteopt plan (:func:`benchmarks.routes.plan_from_routes`) so the same checker
-judges both. PyVRP is a ``bench`` extra, never a runtime dependency of wasteopt.
+judges both. wasteopt's compiled search uses the same library on its own conversion of a tier
+(:mod:`wasteopt.routing.compiled`); the peer is PyVRP as its users run it on the benchmark.
 
 PyVRP runs with its default parameters except one: its penalty ceiling
 (``PenaltyParams.max_penalty``, default 1e5) is multiplied by ``Problem.scale``, the factor by

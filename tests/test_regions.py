@@ -156,7 +156,7 @@ def _solved_alone(suite: str, name: str, seconds: float):
 
 def test_a_large_tier_is_improved_region_by_region():
     """X-n200-k36 (199 points) is large enough for regions; what they return is checked."""
-    solution, violations = _solved_alone("cvrp", "X-n200-k36", 12)
+    solution, violations = _solved_alone("cvrp", "X-n200-k36", 20)
     assert not solution.dropped
     assert not violations
     assert solution.search.regions >= 1
