@@ -55,6 +55,7 @@ StartRoute = list[tuple[str, str]]
 UNREACHABLE = 10**12  # cost and seconds of an arc no truck of the profile may take
 PENALTY_CEILING_FACTOR = 1000.0  # penalties may grow to this many times their start
 ROUND_SHARE = 0.5  # a round that may change prices or routes gets half the time left
+STOP_POLL_S = 0.05  # how often the caller's stop is asked (a stop takes effect well within 1 s)
 MAX_ROUNDS = 12  # a cap on rounds (each one halves the time left anyway)
 MIN_PRICE_STEP = 0.05  # a price rises by at least this share of the plan's mean cost per kg
 
@@ -652,20 +653,23 @@ class _Stop:
         self.iterations = MaxIterations(max_iterations) if max_iterations else None
         self.should_stop = should_stop
         self.on_best = on_best
-        self.count = 0
         self.best = math.inf
+        self.asked_at = -math.inf
 
     def __call__(self, best_cost: float) -> bool:
-        self.count += 1
         if best_cost < self.best:
             self.best = best_cost
             if self.on_best is not None and math.isfinite(best_cost):
                 self.on_best(best_cost)
         if self.iterations is not None and self.iterations(best_cost):
             return True
-        if self.deadline is not None and time.perf_counter() >= self.deadline:
+        now = time.perf_counter()
+        if self.deadline is not None and now >= self.deadline:
             return True
-        return self.should_stop is not None and self.count % 64 == 0 and self.should_stop()
+        if self.should_stop is None or now - self.asked_at < STOP_POLL_S:
+            return False
+        self.asked_at = now  # the caller's check may cost (the API's reads a pipe flag)
+        return self.should_stop()
 
 
 def solve_compiled(
