@@ -52,7 +52,10 @@ from wasteopt.routing.search import SearchBudget
 log = logging.getLogger(__name__)
 
 StartRoute = list[tuple[str, str]]
-UNREACHABLE = 10**12  # cost and seconds of an arc no truck of the profile may take
+UNREACHABLE = 10**12  # cost of an arc no truck of the profile may take
+# ... and its seconds: far past any shift, yet small enough that PyVRP's time-warp penalty
+# times it stays within 64-bit integers (10**12 s overflowed there and its search never ended)
+UNREACHABLE_S = 10 * DAY_HORIZON_S
 PENALTY_CEILING_FACTOR = 1000.0  # penalties may grow to this many times their start
 ROUND_SHARE = 0.5  # a round that may change prices or routes gets half the time left
 STOP_POLL_S = 0.05  # how often the caller's stop is asked (a stop takes effect well within 1 s)
@@ -257,12 +260,12 @@ def engine_data(
                 secs[first_job:, :n_yards] = take(via_secs, choice[:, None, :], 1)[:, 0, :]
             else:
                 cost[first_job:, :n_yards] = UNREACHABLE
-                secs[first_job:, :n_yards] = UNREACHABLE
+                secs[first_job:, :n_yards] = UNREACHABLE_S
             other = first_job + np.flatnonzero(job_stream != s)
             cost[other, :] = UNREACHABLE
             cost[:, other] = UNREACHABLE
-            secs[other, :] = UNREACHABLE
-            secs[:, other] = UNREACHABLE
+            secs[other, :] = UNREACHABLE_S
+            secs[:, other] = UNREACHABLE_S
             np.fill_diagonal(cost, 0)
             np.fill_diagonal(secs, 0)
             distance_mats.append(cost)
@@ -740,6 +743,9 @@ def solve_compiled(
             initial = _carry_over(previous, engine.data)
         else:
             initial = None if start is None else encode(problem, engine, start)
+            if start is not None and initial is None:
+                log.info("compiled search: the start uses a truck given to another stream")
+                return None  # OR-Tools searches alone
         result = _search(engine, stop, seed + rounds, initial)
         rounds += 1
         iterations += result.num_iterations
