@@ -35,6 +35,14 @@ def _tier(instance: Instance):
     return problem, matrices.distance_m, matrices.duration_s, matrices.index()
 
 
+def _compiled(problem, distance_m, duration_s, site_index, start, seed, iterations):
+    """The compiled search from ``start`` for ``iterations`` a round (deterministic)."""
+    budget = SearchBudget(time.perf_counter() + 120, iteration_limit=iterations)
+    return solve_compiled(
+        problem, distance_m, duration_s, site_index, budget, seed, iterations, start
+    )
+
+
 def _or_tools_objective(problem, distance_m, duration_s, site_index, routes) -> int | None:
     """OR-Tools' CP objective of ``routes`` (one start route per vehicle), ``None`` if refused."""
     nodes, node_routes = table_for_routes(problem, routes, 0)
@@ -75,16 +83,7 @@ def test_the_engines_objective_is_the_model_of_records(instance: Instance, fee, 
     problem, distance_m, duration_s, site_index = _tier(instance)
     assume(problem.vehicles and problem.jobs)
     start = greedy_start(problem, distance_m, duration_s, site_index, seed)
-    result = solve_compiled(
-        problem,
-        distance_m,
-        duration_s,
-        site_index,
-        SearchBudget(time.perf_counter() + 60, iteration_limit=30),
-        seed,
-        max_iterations=30,
-        start=start,
-    )
+    result = _compiled(problem, distance_m, duration_s, site_index, start, seed, 30)
     assume(result is not None and result.fits)
     checked = _or_tools_objective(problem, distance_m, duration_s, site_index, result.routes)
     assert checked == result.objective_milli
@@ -128,16 +127,7 @@ def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
     instance = example.model_copy(update={"facilities": facilities})
     problem, distance_m, duration_s, site_index = _tier(instance)
     start = greedy_start(problem, distance_m, duration_s, site_index, 0)
-    result = solve_compiled(
-        problem,
-        distance_m,
-        duration_s,
-        site_index,
-        SearchBudget(time.perf_counter() + 120, iteration_limit=200),
-        0,
-        max_iterations=200,
-        start=start,
-    )
+    result = _compiled(problem, distance_m, duration_s, site_index, start, 0, 200)
     assert result is not None and result.fits
     assert result.rounds >= 2  # the free station was overfilled first, then priced
     plan = plan_day(instance, options=PlanOptions(time_limit_s=60, solution_limit=50))

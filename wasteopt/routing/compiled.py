@@ -33,7 +33,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyvrp
@@ -75,6 +75,8 @@ class EngineData:
     final_facility: list[np.ndarray]  # per profile: [job, yard depot] -> depot of last unload
     constant_milli: int  # the cheapest fee on every kilogram, outside PyVRP's objective
     surcharge_per_kg: float = 0.0  # the largest fee gap plus capacity price of an unload
+    fee_gap: dict[tuple[str, str], float] = field(default_factory=dict)  # (facility, stream):
+    # its fee above the stream's cheapest, per kg, as the profiles charge it
     cost_per_metre: float = 1.0  # the dearest truck's cost of a metre (or of a second on duty)
 
 
@@ -321,6 +323,12 @@ def engine_data(
         final_facility=final_facility,
         constant_milli=constant,
         surcharge_per_kg=surcharge,
+        fee_gap={
+            (f.id, stream): f.cost_per_t - min_fee[stream]
+            for f in facilities
+            for stream in f.streams
+            if stream in min_fee
+        },
         cost_per_metre=max(
             1.0,
             max((v.vehicle_type.cost_per_km for v in vehicles), default=1.0),
@@ -553,21 +561,17 @@ def _reprice(
     return changed
 
 
-def _prices_paid(problem: TierProblem, routes: list[StartRoute], prices: dict[str, float]) -> int:
+def _prices_paid(
+    problem: TierProblem, engine: EngineData, routes: list[StartRoute], prices: dict[str, float]
+) -> int:
     """What the capacity prices added to the cost of ``routes``: each unload's price per kg
     times the truck's payload, as the profiles charge it (rounded the same way)."""
-    if not prices:
-        return 0
     paid = 0
     for vehicle, route in zip(problem.vehicles, routes, strict=True):
         for kind, ref in route:
             if kind == "unload" and ref in prices:
-                fee = next(f.cost_per_t for f in problem.facilities if f.id == ref)
-                min_fee = min(f.cost_per_t for f in problem.facilities_for(vehicle.stream))
-                payload = vehicle.payload_kg
-                paid += int(round((fee - min_fee + prices[ref]) * payload)) - int(
-                    round((fee - min_fee) * payload)
-                )
+                gap, payload = engine.fee_gap[(ref, vehicle.stream)], vehicle.payload_kg
+                paid += int(round((gap + prices[ref]) * payload)) - int(round(gap * payload))
     return paid
 
 
@@ -764,7 +768,7 @@ def solve_compiled(
             if load > problem.free_capacity_kg[fid]
         }
         cost = int(_UNPENALISED.cost(previous)) + engine.constant_milli
-        cost -= _prices_paid(problem, routes, prices)
+        cost -= _prices_paid(problem, engine, routes, prices)
         if not over and (best is None or not best[1] or cost < best[2]):
             best, best_prices = (routes, True, cost), dict(prices)
         elif best is None:

@@ -30,7 +30,7 @@ from wasteopt.routing.or_params import (
     unlimited,
     with_time_limit,
 )
-from wasteopt.routing.problem import MILLI, TierProblem
+from wasteopt.routing.problem import MILLI, Job, TierProblem
 from wasteopt.routing.regions import StartRoute, WholeTier, improve_by_regions, searched_by_regions
 from wasteopt.routing.ruin_recreate import (
     RuinRecreateModel,
@@ -73,7 +73,7 @@ REGION_FINAL_SHARE = 0.2
 @dataclass(frozen=True)
 class _Searched:
     routes: list[RawRoute]
-    dropped: list
+    dropped: list[Job]
     objective: int
     stats: SearchStats
 

@@ -72,10 +72,6 @@ class SearchBudget:
     def seconds_left(self) -> float:
         return max(0.0, self.deadline - time.perf_counter())
 
-    def expired(self) -> bool:
-        """Out of time, or stopped by the caller."""
-        return self.seconds_left() <= 0 or self.stopped()
-
     def stopped(self) -> bool:
         return self.should_stop is not None and self.should_stop()
 
