@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, Response
 
-from api import job_views as jobs
+from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import instance_error, problem_responses
 from api.schemas import ComparisonRequest, JobStatus
@@ -15,7 +15,7 @@ from wasteopt.errors import InstanceError
 from wasteopt.scenario import apply_scenario, scenario_from_dict
 
 KIND = "comparison"
-router = APIRouter(prefix=jobs.PREFIXES[KIND], tags=["comparison"])
+router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["comparison"])
 
 _RESULT_SCHEMA = {
     "type": "object",
@@ -45,8 +45,8 @@ def submit_comparison(
     Unless ``include_today`` is false or a scenario is named ``today``, today's unchanged
     instance comes first. ``time_limit_s`` applies to each scenario's plan.
     """
-    limit = jobs.time_limit(request.time_limit_s, settings)
-    source = jobs.job_instance(store, settings, request.instance_id, request.instance)
+    limit = job_views.time_limit(request.time_limit_s, settings)
+    source = job_views.job_instance(store, settings, request.instance_id, request.instance)
     instance = source.model()
     try:
         scenarios = [
@@ -60,7 +60,7 @@ def submit_comparison(
     documents = [s.model_dump(mode="json") for s in scenarios]
     if request.include_today and all(s.name != "today" for s in scenarios):
         documents.insert(0, {"name": "today"})
-    job_id = jobs.submit(
+    job_id = job_views.submit(
         store,
         runner,
         settings,
@@ -71,14 +71,14 @@ def submit_comparison(
         instance=source.document,
         date=source.date,
         time_limit_s=limit,
-        budget_s=len(documents) * jobs.plan_budget_s(limit),
+        budget_s=len(documents) * job_views.plan_budget_s(limit),
         seed=request.seed,
         solution_limit=request.solution_limit,
     )
-    return jobs.accepted(store, KIND, job_id, response)
+    return job_views.accepted(store, KIND, job_id, response)
 
 
-jobs.add_job_routes(router, KIND, _RESULT_SCHEMA)
+job_views.add_job_routes(router, KIND, _RESULT_SCHEMA)
 
 
 @router.get(
@@ -91,7 +91,7 @@ jobs.add_job_routes(router, KIND, _RESULT_SCHEMA)
 )
 def get_comparison_csv(job_id: str, store: StoreDep) -> Response:
     """The comparison table as CSV (UTF-8 with BOM, opens in Excel), as ``wasteopt compare``."""
-    files = jobs.finished_result(store, KIND, job_id).files
+    files = job_views.finished_result(store, KIND, job_id).files
     return Response(
         files[COMPARISON_FILE].encode("utf-8"),
         media_type="text/csv; charset=utf-8",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api import job_views as jobs
+from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import not_found, problem_responses
 from api.schemas import JobStatus, PlanRequest, SheetList
@@ -17,7 +17,7 @@ from wasteopt.io import instance_from_dict
 from wasteopt.model import Plan
 
 KIND = "plan"
-router = APIRouter(prefix=jobs.PREFIXES[KIND], tags=["plans"])
+router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"])
 
 
 @router.post(
@@ -38,9 +38,9 @@ def submit_plan(
 
     ``time_limit_s`` defaults to the server's default and may not exceed its maximum.
     """
-    limit = jobs.time_limit(request.time_limit_s, settings)
-    source = jobs.job_instance(store, settings, request.instance_id, request.instance)
-    job_id = jobs.submit(
+    limit = job_views.time_limit(request.time_limit_s, settings)
+    source = job_views.job_instance(store, settings, request.instance_id, request.instance)
+    job_id = job_views.submit(
         store,
         runner,
         settings,
@@ -50,14 +50,14 @@ def submit_plan(
         instance=source.document,
         date=source.date if request.date is None else request.date.isoformat(),
         time_limit_s=limit,
-        budget_s=jobs.plan_budget_s(limit),
+        budget_s=job_views.plan_budget_s(limit),
         seed=request.seed,
         solution_limit=request.solution_limit,
     )
-    return jobs.accepted(store, KIND, job_id, response)
+    return job_views.accepted(store, KIND, job_id, response)
 
 
-jobs.add_job_routes(router, KIND, {"$ref": "#/components/schemas/Plan"})
+job_views.add_job_routes(router, KIND, {"$ref": "#/components/schemas/Plan"})
 
 
 @router.post(
@@ -70,7 +70,7 @@ def stop_early(job_id: str, store: StoreDep, runner: RunnerDep) -> JobStatus:
     """Finish a running plan now: the search stops within about a second and the job ends
     ``done`` with the best plan found so far, checked like any other (its tiers' stats say
     ``stopped_early``). ``DELETE`` instead cancels and keeps nothing."""
-    return jobs.stop_early(store, runner, KIND, job_id)
+    return job_views.stop_early(store, runner, KIND, job_id)
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -94,8 +94,8 @@ def _sheets(files: dict[str, str]) -> dict[str, str]:
 @router.get("/{job_id}/sheets", response_model=SheetList, responses=problem_responses(404, 409))
 def list_sheets(job_id: str, store: StoreDep) -> SheetList:
     """The per-vehicle sheets of a finished plan (only vehicles that drive)."""
-    sheets = _sheets(jobs.finished_result(store, KIND, job_id).files)
-    base = f"{jobs.PREFIXES[KIND]}/{job_id}/sheets"
+    sheets = _sheets(job_views.finished_result(store, KIND, job_id).files)
+    base = f"{job_views.PREFIXES[KIND]}/{job_id}/sheets"
     return SheetList(vehicles={vehicle: f"{base}/{vehicle}" for vehicle in sheets})
 
 
@@ -109,7 +109,7 @@ def list_sheets(job_id: str, store: StoreDep) -> SheetList:
 )
 def get_sheet(job_id: str, vehicle_id: str, store: StoreDep) -> Response:
     """One vehicle's dispatch sheet as CSV (UTF-8 with BOM, opens in Excel)."""
-    sheets = _sheets(jobs.finished_result(store, KIND, job_id).files)
+    sheets = _sheets(job_views.finished_result(store, KIND, job_id).files)
     if vehicle_id not in sheets:
         raise not_found("vehicle sheet", vehicle_id)
     return _csv_response(sheets[vehicle_id], f"{vehicle_id}.csv")
@@ -125,7 +125,7 @@ def get_sheet(job_id: str, vehicle_id: str, store: StoreDep) -> Response:
 )
 def get_geojson(job_id: str, store: StoreDep) -> Response:
     """The routes of a finished plan as a GeoJSON FeatureCollection (for a map)."""
-    files = jobs.finished_result(store, KIND, job_id).files
+    files = job_views.finished_result(store, KIND, job_id).files
     return Response(files[GEOJSON_FILE], media_type="application/geo+json")
 
 
@@ -151,7 +151,7 @@ def get_impact(
 
     The same report as ``wasteopt report``; ``format=csv`` gives its CSV (UTF-8 with BOM).
     """
-    result = jobs.finished_result(store, KIND, job_id)
+    result = job_views.finished_result(store, KIND, job_id)
     instance_document = store.job_instance(job_id)
     assert instance_document is not None
     instance = instance_from_dict(json.loads(instance_document))

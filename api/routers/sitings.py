@@ -7,7 +7,7 @@ import json
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
-from api import job_views as jobs
+from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import instance_error, invalid, problem_responses
 from api.schemas import JobStatus, SitingRequest
@@ -17,7 +17,7 @@ from wasteopt.model import Facility
 from wasteopt.siting import candidates_from_csv_text, with_candidates
 
 KIND = "siting"
-router = APIRouter(prefix=jobs.PREFIXES[KIND], tags=["siting"])
+router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["siting"])
 
 _RESULT_SCHEMA = {
     "type": "object",
@@ -69,8 +69,8 @@ def submit_siting(
         request.min_open is not None or request.max_open is not None
     ):
         raise invalid([("open_exactly", "give open_exactly, or min_open/max_open, not both")])
-    limit = jobs.time_limit(request.time_limit_s, settings)
-    source = jobs.job_instance(store, settings, request.instance_id, request.instance)
+    limit = job_views.time_limit(request.time_limit_s, settings)
+    source = job_views.job_instance(store, settings, request.instance_id, request.instance)
     candidates = _candidates(request)
     try:
         with_candidates(source.model(), candidates)
@@ -80,7 +80,7 @@ def submit_siting(
         exclude={"instance_id", "instance", "candidates_csv", "time_limit_s", "seed"}
     )
     options["candidates"] = [c.model_dump(mode="json", by_alias=True) for c in candidates]
-    job_id = jobs.submit(
+    job_id = job_views.submit(
         store,
         runner,
         settings,
@@ -95,7 +95,7 @@ def submit_siting(
         seed=request.seed,
         solution_limit=None,
     )
-    return jobs.accepted(store, KIND, job_id, response)
+    return job_views.accepted(store, KIND, job_id, response)
 
 
-jobs.add_job_routes(router, KIND, _RESULT_SCHEMA)
+job_views.add_job_routes(router, KIND, _RESULT_SCHEMA)
