@@ -27,7 +27,7 @@ POLL_AFTER_S = 2
 PREFIXES = {"plan": "/v1/plans", "siting": "/v1/sitings", "comparison": "/v1/comparisons"}
 FILE_LINKS = {
     "plan": {"sheets": "sheets", "geojson": "geojson", "impact": "impact"},
-    "siting": {},
+    "siting": {"assignment": "assignment"},
     "comparison": {"csv": "csv"},
 }
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from api.schemas import SitingRequest
 from api.store import JobInput
 from wasteopt.export import routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
@@ -22,7 +23,8 @@ from wasteopt.scenario import (
     scenario_from_dict,
     scenario_from_siting,
 )
-from wasteopt.siting import SitingOptions, site
+from wasteopt.siting import SitingOptions, choose_stations
+from wasteopt.siting.report import ASSIGNMENT_FILE, assignment_csv, siting_summary
 
 SHEETS_PREFIX = "sheets/"
 GEOJSON_FILE = "routes.geojson"
@@ -75,45 +77,56 @@ def run_plan(task: TaskInput) -> TaskResult:
     return TaskResult(plan.cost, document, files)
 
 
+def siting_options(request: SitingRequest, time_limit_s: float, seed: int) -> SitingOptions:
+    """The location model's options for ``request``; OptionsError names a field in conflict.
+
+    One CP-SAT worker per job: the pool's bound is the server's CPU budget.
+    """
+    return SitingOptions(
+        open_exactly=request.open_exactly,
+        min_open=request.min_open,
+        max_open=request.max_open,
+        budget=request.budget,
+        force_open=frozenset(request.force_open),
+        force_closed=frozenset(request.force_closed),
+        keep_existing=request.keep_existing,
+        allow_direct=request.allow_direct,
+        direct_max_km=request.direct_max_km,
+        by_township=request.by_township,
+        carbon_price_per_t=request.carbon_price_per_t,
+        time_limit_s=time_limit_s,
+        gap_limit=request.gap_limit,
+        seed=seed,
+        workers=1,
+    )
+
+
 def run_siting(task: TaskInput) -> TaskResult:
-    """The stations ``wasteopt site`` would choose, and that choice as a scenario.
+    """The stations ``wasteopt site`` would choose, that choice as a scenario, its summary
+    and the point assignment CSV.
 
     The location model reports no progress and cannot be interrupted: a cancelled siting job
     is stopped by ending its process.
     """
-    instance, job, request = task.instance, task.job, json.loads(task.job.options)
-    added = [Facility.model_validate(c) for c in request["candidates"]]
-    force_open = set(request["force_open"])
-    if request["keep_existing"]:
-        force_open |= {
-            f.id for f in instance.facilities if f.kind == "transfer_station" and f.status == "open"
-        }
-    options = SitingOptions(
-        open_exactly=request["open_exactly"],
-        min_open=request["min_open"],
-        max_open=request["max_open"],
-        budget=request["budget"],
-        force_open=frozenset(force_open),
-        force_closed=frozenset(request["force_closed"]),
-        allow_direct=request["allow_direct"],
-        direct_max_km=request["direct_max_km"],
-        by_township=request["by_township"],
-        carbon_price_per_t=request["carbon_price_per_t"],
-        time_limit_s=job.time_limit_s,
-        gap_limit=request["gap_limit"],
-        seed=job.seed,
-        workers=1,  # one core per job: the pool's bound is the server's CPU budget
-    )
-    result = site(instance, task.provider, options, added)
+    instance, job = task.instance, task.job
+    request = SitingRequest.model_validate_json(job.options)
+    added = [Facility.model_validate(c) for c in request.candidates]
+    options = siting_options(request, job.time_limit_s, job.seed)
+    result = choose_stations(instance, task.provider, options, added)
     scenario = scenario_from_siting(
-        instance, result, request["name"], added, "chosen by the wasteopt API's siting job"
+        instance, result, request.name, added, "chosen by the wasteopt API's siting job"
     )
     outcome = {
         **asdict(result),
         "cost": {**asdict(result.cost), "total": result.cost.total},
     }
-    document = {"result": outcome, "scenario": scenario.model_dump(mode="json")}
-    return TaskResult(result.cost.total, json.dumps(document, ensure_ascii=False), {})
+    document = {
+        "result": outcome,
+        "scenario": scenario.model_dump(mode="json"),
+        "summary": siting_summary(result),
+    }
+    files = {ASSIGNMENT_FILE: assignment_csv(instance, result, added)}
+    return TaskResult(result.cost.total, json.dumps(document, ensure_ascii=False), files)
 
 
 def run_comparison(task: TaskInput) -> TaskResult:

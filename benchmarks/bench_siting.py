@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,13 @@ from wasteopt.model import Facility, Instance
 from wasteopt.network import load_provider
 from wasteopt.planning import PlanOptions
 from wasteopt.scenario import compare_scenarios, comparison_rows, scenario_from_siting
-from wasteopt.siting import SitingOptions, SitingResult, site, with_candidates
+from wasteopt.siting import (
+    SitingOptions,
+    SitingResult,
+    choose_stations,
+    estimate_today,
+    with_candidates,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCE = ROOT / "instances" / "daoxian" / "instance.json"
@@ -68,16 +73,6 @@ def candidate_instance(instance: Instance, n_new: int, seed: int = 1) -> Instanc
     return with_candidates(instance, added)
 
 
-def today_options(instance: Instance, options: SitingOptions) -> SitingOptions:
-    """Options that pin today's open stations open and every other station closed."""
-    stations = [f for f in instance.facilities if f.kind == "transfer_station"]
-    return replace(
-        options,
-        force_open=frozenset(f.id for f in stations if f.status == "open"),
-        force_closed=frozenset(f.id for f in stations if f.status != "open"),
-    )
-
-
 def solve_table(
     instance: Instance, provider: MatrixProvider, runs: int, time_limit: float
 ) -> tuple[Instance, SitingResult]:
@@ -96,7 +91,7 @@ def solve_table(
                 SitingOptions(time_limit_s=time_limit, gap_limit=gap_limit, seed=seed)
                 for seed in range(runs)
             ]
-            results = [site(inst, provider, o) for o in options]
+            results = [choose_stations(inst, provider, o) for o in options]
             seconds = statistics.median(r.seconds for r in results)
             gap = statistics.median(r.gap for r in results)
             top = min(results, key=lambda r: r.cost.total)
@@ -115,7 +110,7 @@ def validate_by_routing(
 ) -> None:
     """Route today and the recommended configuration with ``runs`` seeds; print the table of
     the first seed and the median (min-max) annual costs over all seeds."""
-    today = site(inst, provider, today_options(inst, SitingOptions(time_limit_s=60)))
+    today = estimate_today(inst, provider, SitingOptions(time_limit_s=60))
     scenarios = [
         scenario_from_siting(inst, today, "today", ()),
         scenario_from_siting(inst, chosen, "recommended", ()),

@@ -60,6 +60,11 @@ def test_siting_result_feeds_a_comparison(client: TestClient) -> None:
     assert siting["cost"] == pytest.approx(chosen["cost"]["total"])
     scenario = scenario_from_dict(document["scenario"])
     assert scenario.name == "west"
+    assert "Siting over" in document["summary"]
+    assignment = client.get(siting["links"]["assignment"]).content.decode("utf-8")
+    rows = assignment.removeprefix("\ufeff").splitlines()
+    assert rows[0] == "point_id,name,stream,tonnes_per_day,destination,dest_name"
+    assert {row.split(",")[0] for row in rows[1:]} == {p["id"] for p in TINY["points"]}
 
     comparison = finished(
         client,

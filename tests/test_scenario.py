@@ -20,7 +20,7 @@ from wasteopt.scenario import (
     load_scenario,
     save_scenario,
 )
-from wasteopt.siting import SitingOptions, site
+from wasteopt.siting import SitingOptions, choose_stations
 
 STATION = {"kind": "transfer_station", "streams": ["residual"], "capacity_t_per_day": 40}
 
@@ -186,7 +186,7 @@ def test_siting_result_becomes_a_scenario_that_applies(tmp_path):
 
     base = instance()
     extra = [Facility(id="TS-NEW", lon=111.49, lat=25.41, **STATION, status="candidate")]
-    result = site(
+    result = choose_stations(
         base,
         options=SitingOptions(open_exactly=1, force_closed=frozenset({"TS-B"})),
         candidates=extra,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wasteopt.errors import InfeasibleError, InstanceError, WasteoptError
+from wasteopt.errors import InfeasibleError, InstanceError, OptionsError, WasteoptError
 from wasteopt.io import load_instance
 from wasteopt.matrix import ExplicitMatrixProvider
 from wasteopt.model import Instance, TravelMatrices
@@ -16,10 +16,11 @@ from wasteopt.siting import (
     SitingOptions,
     build_problem,
     candidates_from_csv_text,
+    choose_stations,
     evaluate,
-    site,
     solve_problem,
 )
+from wasteopt.siting.report import siting_summary
 
 CO2E = {"compactor": 0.9, "hooklift": 1.3}  # kg CO2e/km, test values
 
@@ -187,7 +188,7 @@ def test_cost_components_by_hand():
     km = np.array([[0, 10, 25], [10, 0, 20], [25, 20, 0]]) * 1000
     provider = ExplicitMatrixProvider(TravelMatrices(ids, km, km * 0.12))  # 30 km/h
     opts = options(force_open=frozenset({"TS0"}), allow_direct=False, carbon_price_per_t=100.0)
-    result = site(inst, provider, opts)
+    result = choose_stations(inst, provider, opts)
     # collection: 5 t / 5 t payload = 1 line-haul trip of 20 km, 2/3 h; hourly rate 60 + 300/10
     collection = (20 * 3.0 + (20 / 30) * 90) * 365
     # transfer: 5 t in one 10 t container, 40 km round trip, 4/3 h at 80 + 400/12 CNY/h
@@ -210,7 +211,7 @@ def test_capacity_never_exceeded_and_forced_stations_respected():
     opts = options(
         force_open=frozenset({"TS3"}), force_closed=frozenset({"TS0", "TS5"}), direct_max_km=12
     )
-    result = site(inst, options=opts)
+    result = choose_stations(inst, options=opts)
     assert "TS3" in result.open_stations
     assert not {"TS0", "TS5"} & set(result.open_stations)
     tonnes = {p.id: p.tonnes_per_day for p in inst.points}
@@ -227,7 +228,7 @@ def test_capacity_never_exceeded_and_forced_stations_respected():
 
 def test_township_clusters_go_to_one_destination():
     inst = make_instance(24, 5, seed=7, capacity=(40.0, 80.0))
-    result = site(inst, options=options(by_township=True, open_exactly=2))
+    result = choose_stations(inst, options=options(by_township=True, open_exactly=2))
     by_township: dict[str, set[str]] = {}
     for p in inst.points:
         by_township.setdefault(p.township, set()).add(result.assignment[p.id])
@@ -241,9 +242,45 @@ def test_status_closed_station_stays_closed_unless_forced_open():
     inst = inst.model_copy(
         update={"facilities": [*inst.facilities[:2], closed, inst.facilities[3]]}
     )
-    assert closed.id not in site(inst, options=options()).open_stations
-    forced = site(inst, options=options(force_open=frozenset({closed.id})))
+    assert closed.id not in choose_stations(inst, options=options()).open_stations
+    forced = choose_stations(inst, options=options(force_open=frozenset({closed.id})))
     assert closed.id in forced.open_stations
+
+
+def test_keep_existing_keeps_today_open_stations_and_the_answer_names_what_it_closes():
+    inst = make_instance(12, 3, seed=5)
+    named = [
+        f.model_copy(update={"name": "城区站"}) if f.id == "TS0" else f for f in inst.facilities
+    ]
+    inst = inst.model_copy(update={"facilities": named})
+    today = [f.id for f in inst.facilities if f.kind == "transfer_station" and f.status == "open"]
+    assert today == ["TS0"]
+    kept = choose_stations(inst, options=options(keep_existing=True, max_open=1))
+    assert kept.open_stations == ["TS0"] and kept.closes_today == []
+    moved = choose_stations(inst, options=options(force_closed=frozenset({"TS0"})))
+    assert moved.open_today == ["TS0"] and moved.closes_today == ["TS0"]
+    assert moved.names == {"TS0": "城区站", "TS1": "", "TS2": ""}
+    assert "closes today's station(s) (1): TS0 城区站" in siting_summary(moved)
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"open_exactly": 2, "min_open": 1}, "open_exactly"),
+        ({"min_open": 3, "max_open": 2}, "min_open"),
+        ({"max_open": -1}, "max_open"),
+        ({"force_open": {"A"}, "force_closed": {"A"}}, "force_open"),
+        ({"time_limit_s": 0}, "time_limit_s"),
+        ({"gap_limit": 2.0}, "gap_limit"),
+        ({"budget": -5.0}, "budget"),
+        ({"workers": 0}, "workers"),
+        ({"direct_max_km": 0.0}, "direct_max_km"),
+    ],
+)
+def test_options_are_checked_when_built_naming_the_field(kw, field):
+    with pytest.raises(OptionsError) as err:
+        SitingOptions(**kw)
+    assert [loc for loc, _ in err.value.problems] == [field]
 
 
 @pytest.mark.parametrize(
@@ -263,7 +300,7 @@ def test_status_closed_station_stays_closed_unless_forced_open():
 def test_impossible_requests_are_refused_with_what_to_change(kw, words):
     inst = make_instance(30, 4, seed=3, capacity=(10.0, 20.0))  # ~100 t/day, 4 x <=20 t/day
     with pytest.raises(WasteoptError) as err:
-        site(inst, options=options(**kw))
+        choose_stations(inst, options=options(**kw))
     for word in words:
         assert word in str(err.value)
 
@@ -272,10 +309,10 @@ def test_instance_without_stations_or_transfer_fleet_is_refused():
     inst = make_instance(5, 2, seed=1)
     no_stations = inst.model_copy(update={"facilities": inst.facilities[:1]})
     with pytest.raises(WasteoptError, match="no transfer stations"):
-        site(no_stations, options=options())
+        choose_stations(no_stations, options=options())
     no_compactor = inst.model_copy(update={"vehicle_types": inst.vehicle_types[1:]})
     with pytest.raises(WasteoptError, match="no collection-tier vehicle type"):
-        site(no_compactor, options=options())
+        choose_stations(no_compactor, options=options())
 
 
 def test_candidates_csv_adds_sites_and_reports_bad_rows():
@@ -287,14 +324,14 @@ def test_candidates_csv_adds_sites_and_reports_bad_rows():
     )
     extra = candidates_from_csv_text(text)
     assert [c.name for c in extra] == ["白马渡", ""]
-    result = site(inst, options=options(), candidates=extra)
+    result = choose_stations(inst, options=options(), candidates=extra)
     assert {"NEW1", "NEW2"} <= set(result.candidates)
     with pytest.raises(InstanceError, match="line 2.*capacity_t_per_day"):
         candidates_from_csv_text("id,lon,lat,capacity_t_per_day,annual_fixed_cost\nA,1,2,-5,0\n")
     with pytest.raises(InstanceError, match="missing column"):
         candidates_from_csv_text("id,lon,lat\nA,1,2\n")
     with pytest.raises(InstanceError, match="already used"):
-        site(
+        choose_stations(
             inst, options=options(), candidates=candidates_from_csv_text(text.replace("NEW1", "P3"))
         )
 
@@ -302,7 +339,7 @@ def test_candidates_csv_adds_sites_and_reports_bad_rows():
 def test_a_higher_carbon_price_never_raises_the_optimum_co2e():
     inst = make_instance(30, 5, seed=21, capacity=(20.0, 50.0))
     co2e = [
-        site(inst, options=options(carbon_price_per_t=price)).co2e_t_per_year
+        choose_stations(inst, options=options(carbon_price_per_t=price)).co2e_t_per_year
         for price in (0.0, 500.0, 5000.0, 50000.0)
     ]
     assert all(b <= a + 1e-6 for a, b in zip(co2e, co2e[1:], strict=False))
@@ -318,11 +355,11 @@ def test_waste_goes_to_the_cheapest_plant_not_the_nearest():
     inst = inst.model_copy(
         update={"facilities": [*inst.facilities, landfill], "points": [*inst.points, near]}
     )
-    result = site(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
+    result = choose_stations(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
     assert result.assignment["NEAR"] == "PLANT"  # 30 km haul beats a 340 CNY/t higher fee
     cheap = landfill.model_copy(update={"cost_per_t": 60.0})
     inst = inst.model_copy(update={"facilities": [*inst.facilities[:-1], cheap]})
-    result = site(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
+    result = choose_stations(inst, options=options(force_closed=frozenset({"TS0", "TS1"})))
     assert result.assignment["NEAR"] == "LANDFILL"
 
 
@@ -330,7 +367,7 @@ def test_progress_reports_and_a_stop_request_end_the_search_with_the_best_so_far
     # Daoxian (1,020 points, 17 stations) takes CP-SAT far longer than a moment to prove
     inst = load_instance(Path(__file__).parents[1] / "instances" / "daoxian" / "instance.json")
     reports: list = []
-    result = site(
+    result = choose_stations(
         inst,
         options=options(time_limit_s=120),
         progress=reports.append,
@@ -341,4 +378,4 @@ def test_progress_reports_and_a_stop_request_end_the_search_with_the_best_so_far
     assert reports[-1].best_cost == result.objective
     assert [r.best_cost for r in reports] == sorted((r.best_cost for r in reports), reverse=True)
     with pytest.raises(InfeasibleError, match="stopped before any station configuration"):
-        site(inst, options=options(), should_stop=lambda: True)
+        choose_stations(inst, options=options(), should_stop=lambda: True)

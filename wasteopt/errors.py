@@ -41,3 +41,10 @@ class PlanCheckError(WasteoptError):
 
 class NetworkError(WasteoptError):
     """A road network cannot be read, or a site cannot reach or be reached on it."""
+
+
+class OptionsError(InstanceError):
+    """A request's options are out of range or contradict each other.
+
+    ``problems`` holds ``(option name, message)`` pairs, as for an instance's fields.
+    """

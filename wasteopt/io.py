@@ -7,7 +7,8 @@ import io
 import json
 import logging
 import os
-import tempfile
+import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,33 +119,50 @@ def load_instance(path: str | Path) -> Instance:
     return instance_from_dict(_read_json(path), path.parent)
 
 
-def _csv_rows(text: str, source: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(text))
+def csv_records(
+    text: str, source: str, columns: Sequence[str], required: Sequence[str]
+) -> list[tuple[str, dict[str, str]]]:
+    """CSV text's rows as ``(where, record)``; ``where`` names the file and line.
+
+    The header must hold every ``required`` column and only known ``columns``; a record keeps
+    the non-empty cells, stripped. A leading BOM is dropped.
+    """
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_POINT_COLUMNS if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         raise InstanceError([(source, f"missing column(s) {', '.join(missing)}")])
-    unknown = [c for c in header if c not in POINT_CSV_COLUMNS]
+    unknown = [c for c in header if c not in columns]
     if unknown:
-        known = ", ".join(POINT_CSV_COLUMNS)
+        known = ", ".join(columns)
         raise InstanceError([(source, f"unknown column(s) {', '.join(unknown)}; known: {known}")])
-    return list(reader)
+    return [
+        (f"{source} line {n}", {k: v.strip() for k, v in row.items() if k and v and v.strip()})
+        for n, row in enumerate(reader, start=2)
+    ]
+
+
+def pop_pair(record: dict[str, Any], first: str, second: str) -> tuple[Any, Any] | None:
+    """Remove ``first`` and ``second`` from ``record``: both values, or None if neither is
+    given; ValueError naming the two when only one is."""
+    a, b = record.pop(first, None), record.pop(second, None)
+    if (a is None) != (b is None):
+        raise ValueError(f"give both {first} and {second}, or neither")
+    return None if a is None else (a, b)
 
 
 def points_from_csv_text(text: str, source: str = "points.csv") -> list[CollectionPoint]:
     """Parse collection points from CSV text (UTF-8, optional BOM, Chinese names welcome)."""
-    text = text.removeprefix("\ufeff")
     problems: list[tuple[str, str]] = []
     points: list[CollectionPoint] = []
-    for line_no, row in enumerate(_csv_rows(text, source), start=2):
-        where = f"{source} line {line_no}"
-        record: dict[str, Any] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
-        start, end = record.pop("window_start", None), record.pop("window_end", None)
-        if (start is None) != (end is None):
-            problems.append((where, "give both window_start and window_end, or neither"))
+    for where, record in csv_records(text, source, POINT_CSV_COLUMNS, REQUIRED_POINT_COLUMNS):
+        try:
+            window = pop_pair(record, "window_start", "window_end")
+        except ValueError as exc:
+            problems.append((where, str(exc)))
             continue
-        if start is not None:
-            record["window"] = {"start": start, "end": end}
+        if window is not None:
+            record["window"] = {"start": window[0], "end": window[1]}
         try:
             points.append(CollectionPoint.model_validate(record))
         except ValidationError as exc:
@@ -196,17 +214,31 @@ def load_plan(path: str | Path) -> Plan:
         raise InstanceError(validation_problems(exc, prefix=str(path))) from None
 
 
+def _new_temp_file(directory: Path, name: str) -> tuple[int, Path]:
+    """A new file beside ``name`` in ``directory``, opened for writing with mode 0666 less the
+    umask, as any new file (``tempfile.mkstemp`` makes it 0600, and a rename keeps that)."""
+    while True:
+        tmp = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
 def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written.
+
+    The file gets the permissions of any new file (0644 under umask 022).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _new_temp_file(path.parent, path.name)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

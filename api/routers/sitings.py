@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
@@ -11,7 +9,8 @@ from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import instance_error, invalid, problem_responses
 from api.schemas import JobStatus, SitingRequest
-from wasteopt.errors import InstanceError
+from api.tasks import ASSIGNMENT_FILE, siting_options
+from wasteopt.errors import InstanceError, OptionsError
 from wasteopt.io import validation_problems
 from wasteopt.model import Facility
 from wasteopt.siting import candidates_from_csv_text, with_candidates
@@ -21,10 +20,15 @@ router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["siting"])
 
 _RESULT_SCHEMA = {
     "type": "object",
-    "description": "result: the chosen stations, point assignment, annual cost by component"
-    " and the proven gap; scenario: the choice as a scenario for /v1/comparisons",
-    "properties": {"result": {"type": "object"}, "scenario": {"type": "object"}},
-    "required": ["result", "scenario"],
+    "description": "result: the chosen stations (with names, and which of today's they"
+    " close), point assignment, annual cost by component and the proven gap; scenario: the"
+    " choice as a scenario for /v1/comparisons; summary: the text `wasteopt site` prints",
+    "properties": {
+        "result": {"type": "object"},
+        "scenario": {"type": "object"},
+        "summary": {"type": "string"},
+    },
+    "required": ["result", "scenario", "summary"],
 }
 
 
@@ -65,27 +69,31 @@ def submit_siting(
     The result holds the choice and its estimated annual cost (``cost`` of the job, CNY/yr)
     and the same choice as a scenario document to send to ``POST /v1/comparisons``.
     """
-    if request.open_exactly is not None and (
-        request.min_open is not None or request.max_open is not None
-    ):
-        raise invalid([("open_exactly", "give open_exactly, or min_open/max_open, not both")])
     limit = job_views.time_limit(request.time_limit_s, settings)
+    try:
+        siting_options(request, limit, request.seed)
+    except OptionsError as exc:
+        raise invalid(exc.problems) from None
     source = job_views.job_instance(store, settings, request.instance_id, request.instance)
     candidates = _candidates(request)
     try:
         with_candidates(source.model(), candidates)
     except InstanceError as exc:
         raise instance_error(exc) from None
-    options = request.model_dump(
-        exclude={"instance_id", "instance", "candidates_csv", "time_limit_s", "seed"}
+    stored = request.model_copy(
+        update={
+            "instance_id": None,
+            "instance": None,
+            "candidates_csv": None,
+            "candidates": [c.model_dump(mode="json", by_alias=True) for c in candidates],
+        }
     )
-    options["candidates"] = [c.model_dump(mode="json", by_alias=True) for c in candidates]
     job_id = job_views.submit(
         store,
         runner,
         settings,
         kind=KIND,
-        options=json.dumps(options, ensure_ascii=False),
+        options=stored.model_dump_json(),
         instance_id=source.instance_id,
         instance_name=source.name,
         instance=source.document,
@@ -99,3 +107,21 @@ def submit_siting(
 
 
 job_views.add_job_routes(router, KIND, _RESULT_SCHEMA)
+
+
+@router.get(
+    "/{job_id}/assignment",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problem_responses(404, 409),
+    },
+)
+def get_assignment_csv(job_id: str, store: StoreDep) -> Response:
+    """Each point's destination as CSV (UTF-8 with BOM), as ``wasteopt site`` writes it."""
+    files = job_views.finished_result(store, KIND, job_id).files
+    return Response(
+        files[ASSIGNMENT_FILE].encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="assignment-{job_id}.csv"'},
+    )

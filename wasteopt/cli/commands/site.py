@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from wasteopt.cli.progress import ProgressLine
-from wasteopt.errors import WasteoptError
+from wasteopt.errors import OptionsError, WasteoptError
 from wasteopt.io import load_instance, write_text_atomic
-from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Facility, Instance
 from wasteopt.planning import resolve_provider
 from wasteopt.scenario import save_scenario, scenario_from_siting
-from wasteopt.siting import SitingOptions, SitingResult, read_candidates_csv, site
+from wasteopt.siting import SitingOptions, choose_stations, estimate_today, read_candidates_csv
+from wasteopt.siting.report import (
+    ASSIGNMENT_FILE,
+    SCENARIO_FILE,
+    TODAY_FILE,
+    assignment_csv,
+    siting_summary,
+    versus_today,
+)
 
 
 def _ids(text: str) -> frozenset[str]:
@@ -98,25 +101,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.time_limit <= 0:
-        raise WasteoptError("--time-limit must be positive")
-    if args.open is not None and (args.min is not None or args.max is not None):
-        raise WasteoptError("give --open K, or --min/--max, not both")
-    instance = load_instance(args.instance)
-    added = read_candidates_csv(args.candidates) if args.candidates else []
-    force_open = args.force_open
-    if args.keep_existing:
-        force_open |= {
-            f.id for f in instance.facilities if f.kind == "transfer_station" and f.status == "open"
-        }
-    options = SitingOptions(
+_FLAGS = {
+    "open_exactly": "--open",
+    "min_open": "--min",
+    "max_open": "--max",
+    "budget": "--budget",
+    "force_open": "--force-open",
+    "force_closed": "--force-closed",
+    "direct_max_km": "--direct-max-km",
+    "carbon_price_per_t": "--carbon-price",
+    "time_limit_s": "--time-limit",
+    "gap_limit": "--gap",
+}
+
+
+def _options(args: argparse.Namespace) -> SitingOptions:
+    """The command line as SitingOptions; a problem names the flag, not the field."""
+    try:
+        return _build_options(args)
+    except OptionsError as exc:
+        raise OptionsError([(_FLAGS.get(loc, loc), msg) for loc, msg in exc.problems]) from None
+
+
+def _build_options(args: argparse.Namespace) -> SitingOptions:
+    return SitingOptions(
         open_exactly=args.open,
         min_open=args.min,
         max_open=args.max,
         budget=args.budget,
-        force_open=force_open,
+        force_open=args.force_open,
         force_closed=args.force_closed,
+        keep_existing=args.keep_existing,
         allow_direct=not args.no_direct,
         direct_max_km=args.direct_max_km,
         by_township=args.by_township,
@@ -125,94 +140,35 @@ def run(args: argparse.Namespace) -> int:
         gap_limit=args.gap,
         seed=args.seed,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    options = _options(args)
+    instance = load_instance(args.instance)
+    added = read_candidates_csv(args.candidates) if args.candidates else []
     provider = resolve_provider(instance, args.instance.parent, args.graph)
     with ProgressLine(sys.stderr) as line:
-        result = site(instance, provider, options, added, progress=line.update)
+        result = choose_stations(instance, provider, options, added, progress=line.update)
     scenario = scenario_from_siting(
         instance, result, args.name, added, f"chosen by `wasteopt site` from {args.instance.name}"
     )
     args.out.mkdir(parents=True, exist_ok=True)
-    save_scenario(scenario, args.out / "scenario.json")
-    write_text_atomic(args.out / "assignment.csv", _assignment_csv(instance, result, added))
-    print(_summary(result))
-    written = ["scenario.json", "assignment.csv"]
-    today = _today(instance, provider, options)
-    if today is not None:
+    save_scenario(scenario, args.out / SCENARIO_FILE)
+    write_text_atomic(args.out / ASSIGNMENT_FILE, assignment_csv(instance, result, added))
+    print(siting_summary(result))
+    written = [SCENARIO_FILE, ASSIGNMENT_FILE]
+    try:
+        today = estimate_today(instance, provider, options)
+    except WasteoptError as exc:
+        print(f"  today's stations cannot be estimated under these options: {exc}")
+    else:
         save_scenario(
-            scenario_from_siting(instance, today, "today", (), _TODAY), args.out / "today.json"
+            scenario_from_siting(instance, today, "today", (), _TODAY), args.out / TODAY_FILE
         )
-        written.append("today.json")
-        saving = today.cost.total - result.cost.total
-        slack = (result.objective - result.bound) + (today.objective - today.bound)
-        note = " (within the solvers' gaps: no real difference)" if abs(saving) <= slack else ""
-        print(
-            f"  today's stations, same model: {today.cost.total:,.0f} CNY/yr;"
-            f" the choice saves {saving:,.0f} CNY/yr{note}"
-        )
+        written.append(TODAY_FILE)
+        print(f"  {versus_today(result, today)}")
     print(f"  wrote {', '.join(written)} to {args.out}/")
     return 0
 
 
 _TODAY = "today's open stations, estimated by the location model"
-
-
-def _today(
-    instance: Instance, provider: MatrixProvider, options: SitingOptions
-) -> SitingResult | None:
-    """The location model's estimate of today's configuration (None if it cannot serve)."""
-    stations = [f for f in instance.facilities if f.kind == "transfer_station"]
-    today = replace(
-        options,
-        open_exactly=None,
-        min_open=None,
-        max_open=None,
-        budget=None,
-        force_open=frozenset(f.id for f in stations if f.status == "open"),
-        force_closed=frozenset(f.id for f in stations if f.status != "open"),
-    )
-    try:
-        return site(instance, provider, today)
-    except WasteoptError as exc:
-        print(f"  today's stations cannot be estimated under these options: {exc}")
-        return None
-
-
-def _summary(result: SitingResult) -> str:
-    gap = "proven optimal"
-    if result.status != "optimal":
-        stop = "gap limit" if result.status == "gap_limit" else "time limit"
-        gap = f"{stop}: within {result.gap:.3%} ({result.objective - result.bound:,.0f} CNY/yr)"
-        gap += " of the proven optimum"
-    cost = result.cost
-    lines = [
-        f"Siting over {len(result.candidates)} candidate station(s): {gap}, {result.seconds:.1f} s",
-        f"  open ({len(result.open_stations)}):",
-    ]
-    for sid in result.open_stations:
-        lines.append(
-            f"    {sid:<16} {result.station_load_t[sid]:>8.1f} t/day"
-            f"  {result.transfer_trips_per_day[sid]:>3} container trips/day"
-        )
-    direct = sum(1 for d in result.assignment.values() if d not in result.station_load_t)
-    lines += [
-        f"  points hauled direct to the plant: {direct} of {len(result.assignment)}",
-        "  estimated annual cost (CNY/yr):",
-        f"    stations {cost.station_fixed:>14,.0f}   collection {cost.collection:>14,.0f}",
-        f"    transfer {cost.transfer:>14,.0f}   handling   {cost.handling:>14,.0f}",
-        f"    carbon   {cost.carbon:>14,.0f}   total      {cost.total:>14,.0f}",
-        f"  line-haul {result.vehicle_km_per_day:,.0f} vehicle-km/day,"
-        f" {result.co2e_t_per_year:,.0f} t CO2e/yr",
-    ]
-    return "\n".join(lines)
-
-
-def _assignment_csv(instance: Instance, result: SitingResult, added: list[Facility]) -> str:
-    names = {s.id: s.name for s in [*instance.sites, *added]}
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["point_id", "name", "stream", "tonnes_per_day", "destination", "dest_name"])
-    for p in instance.points:
-        dest = result.assignment[p.id]
-        writer.writerow([p.id, p.name, p.stream, f"{p.tonnes_per_day:.3f}", dest, names[dest]])
-    return out.getvalue()
