@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import subprocess
 import sys
 
 import pytest
 
+from wasteopt.check import check_plan
 from wasteopt.errors import InstanceError
-from wasteopt.io import dump_json, instance_from_dict
+from wasteopt.io import dump_json, instance_from_dict, load_plan
+from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import EnergyModel, Facility, Instance
+from wasteopt.planning import PlanOptions
 from wasteopt.scenario import (
+    SECTIONS,
     FacilityChange,
     FleetChange,
     Scenario,
     apply_scenario,
+    compare_scenarios,
+    comparison_csv,
+    comparison_rows,
+    comparison_verdict,
+    format_comparison,
     load_scenario,
     save_scenario,
+    with_today,
 )
 from wasteopt.siting import SitingOptions, choose_stations
 
@@ -220,19 +231,27 @@ def test_site_then_compare_from_the_command_line(tmp_path):
     assert load_scenario(out / "today.json").estimate is not None
     sheet = (out / "assignment.csv").read_bytes()
     assert sheet.startswith(b"\xef\xbb\xbf") and b"P1," in sheet
-    table = tmp_path / "cmp.csv"
+    compared = tmp_path / "cmp"
     args = [str(path), str(out / "today.json"), str(out / "scenario.json")]
-    done = wasteopt("compare", *args, "--time-limit", "1", "--out", str(table))
+    done = wasteopt("compare", *args, "--time-limit", "1", "--out", str(compared))
     assert done.returncode == 0, done.stderr
-    with table.open(encoding="utf-8-sig", newline="") as handle:
-        rows = {r[0]: r[2:] for r in csv.reader(handle)}
-    assert rows["metric"] == ["today", "sited"]
-    assert rows["transfer stations open"] == ["1", "1"]
+    with (compared / "comparison.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = {r[1]: r[3:] for r in csv.reader(handle)}
+    assert rows["metric"] == ["today", "sited", "sited vs today"]
+    assert rows["transfer stations open"] == ["1", "1", "0"]
     routed = [float(v) for v in rows["annual cost (routing-validated)"]]
-    estimated = [float(v) for v in rows["annual cost (location model, excl. carbon)"]]
-    assert all(v > 0 for v in routed + estimated)
+    estimated = [float(v) for v in rows["annual cost (location model, excl. carbon)"][:2]]
+    assert all(v > 0 for v in routed[:2] + estimated)
+    assert routed[2] == pytest.approx(routed[1] - routed[0], abs=0.01)
     assert float(rows["left uncollected"][1]) == 0.0
     assert "annual cost (routing-validated)" in done.stdout
+    assert done.stdout.count("verdict: ") == 1
+    for name, scenario in (("today", Scenario(name="today")), ("sited", chosen)):
+        plan = load_plan(compared / name / "plan.json")
+        changed = apply_scenario(instance(), scenario)
+        matrices = GreatCircleProvider.for_instance(changed).matrices(changed.sites)
+        assert check_plan(changed, plan, matrices) == []
+        assert json.loads((compared / name / "routes.geojson").read_text())["features"]
 
 
 def test_command_line_refusals_are_one_line(tmp_path):
@@ -243,7 +262,40 @@ def test_command_line_refusals_are_one_line(tmp_path):
     assert done.stderr.count("\n") == 1 and "asked for 3 station(s)" in done.stderr
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x", "close_stations": ["TS-Z"]}', encoding="utf-8")
-    done = wasteopt("compare", str(path), str(bad), "--out", str(tmp_path / "c.csv"))
+    done = wasteopt("compare", str(path), str(bad), "--out", str(tmp_path / "c"))
     assert done.returncode == 2
     assert "unknown transfer station 'TS-Z'" in done.stderr
-    assert not (tmp_path / "c.csv").exists()
+    assert not (tmp_path / "c").exists()
+
+
+def test_comparison_shows_differences_sections_and_a_verdict_without_repeated_words():
+    town = instance().model_copy(update={"name": "incinerator"})  # ids that repeat the kind
+    plant = town.facilities[0].model_copy(update={"id": "incinerator", "name": ""})
+    town = town.model_copy(update={"facilities": [plant, *town.facilities[1:]]})
+    more = Scenario(name="more waste", tonnes_factor=1.5)
+    outcomes = compare_scenarios(
+        town, with_today([more]), options=PlanOptions(time_limit_s=5, solution_limit=20)
+    )
+    rows = comparison_rows(outcomes)
+    for r in rows:
+        words = r.metric.replace(":", " ").split()
+        assert all(a != b for a, b in itertools.pairwise(words)), r.metric
+    by_metric = {r.metric: r for r in rows}
+    assert by_metric["vehicle distance"].section == "per day"
+    assert by_metric["net CO2e"].section == "per year"
+    assert [r.section for r in rows] == sorted((r.section for r in rows), key=SECTIONS.index)
+    table = format_comparison(outcomes, rows)
+    assert table.splitlines()[0].split()[-3:] == ["waste", "vs", "today"]
+    assert "per day:" in table and "per year:" in table
+    today_t, more_t = by_metric["incinerator: intake incl. outside inflow"].values
+    assert more_t == pytest.approx(1.5 * today_t)  # every tonne reaches the plant
+    lines = comparison_csv(outcomes, rows).removeprefix("\ufeff").splitlines()
+    cells = {row[1]: row for row in csv.reader(lines)}
+    intake = cells["incinerator: intake incl. outside inflow"]
+    assert float(intake[5]) == pytest.approx(float(intake[4]) - float(intake[3]), abs=0.011)
+    assert all(len(v.partition(".")[2]) <= 4 for row in cells.values() for v in row[3:])
+    verdict = comparison_verdict(outcomes)
+    cheaper, dearer = sorted(outcomes, key=lambda o: o.annual_cost)
+    assert verdict.startswith("verdict: ") and cheaper.scenario.name in verdict
+    extra = f"{dearer.annual_cost - cheaper.annual_cost:,.0f} CNY/yr"
+    assert extra in verdict

@@ -81,4 +81,4 @@ def test_the_comparison_lines_up_chinese_scenario_names():
     rows = [Row("vehicle distance", "km/day", [1234.5, 987.0]), Row("trucks", "count", [3, 4])]
     lines = format_comparison(outcomes, rows).splitlines()
     assert len({display_width(line) for line in lines}) == 1
-    assert lines[0].endswith("二期+电动")
+    assert lines[0].endswith("二期+电动 vs today")

@@ -12,20 +12,23 @@ import csv
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from wasteopt._text import table
 from wasteopt.errors import InstanceError
+from wasteopt.export import write_outputs
 from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import EnergyModel, Facility, Instance, Plan
 from wasteopt.planning import PlanOptions, Progress, plan_day
+from wasteopt.units import TONNE_TOL, minutes_to_hours
 
 if TYPE_CHECKING:
     from wasteopt.siting import SitingResult
@@ -73,6 +76,9 @@ class SitingEstimate(_Strict):
     seconds: float
 
 
+TODAY = "today"
+
+
 class Scenario(_Strict):
     """A named set of changes to an instance; the empty scenario is "today"."""
 
@@ -113,6 +119,14 @@ def load_scenario(path: str | Path) -> Scenario:
             [(str(path), f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
         ) from None
     return scenario_from_dict(data, str(path))
+
+
+def with_today(scenarios: Sequence[Scenario], include: bool = True) -> list[Scenario]:
+    """``scenarios`` with the unchanged instance, named ``today``, first: unless ``include``
+    is false or a scenario already carries that name."""
+    if include and all(s.name != TODAY for s in scenarios):
+        return [Scenario(name=TODAY), *scenarios]
+    return list(scenarios)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:
@@ -298,20 +312,31 @@ def _prefixed(
     return lambda p: progress(replace(p, tier=f"{name}: {p.tier}"))
 
 
+Section = Literal["configuration", "per day", "per year", "shares of the day"]
+SECTIONS: tuple[Section, ...] = ("configuration", "per day", "per year", "shares of the day")
+
+
 @dataclass(frozen=True)
 class Row:
-    """One line of the comparison table: a metric, its unit and one value per scenario."""
+    """One line of the comparison table: a metric, its unit and one value per scenario.
+
+    ``section`` says which period the values cover: the configuration itself, the planned
+    day, a year (the day x days per year, plus station fixed cost), or shares of the day.
+    """
 
     metric: str
     unit: str
     values: list[float | str | None]
+    section: Section = "per day"
 
 
 def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
     """The side-by-side table: stations, fleet, km, hours, energy, CO2e, intake, cost."""
 
-    def row(metric: str, unit: str, value: Callable[[Outcome], float | str | None]) -> Row:
-        return Row(metric, unit, [value(o) for o in outcomes])
+    def row(
+        section: Section, metric: str, unit: str, value: Callable[[Outcome], float | str | None]
+    ) -> Row:
+        return Row(metric, unit, [value(o) for o in outcomes], section)
 
     def tier(o: Outcome, name: str) -> list:
         return [r for r in o.plan.routes if r.tier == name]
@@ -325,25 +350,28 @@ def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
         return None if value is None else (value - o.annual_cost) / o.annual_cost
 
     rows = [
-        row("transfer stations open", "count", lambda o: len(o.open_stations)),
-        row("transfer stations", "ids", lambda o: " ".join(o.open_stations)),
-        row("collection trucks used", "count", lambda o: len(tier(o, "collection"))),
-        row("transfer trucks used", "count", lambda o: len(tier(o, "transfer"))),
-        row("unload trips", "count", lambda o: o.impact.trips),
-        row("vehicle distance", "km/day", lambda o: o.impact.per_day.distance_km),
-        row("driver hours", "h/day", lambda o: sum(r.duration_min for r in o.plan.routes) / 60),
-        row("diesel", "L/day", lambda o: o.impact.per_day.diesel_l),
-        row("LNG", "kg/day", lambda o: o.impact.per_day.lng_kg),
-        row("fleet electricity", "kWh/day", lambda o: o.impact.per_day.electricity_kwh),
-        row("transport CO2e", "t/yr", lambda o: o.impact.per_year.transport_co2e_t),
-        row("net CO2e", "t/yr", lambda o: o.impact.per_year.net_co2e_t),
+        row("configuration", "transfer stations open", "count", lambda o: len(o.open_stations)),
+        row("configuration", "transfer stations", "ids", lambda o: " ".join(o.open_stations)),
+        row("per day", "collection trucks used", "count", lambda o: len(tier(o, "collection"))),
+        row("per day", "transfer trucks used", "count", lambda o: len(tier(o, "transfer"))),
+        row("per day", "unload trips", "count", lambda o: o.impact.trips),
+        row("per day", "vehicle distance", "km/day", lambda o: o.impact.per_day.distance_km),
+        row(
+            "per day",
+            "driver hours",
+            "h/day",
+            lambda o: minutes_to_hours(sum(r.duration_min for r in o.plan.routes)),
+        ),
+        row("per day", "diesel", "L/day", lambda o: o.impact.per_day.diesel_l),
+        row("per day", "LNG", "kg/day", lambda o: o.impact.per_day.lng_kg),
+        row("per day", "fleet electricity", "kWh/day", lambda o: o.impact.per_day.electricity_kwh),
     ]
-    plants = {}
+    plants: dict[str, str] = {}
     for o in outcomes:
         for f in o.impact.facilities:
             if f.kind != "transfer_station":
-                plants.setdefault(f.facility_id, f.kind)
-    for fid, kind in plants.items():
+                plants.setdefault(f.facility_id, f"{f.facility_id} {f.name}".strip())
+    for fid, label in plants.items():
 
         def intake(o: Outcome, fid: str = fid) -> float | None:
             hit = [f for f in o.impact.facilities if f.facility_id == fid]
@@ -353,13 +381,25 @@ def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
             hit = [f for f in o.impact.facilities if f.facility_id == fid]
             return hit[0].capacity_t if hit else None
 
-        rows.append(row(f"{kind} {fid} intake incl. external", "t/day", intake))
-        rows.append(row(f"{kind} {fid} capacity", "t/day", capacity))
+        rows.append(row("per day", f"{label}: intake incl. outside inflow", "t/day", intake))
+        rows.append(row("per day", f"{label}: capacity", "t/day", capacity))
     rows += [
-        row("left uncollected", "t/day", lambda o: o.impact.per_day.unserved_t),
-        row("left at transfer stations", "t/day", lambda o: o.impact.per_day.backlog_t),
-        row("residual not incinerated (overflow)", "t/day", lambda o: o.impact.per_day.overflow_t),
-        row("slag bricks", "bricks/yr", lambda o: o.impact.per_year.bricks_capped),
+        row("per day", "left uncollected", "t/day", lambda o: o.impact.per_day.unserved_t),
+        row("per day", "left at transfer stations", "t/day", lambda o: o.impact.per_day.backlog_t),
+        row(
+            "per day",
+            "residual not incinerated (overflow)",
+            "t/day",
+            lambda o: o.impact.per_day.overflow_t,
+        ),
+        row("per day", "routing cost", "CNY/day", lambda o: o.plan.cost),
+        row("per year", "transport CO2e", "t/yr", lambda o: o.impact.per_year.transport_co2e_t),
+        row("per year", "net CO2e", "t/yr", lambda o: o.impact.per_year.net_co2e_t),
+        row("per year", "slag bricks", "bricks/yr", lambda o: o.impact.per_year.bricks_capped),
+        row("per year", "station fixed cost", "CNY/yr", lambda o: o.station_fixed_per_year),
+        row("per year", "annual cost (routing-validated)", "CNY/yr", lambda o: o.annual_cost),
+        row("per year", "annual cost (location model, excl. carbon)", "CNY/yr", estimate),
+        row("per year", "location model vs routing", "share", estimate_gap),
     ]
     for kpi in outcomes[0].impact.kpis if outcomes else []:
         if not kpi.key.startswith("utilisation:"):
@@ -368,15 +408,20 @@ def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
                 hit = [k.value for k in o.impact.kpis if k.key == key]
                 return hit[0] if hit else None
 
-            rows.append(row(kpi.label, "share", value))
-    rows += [
-        row("routing cost", "CNY/day", lambda o: o.plan.cost),
-        row("station fixed cost", "CNY/yr", lambda o: o.station_fixed_per_year),
-        row("annual cost (routing-validated)", "CNY/yr", lambda o: o.annual_cost),
-        row("annual cost (location model, excl. carbon)", "CNY/yr", estimate),
-        row("location model vs routing", "share", estimate_gap),
-    ]
-    return rows
+            rows.append(row("shares of the day", kpi.label, "share", value))
+    return sorted(rows, key=lambda r: SECTIONS.index(r.section))
+
+
+def _decimals(unit: str) -> int:
+    """Decimals a value of ``unit`` is shown and saved with."""
+    if unit in ("count", "bricks/yr"):
+        return 0
+    return 4 if unit == "share" else 2
+
+
+def _rounded(value: float, unit: str) -> float | int:
+    places = _decimals(unit)
+    return int(round(value)) if places == 0 else round(value, places)
 
 
 def _cell(value: float | str | None, unit: str) -> str:
@@ -389,20 +434,133 @@ def _cell(value: float | str | None, unit: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 or unit == "count" else f"{value:,.1f}"
 
 
+def _difference(value: float | str | None, base: float | str | None, unit: str) -> str:
+    """``value - base`` with its sign; percentage points for shares; blank for text."""
+    if isinstance(value, str) or isinstance(base, str) or unit == "ids":
+        return ""
+    if value is None or base is None:
+        return "-"
+    delta = value - base
+    if unit == "share":
+        text = f"{delta * 100:+.1f} pp"
+    elif abs(delta) >= 100 or unit == "count":
+        text = f"{delta:+,.0f}"
+    else:
+        text = f"{delta:+,.1f}"
+    return "0" if float(text.removesuffix(" pp").replace(",", "")) == 0 else text
+
+
+def _differences(row: Row) -> list[float | str | None]:
+    """Each later scenario's value minus the first's, rounded as the row's unit is saved."""
+    base = row.values[0]
+    out: list[float | str | None] = []
+    for value in row.values[1:]:
+        if isinstance(value, str) or isinstance(base, str) or value is None or base is None:
+            out.append(None)
+        else:
+            out.append(_rounded(value - base, row.unit))
+    return out
+
+
 def format_comparison(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:
-    """The table as aligned plain text (station id lists left out: see the CSV)."""
-    header = ["", *(o.scenario.name for o in outcomes)]
-    shown = [r for r in rows if r.unit != "ids"]
-    cells = [[f"{r.metric} ({r.unit})", *(_cell(v, r.unit) for v in r.values)] for r in shown]
-    return "\n".join(table([header, *cells], "<" + ">" * len(outcomes), indent=""))
+    """The table as aligned plain text, grouped by section, with each scenario's difference
+    from the first (station id lists left out: see the CSV)."""
+    names = [o.scenario.name for o in outcomes]
+    header = ["", *names, *(f"{name} vs {names[0]}" for name in names[1:])]
+    lines = [header]
+    for section in SECTIONS:
+        shown = [r for r in rows if r.section == section and r.unit != "ids"]
+        if not shown:
+            continue
+        lines.append([f"{section}:", *([""] * (len(header) - 1))])
+        for r in shown:
+            diffs = [_difference(v, r.values[0], r.unit) for v in r.values[1:]]
+            lines.append(
+                [f"  {r.metric} ({r.unit})", *(_cell(v, r.unit) for v in r.values), *diffs]
+            )
+    return "\n".join(table(lines, "<" + ">" * (len(header) - 1), indent=""))
+
+
+def comparison_verdict(outcomes: Sequence[Outcome]) -> str:
+    """One line: which scenario costs least a year (routing-validated) and by how much
+    against the first, and which leave waste the first does not (not like for like)."""
+    if len(outcomes) < 2:
+        return "verdict: one scenario only, nothing to compare"
+    base = outcomes[0]
+    best = min(outcomes, key=lambda o: o.annual_cost)
+    if best is base:
+        runner_up = min(outcomes[1:], key=lambda o: o.annual_cost)
+        extra = runner_up.annual_cost - base.annual_cost
+        text = (
+            f"verdict: {base.scenario.name} stays the cheapest; the next, "
+            f"{runner_up.scenario.name}, costs {extra:,.0f} CNY/yr more"
+            f" ({extra / base.annual_cost:+.1%})"
+            if round(extra) > 0
+            else f"verdict: {runner_up.scenario.name} costs the same a year as {base.scenario.name}"
+        )
+    else:
+        saving = base.annual_cost - best.annual_cost
+        text = (
+            f"verdict: {best.scenario.name} costs the least, {saving:,.0f} CNY/yr"
+            f" ({saving / base.annual_cost:.1%}) below {base.scenario.name}"
+        )
+
+    def left(o: Outcome) -> float:
+        return o.impact.per_day.unserved_t + o.impact.per_day.overflow_t
+
+    worse = [o.scenario.name for o in outcomes[1:] if left(o) > left(base) + TONNE_TOL]
+    if worse:
+        text += (
+            f"; but {', '.join(worse)} leave(s) more waste uncollected or unburnt than"
+            f" {base.scenario.name}: not like for like"
+        )
+    return text + " (routing is a time-limited search: check close calls with other seeds)"
 
 
 def comparison_csv(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:
-    """The table as CSV text with a UTF-8 BOM (for Excel); numbers unrounded."""
+    """The table as CSV text with a UTF-8 BOM (for Excel): section, metric, unit, one column
+    per scenario and one per difference from the first, rounded as each unit needs."""
+    names = [o.scenario.name for o in outcomes]
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["metric", "unit", *(o.scenario.name for o in outcomes)])
+    writer.writerow(
+        ["section", "metric", "unit", *names, *(f"{name} vs {names[0]}" for name in names[1:])]
+    )
     for r in rows:
-        writer.writerow([r.metric, r.unit, *("" if v is None else v for v in r.values)])
+        values = [
+            "" if v is None else v if isinstance(v, str) else _rounded(v, r.unit) for v in r.values
+        ]
+        diffs = ["" if d is None else d for d in _differences(r)]
+        writer.writerow([r.section, r.metric, r.unit, *values, *diffs])
     return out.getvalue()
+
+
+def scenario_dir(name: str, taken: set[str]) -> str:
+    """A directory name for scenario ``name`` (letters, digits, Chinese, ``.-_`` kept; the
+    rest become ``_``), made unique among ``taken``, which it joins."""
+    base = re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"
+    candidate, k = base, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{base}-{k}"
+    taken.add(candidate)
+    return candidate
+
+
+COMPARISON_FILE = "comparison.csv"
+
+
+def write_comparison(
+    outcomes: Sequence[Outcome], rows: Sequence[Row], out_dir: str | Path, provider: MatrixProvider
+) -> list[Path]:
+    """Write the table as ``comparison.csv`` and each scenario's plan (plan.json,
+    routes.geojson, dispatch sheets) to a directory of its own under ``out_dir``."""
+    out = Path(out_dir)
+    write_text_atomic(out / COMPARISON_FILE, comparison_csv(outcomes, rows))
+    written = [out / COMPARISON_FILE]
+    taken: set[str] = set()
+    for o in outcomes:
+        folder = out / scenario_dir(o.scenario.name, taken)
+        written += write_outputs(o.instance, o.plan, folder, provider)
+    return written

@@ -40,6 +40,10 @@ def s_to_minutes(seconds: float) -> float:
     return seconds / SECONDS_PER_MINUTE
 
 
+def minutes_to_hours(minutes: float) -> float:
+    return minutes * SECONDS_PER_MINUTE / SECONDS_PER_HOUR
+
+
 def s_to_hours(seconds: float) -> float:
     return seconds / SECONDS_PER_HOUR
 

@@ -12,7 +12,7 @@ from api.errors import instance_error, problem_responses
 from api.schemas import ComparisonRequest, JobStatus
 from api.tasks import COMPARISON_FILE
 from wasteopt.errors import InstanceError
-from wasteopt.scenario import apply_scenario, scenario_from_dict
+from wasteopt.scenario import apply_scenario, scenario_from_dict, with_today
 
 KIND = "comparison"
 router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["comparison"])
@@ -57,9 +57,8 @@ def submit_comparison(
             apply_scenario(instance, scenario)
     except InstanceError as exc:
         raise instance_error(exc) from None
-    documents = [s.model_dump(mode="json") for s in scenarios]
-    if request.include_today and all(s.name != "today" for s in scenarios):
-        documents.insert(0, {"name": "today"})
+    scenarios = with_today(scenarios, request.include_today)
+    documents = [s.model_dump(mode="json", exclude_defaults=True) for s in scenarios]
     job_id = job_views.submit(
         store,
         runner,

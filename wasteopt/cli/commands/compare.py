@@ -8,15 +8,17 @@ from pathlib import Path
 
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
-from wasteopt.io import load_instance, write_text_atomic
+from wasteopt.io import load_instance
 from wasteopt.planning import PlanOptions, resolve_provider
 from wasteopt.scenario import (
-    Scenario,
+    COMPARISON_FILE,
     compare_scenarios,
-    comparison_csv,
     comparison_rows,
+    comparison_verdict,
     format_comparison,
     load_scenario,
+    with_today,
+    write_comparison,
 )
 
 
@@ -25,14 +27,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="compare what-if scenarios by routing each day",
         description="Apply each scenario file to the instance, plan the day (both tiers, "
-        "checked), assess its impact and print a side-by-side table. Today's configuration "
-        "comes first unless --no-today or a scenario is named 'today' (`wasteopt site` writes "
-        "today.json with the location model's estimate). Writes the table as CSV (UTF-8 with "
-        "BOM) to --out.",
+        "checked), assess its impact and print a side-by-side table with each scenario's "
+        "difference from the first and a verdict line. Today's configuration comes first "
+        "unless --no-today or a scenario is named 'today' (`wasteopt site` writes today.json "
+        "with the location model's estimate). Writes to --out the table as comparison.csv "
+        "(UTF-8 with BOM) and each scenario's plan.json, routes.geojson and sheets/ in a "
+        "folder named after it.",
         epilog="examples:\n"
         "  wasteopt site instances/examples/small.json --out out/site\n"
         "  wasteopt compare instances/examples/small.json out/site/scenario.json"
-        " --time-limit 10 --out out/compare.csv",
+        " --time-limit 10 --out out/compare",
     )
     parser.add_argument("instance", type=Path, help="instance JSON file")
     parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="JSON files")
@@ -47,7 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--graph", type=Path, help="road graph instead of the instance's own")
     parser.add_argument("--no-today", action="store_true", help="leave out today's column")
     parser.add_argument(
-        "--out", type=Path, default=Path("compare.csv"), metavar="FILE.csv", help="CSV path"
+        "--out",
+        type=Path,
+        default=Path("out/compare"),
+        metavar="DIR",
+        help="output directory (default ./out/compare)",
     )
     parser.set_defaults(func=run)
 
@@ -56,15 +64,14 @@ def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0:
         raise WasteoptError("--time-limit must be positive")
     instance = load_instance(args.instance)
-    scenarios = [load_scenario(path) for path in args.scenarios]
-    if not args.no_today and all(s.name != "today" for s in scenarios):
-        scenarios.insert(0, Scenario(name="today"))
+    scenarios = with_today([load_scenario(path) for path in args.scenarios], not args.no_today)
     provider = resolve_provider(instance, args.instance.parent, args.graph)
     options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed)
     with ProgressLine(sys.stderr) as line:
         outcomes = compare_scenarios(instance, scenarios, provider, options, line.update)
     rows = comparison_rows(outcomes)
     print(format_comparison(outcomes, rows))
-    write_text_atomic(args.out, comparison_csv(outcomes, rows))
-    print(f"wrote {args.out}")
+    print(comparison_verdict(outcomes))
+    written = write_comparison(outcomes, rows, args.out, provider)
+    print(f"wrote {len(written)} files to {args.out}/: {COMPARISON_FILE}, one folder per scenario")
     return 0
