@@ -9,17 +9,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 import wasteopt
 from api import errors
+from api.auth import Authenticator, authorize
 from api.jobs import JobRunner
 from api.limits import BodySizeLimit
-from api.routers import comparisons, health, instances, plans, sitings
+from api.retention import RetentionSweeper
+from api.routers import admin, comparisons, health, instances, plans, session, sitings
 from api.settings import Settings
 from api.store import Store
+from wasteopt.apikeys import refuse_open_bind
 from wasteopt.errors import WasteoptError
 from wasteopt.impact import ImpactReport
 from wasteopt.model import Instance, Plan
@@ -57,16 +61,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     store = Store(settings.db)
+    auth = Authenticator(settings)
+    refuse_open_bind(settings.host, auth.ring)
     runner = JobRunner(store, settings)
+    sweeper = RetentionSweeper(store, settings.retention_days)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         lock = lock_database(settings.db)
         runner.start()
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.close()
             runner.close()
+            auth.close()
             store.close()
             lock.close()
 
@@ -75,12 +85,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=wasteopt.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(authorize)],  # every route's role: api.roles
     )
     app.state.settings = settings
     app.state.store = store
     app.state.runner = runner
+    app.state.auth = auth
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     errors.install(app)
+    for module in (session, admin):
+        app.include_router(module.router)
     for module in (health, instances, plans, sitings, comparisons):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

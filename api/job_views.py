@@ -13,9 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from api.auth import current_key
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import ApiError, invalid, not_found, problem_responses
 from api.jobs import JobRunner
+from api.quotas import job_admission
 from api.schemas import JobList, JobProgress, JobStatus, JobStatusName
 from api.settings import Settings
 from api.store import ACTIVE, JobRow, QueueFull, ResultRow, Store
@@ -88,9 +90,18 @@ def queue_full(runner: JobRunner, settings: Settings) -> ApiError:
 
 
 def submit(store: Store, runner: JobRunner, settings: Settings, **job: object) -> str:
-    """Queue a job (``Store.submit_job`` arguments) and wake the runner; ``429`` when full."""
+    """Queue a job (``Store.submit_job`` arguments) for the caller's key and wake the runner;
+    ``429`` when the queue is full or the key's quota used up."""
+    key = current_key()
+    admit = job_admission(key, settings, float(job["budget_s"]))  # type: ignore[arg-type]
+    owner = None if key is None else key.id
     try:
-        job_id = store.submit_job(queue_size=settings.queue_size, **job)  # type: ignore[arg-type]
+        job_id = store.submit_job(
+            queue_size=settings.queue_size,
+            owner=owner,
+            admit=admit,
+            **job,  # type: ignore[arg-type]
+        )
     except QueueFull:
         raise queue_full(runner, settings) from None
     runner.notify()

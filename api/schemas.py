@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wasteopt.model import GridFactor
+
 JobStatusName = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
 
@@ -73,6 +75,11 @@ class PlanRequest(BaseModel):
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     solution_limit: int | None = Field(default=None, ge=1, le=1_000_000)
+    grid: GridFactor | None = Field(
+        default=None,
+        description="grid emission factor for charging and avoided generation, e.g. a regional"
+        " or provincial figure with its source (default: China's 2022 national average)",
+    )
 
 
 class JobProgress(BaseModel):
@@ -125,6 +132,9 @@ class Health(BaseModel):
     running: int
     queued: int
     queue_size: int
+    storage_bytes: int | None = Field(
+        default=None, description="size of the database, bytes (shown to admins only)"
+    )
 
 
 class SitingRequest(BaseModel):

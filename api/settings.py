@@ -1,6 +1,6 @@
 """Server configuration, read once from ``WASTEOPT_*`` environment variables.
 
-A plain dataclass rather than pydantic-settings: eight scalars do not justify another
+A plain dataclass rather than pydantic-settings: a score of scalars do not justify another
 dependency, and a bad value still gets a message naming the variable and what to change.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from wasteopt.apikeys import is_loopback
 from wasteopt.errors import WasteoptError
 
 ENV_PREFIX = "WASTEOPT_"
@@ -26,8 +27,8 @@ class Settings:
     db:
         SQLite database file holding instances, jobs and plans (created when missing).
     data_dir:
-        Directory against which an instance's relative ``settings.graph`` path resolves;
-        instances may only name road graphs inside it.
+        The allow-listed folder of road graphs: an instance's ``settings.graph`` names a
+        ``.graphml`` file inside it, relative to it, and nothing else on the server.
     workers:
         Solver processes running at once (the bounded pool).
     queue_size:
@@ -42,10 +43,23 @@ class Settings:
         Largest request body accepted; a larger one is answered ``413``.
     cancel_grace_s:
         How long a cancelled or overrunning solve may take to stop before its process is killed.
+    host:
+        The address the server listens on. Only on a loopback address may it run without API
+        keys; elsewhere it refuses to start until ``wasteopt keys add`` has made one.
+    max_vehicles, max_facilities, max_model_size:
+        Bounds on one instance, checked before it is fully validated: vehicles of all types,
+        facilities plus candidate sites, and points x vehicles (the size of the routing model).
+    quota_jobs, quota_cpu_s_per_day, quota_stored_bytes:
+        Per-key defaults (a key may carry its own): running plus queued jobs, solver
+        CPU-seconds in any 24 hours, and bytes of instances, job inputs and results stored.
+    retention_days:
+        Finished jobs and their results older than this are purged (0 keeps them forever).
+    cors_origins:
+        Comma-separated origins allowed to call the API from a browser; empty keeps CORS closed.
     """
 
     db: Path = Path("wasteopt-api.db")
-    data_dir: Path = Path(".")
+    data_dir: Path = Path("graphs")
     workers: int = 2
     queue_size: int = 16
     max_time_limit_s: float = 600.0
@@ -53,20 +67,40 @@ class Settings:
     max_points: int = 5000
     max_body_bytes: int = 10_000_000
     cancel_grace_s: float = 5.0
+    host: str = "127.0.0.1"
+    max_vehicles: int = 2000
+    max_facilities: int = 1000
+    max_model_size: int = 2_000_000
+    quota_jobs: int = 4
+    quota_cpu_s_per_day: float = 36_000.0
+    quota_stored_bytes: int = 1_000_000_000
+    retention_days: float = 30.0
+    cors_origins: str = ""
 
     def __post_init__(self) -> None:
         positive = ("workers", "max_time_limit_s", "default_time_limit_s", "max_points")
-        for name in (*positive, "max_body_bytes"):
+        bounds = ("max_vehicles", "max_facilities", "max_model_size")
+        quotas = ("quota_jobs", "quota_cpu_s_per_day", "quota_stored_bytes")
+        for name in (*positive, *bounds, *quotas, "max_body_bytes"):
             if getattr(self, name) <= 0:
                 value = getattr(self, name)
                 raise WasteoptError(f"{_env_name(name)} must be positive (got {value})")
-        for name in ("queue_size", "cancel_grace_s"):
+        for name in ("queue_size", "cancel_grace_s", "retention_days"):
             if getattr(self, name) < 0:
                 raise WasteoptError(f"{_env_name(name)} must not be negative")
         for name in ("db", "data_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
         if self.default_time_limit_s > self.max_time_limit_s:
             object.__setattr__(self, "default_time_limit_s", self.max_time_limit_s)
+
+    @property
+    def loopback(self) -> bool:
+        """Whether ``host`` is a loopback address (the server may then run without keys)."""
+        return is_loopback(self.host)
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,7 +111,7 @@ class Settings:
             raw = environ.get(_env_name(field.name))
             if raw is None or not raw.strip():
                 continue
-            convert: Callable[[str], Any] = {"Path": Path, "int": int, "float": float}[
+            convert: Callable[[str], Any] = {"Path": Path, "int": int, "float": float, "str": str}[
                 str(field.type)
             ]
             try:

@@ -16,11 +16,12 @@ cancelled or interrupted meanwhile cannot overwrite that status.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from pathlib import Path
 from wasteopt.errors import WasteoptError
 
 ACTIVE = ("queued", "running")
+_INCREMENTAL = 2
 KINDS = ("plan", "siting", "comparison")
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS instances (
     date TEXT,
     n_points INTEGER NOT NULL,
     created_at TEXT NOT NULL,
-    document TEXT NOT NULL
+    document TEXT NOT NULL,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -63,7 +66,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     progress_elapsed_s REAL,
     best_cost REAL,
     cost REAL,
-    error TEXT
+    error TEXT,
+    owner TEXT,
+    snapshot TEXT,
+    cpu_s REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_kind ON jobs (kind, seq);
@@ -72,7 +78,16 @@ CREATE TABLE IF NOT EXISTS results (
     document TEXT NOT NULL,
     files TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+    digest TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
 """
+# columns added after the first release, for databases made before them
+_ADDED_COLUMNS = {
+    "instances": ("owner TEXT",),
+    "jobs": ("owner TEXT", "snapshot TEXT", "cpu_s REAL"),
+}
 
 _JOB_COLUMNS = (
     "id, kind, instance_id, instance_name, date, time_limit_s, seed, solution_limit,"
@@ -138,7 +153,12 @@ class JobInput:
     solution_limit: int | None
 
 
-_INPUT_COLUMNS = "id, kind, options, instance, date, time_limit_s, budget_s, seed, solution_limit"
+# a job's instance is its content-addressed snapshot (jobs made before snapshots hold a copy)
+_SELECT_INPUT = (
+    "SELECT j.id, j.kind, j.options, COALESCE(s.document, j.instance), j.date, j.time_limit_s,"
+    " j.budget_s, j.seed, j.solution_limit FROM jobs j LEFT JOIN snapshots s"
+    " ON s.digest = j.snapshot"
+)
 
 
 @dataclass(frozen=True)
@@ -151,6 +171,10 @@ class ResultRow:
 
 class QueueFull(Exception):
     """The bounded queue of waiting jobs has no room."""
+
+
+Admit = Callable[[sqlite3.Connection], None]
+"""A check run inside the transaction that stores a new object; it raises to refuse it."""
 
 
 class Store:
@@ -168,7 +192,14 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         try:
-            self._connect().executescript(_SCHEMA)
+            conn = self._connect()
+            if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+                # purges hand pages back to the file system (incremental vacuum); a database
+                # made without it is rebuilt once to turn it on
+                conn.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")
+                conn.execute("VACUUM")
+            conn.executescript(_SCHEMA)
+            _add_missing_columns(conn)
         except sqlite3.DatabaseError as exc:
             raise WasteoptError(
                 f"cannot use database {self.path}: {exc}; give a writable path to a new file"
@@ -211,13 +242,25 @@ class Store:
 
     # instances -------------------------------------------------------------------------------
 
-    def add_instance(self, name: str, date: str | None, n_points: int, document: str) -> str:
+    def add_instance(
+        self,
+        name: str,
+        date: str | None,
+        n_points: int,
+        document: str,
+        owner: str | None = None,
+        admit: Admit | None = None,
+    ) -> str:
+        """Store an instance made by key ``owner``, if ``admit`` (run in the same
+        transaction) lets it."""
         instance_id = new_id()
         with self._write() as conn:
+            if admit is not None:
+                admit(conn)
             conn.execute(
-                "INSERT INTO instances (id, name, date, n_points, created_at, document)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (instance_id, name, date, n_points, now_utc(), document),
+                "INSERT INTO instances (id, name, date, n_points, created_at, document, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (instance_id, name, date, n_points, now_utc(), document, owner),
             )
         return instance_id
 
@@ -262,30 +305,41 @@ class Store:
         solution_limit: int | None,
         queue_size: int,
         resubmitted_from: str | None = None,
+        owner: str | None = None,
+        admit: Admit | None = None,
     ) -> str:
-        """Queue a job, unless ``queue_size`` jobs already wait (then raise QueueFull).
+        """Queue a job, unless ``queue_size`` jobs already wait (then raise QueueFull) or
+        ``admit``, run in the same transaction, refuses it.
 
         ``budget_s`` is the search time the whole job should take (a comparison runs several
-        plans); the runner stops a job that overruns it by far.
+        plans); the runner stops a job that overruns it by far. The instance is stored once
+        per distinct document (its SHA-256), however many jobs share it.
         """
         job_id = new_id()
+        digest = hashlib.sha256(instance.encode("utf-8")).hexdigest()
         with self._write() as conn:
             (waiting,) = conn.execute(
                 "SELECT count(*) FROM jobs WHERE status = 'queued'"
             ).fetchone()
             if waiting >= queue_size:
                 raise QueueFull
+            if admit is not None:
+                admit(conn)
+            conn.execute(
+                "INSERT OR IGNORE INTO snapshots (digest, document) VALUES (?, ?)",
+                (digest, instance),
+            )
             conn.execute(
                 "INSERT INTO jobs (id, kind, options, instance_id, instance_name, instance, date,"
                 " time_limit_s, budget_s, seed, solution_limit, resubmitted_from, status,"
-                " submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                " submitted_at, owner, snapshot)"
+                " VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
                 (
                     job_id,
                     kind,
                     options,
                     instance_id,
                     instance_name,
-                    instance,
                     date,
                     time_limit_s,
                     budget_s,
@@ -293,6 +347,8 @@ class Store:
                     solution_limit,
                     resubmitted_from,
                     now_utc(),
+                    owner,
+                    digest,
                 ),
             )
         return job_id
@@ -317,23 +373,22 @@ class Store:
         return [JobRow(*row) for row in rows]
 
     def job_input(self, job_id: str) -> JobInput | None:
-        row = (
-            self._connect()
-            .execute(f"SELECT {_INPUT_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
-            .fetchone()
-        )
+        row = self._connect().execute(f"{_SELECT_INPUT} WHERE j.id = ?", (job_id,)).fetchone()
         return None if row is None else JobInput(*row)
 
     def claim_next(self) -> JobInput | None:
         """Mark the oldest queued job running and return it (None when none waits)."""
         with self._write() as conn:
-            row = conn.execute(
+            claimed = conn.execute(
                 "UPDATE jobs SET status = 'running', started_at = ?"
                 " WHERE seq = (SELECT min(seq) FROM jobs WHERE status = 'queued')"
-                f" RETURNING {_INPUT_COLUMNS}",
+                " RETURNING id",
                 (now_utc(),),
             ).fetchone()
-        return None if row is None else JobInput(*row)
+            if claimed is None:
+                return None
+            row = conn.execute(f"{_SELECT_INPUT} WHERE j.id = ?", claimed).fetchone()
+        return JobInput(*row)
 
     def count_waiting(self) -> int:
         (waiting,) = (
@@ -397,7 +452,59 @@ class Store:
         return None if row is None else ResultRow(row[0], json.loads(row[1]))
 
     def job_instance(self, job_id: str) -> str | None:
+        job = self.job_input(job_id)
+        return None if job is None else job.instance
+
+    # owners, usage and retention -------------------------------------------------------------
+
+    def owner(self, table: str, item_id: str) -> tuple[bool, str | None]:
+        """Whether ``item_id`` exists in ``table`` (instances or jobs), and its owner key."""
+        if table not in ("instances", "jobs"):
+            raise ValueError(table)
         row = (
-            self._connect().execute("SELECT instance FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            self._connect()
+            .execute(f"SELECT owner FROM {table} WHERE id = ?", (item_id,))  # noqa: S608
+            .fetchone()
         )
-        return None if row is None else row[0]
+        return (False, None) if row is None else (True, row[0])
+
+    def record_cpu(self, job_id: str, cpu_s: float) -> None:
+        """The solver CPU-seconds a job's process used (for the per-key daily quota)."""
+        with self._write() as conn:
+            conn.execute("UPDATE jobs SET cpu_s = ? WHERE id = ?", (cpu_s, job_id))
+
+    def purge(self, finished_before: str) -> int:
+        """Delete jobs finished before ``finished_before`` (ISO UTC) with their results and
+        the snapshots no job uses any more, then give the freed pages back; returns the
+        number of jobs deleted."""
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM results WHERE job_id IN (SELECT id FROM jobs"
+                " WHERE finished_at < ? AND status NOT IN ('queued', 'running'))",
+                (finished_before,),
+            )
+            deleted = conn.execute(
+                "DELETE FROM jobs WHERE finished_at < ? AND status NOT IN ('queued', 'running')",
+                (finished_before,),
+            ).rowcount
+            conn.execute(
+                "DELETE FROM snapshots WHERE digest NOT IN"
+                " (SELECT snapshot FROM jobs WHERE snapshot IS NOT NULL)"
+            )
+        self._connect().execute("PRAGMA incremental_vacuum")
+        return deleted
+
+    def storage_bytes(self) -> int:
+        """Bytes the database file holds (pages in use and free)."""
+        conn = self._connect()
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        return int(pages) * int(size)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 import wasteopt
 from api.deps import RunnerDep, SettingsDep, StoreDep
@@ -12,8 +12,12 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-async def health(store: StoreDep, settings: SettingsDep, runner: RunnerDep) -> Health:
-    """Answers ``ok`` once the database is reachable; counts running and queued jobs."""
+async def health(
+    request: Request, store: StoreDep, settings: SettingsDep, runner: RunnerDep
+) -> Health:
+    """Answers ``ok`` once the database is reachable; counts running and queued jobs.
+
+    Admins also see ``storage_bytes``, the size of the database."""
     return Health(
         status="ok",
         version=wasteopt.__version__,
@@ -21,4 +25,5 @@ async def health(store: StoreDep, settings: SettingsDep, runner: RunnerDep) -> H
         running=runner.running_count(),
         queued=store.count_waiting(),
         queue_size=settings.queue_size,
+        storage_bytes=store.storage_bytes() if request.state.caller.may("admin") else None,
     )

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import current_key
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError, instance_error, invalid, not_found, problem_responses
+from api.quotas import storage_admission
 from api.schemas import InstanceList, InstanceRecord, InstanceSummary
 from api.settings import Settings
 from api.store import InstanceRow, Store
@@ -101,8 +103,15 @@ async def upload_instance(
 
 def _store_document(data: object, settings: Settings, store: Store) -> InstanceRow:
     instance = validate_instance(data, settings)
+    document = instance_document(instance)
+    key = current_key()
     instance_id = store.add_instance(
-        instance.name, instance.date, len(instance.points), instance_document(instance)
+        instance.name,
+        instance.date,
+        len(instance.points),
+        document,
+        owner=None if key is None else key.id,
+        admit=storage_admission(key, settings, len(document.encode("utf-8"))),
     )
     stored = store.get_instance(instance_id)
     assert stored is not None

@@ -9,6 +9,7 @@ import argparse
 import os
 from pathlib import Path
 
+from wasteopt.apikeys import KeyRing, is_loopback, refuse_open_bind
 from wasteopt.errors import WasteoptError
 
 
@@ -20,11 +21,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "in the SQLite file --db. Other limits come from WASTEOPT_* environment variables: "
         "WASTEOPT_WORKERS, WASTEOPT_QUEUE_SIZE, WASTEOPT_MAX_TIME_LIMIT_S, "
         "WASTEOPT_DEFAULT_TIME_LIMIT_S, WASTEOPT_MAX_POINTS, WASTEOPT_MAX_BODY_BYTES, "
-        "WASTEOPT_CANCEL_GRACE_S, WASTEOPT_DATA_DIR.",
+        "WASTEOPT_CANCEL_GRACE_S, WASTEOPT_DATA_DIR (the folder of road graphs), "
+        "WASTEOPT_RETENTION_DAYS, WASTEOPT_QUOTA_JOBS, WASTEOPT_QUOTA_CPU_S_PER_DAY, "
+        "WASTEOPT_QUOTA_STORED_BYTES, WASTEOPT_CORS_ORIGINS. Off a loopback address the "
+        "server needs API keys (wasteopt keys add).",
         epilog="example:\n  wasteopt serve --db wasteopt-api.db --port 8000",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; any other needs API keys)",
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument(
@@ -46,5 +52,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.db.parent.is_dir():
             raise WasteoptError(f"--db {args.db}: directory {args.db.parent} does not exist")
         os.environ["WASTEOPT_DB"] = str(args.db)
+    os.environ["WASTEOPT_HOST"] = args.host
+    if not is_loopback(args.host):  # checked here too, to refuse before uvicorn starts
+        ring = KeyRing(Path(os.environ.get("WASTEOPT_DB") or "wasteopt-api.db"))
+        try:
+            refuse_open_bind(args.host, ring)
+        finally:
+            ring.close()
     uvicorn.run("api.main:app", host=args.host, port=args.port, workers=1)
     return 0

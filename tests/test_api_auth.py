@@ -1,0 +1,227 @@
+"""HTTP API access control: keys, roles for every route, ownership, sessions, quotas."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.roles import PUBLIC, rule_for
+from api.settings import Settings
+from wasteopt.apikeys import ROLES, KeyRing
+from wasteopt.cli import main as cli
+from wasteopt.errors import WasteoptError
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = json.loads((Path(__file__).parent / "data" / "api" / "tiny.json").read_text("utf-8"))
+LONG = {"time_limit_s": 30}
+
+
+def make_keys(db: Path, **quotas: dict) -> dict[str, str]:
+    """One key per role (named after it), plus keys with quotas: name -> Bearer header."""
+    ring = KeyRing(db)
+    keys = {role: ring.add(role, role)[1] for role in ROLES}
+    keys["other"] = ring.add("other", "dispatcher")[1]
+    for name, limits in quotas.items():
+        keys[name] = ring.add(name, "planner", **limits)[1]
+    ring.close()
+    return keys
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def keyed(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    db = tmp_path / "api.db"
+    keys = make_keys(
+        db,
+        one_job={"max_jobs": 1},
+        little_cpu={"cpu_s_per_day": 10.0},
+        tiny_disk={"max_stored_bytes": 100},
+    )
+    settings = Settings(db=db, workers=1, queue_size=4, max_time_limit_s=60, cancel_grace_s=3)
+    with TestClient(create_app(settings)) as client:
+        yield client, keys
+
+
+def test_keys_are_stored_hashed_and_revoked_keys_stop_at_once(keyed, tmp_path: Path) -> None:
+    client, keys = keyed
+    raw = (tmp_path / "api.db").read_bytes()
+    assert all(token.encode() not in raw for token in keys.values())
+    assert client.get("/v1/instances", headers=bearer(keys["viewer"])).status_code == 200
+    assert cli(["keys", "--db", str(tmp_path / "api.db"), "revoke", "viewer"]) == 0
+    revoked = client.get("/v1/instances", headers=bearer(keys["viewer"]))
+    assert revoked.status_code == 401 and revoked.headers["www-authenticate"] == "Bearer"
+    wrong = keys["admin"][:-4] + "AAAA"
+    assert client.get("/v1/instances", headers=bearer(wrong)).status_code == 401
+    assert client.get("/v1/instances").status_code == 401
+
+
+def test_keys_command_adds_lists_and_revokes(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "k.db")
+    assert (
+        cli(["keys", "--db", db, "add", "desk-1", "--role", "dispatcher", "--max-jobs", "2"]) == 0
+    )
+    token = capsys.readouterr().out.splitlines()[1]
+    assert re.fullmatch(r"wo_[0-9a-f]{12}_[A-Za-z0-9_-]{43}", token)
+    assert cli(["keys", "--db", db, "add", "desk-1", "--role", "viewer"]) == 2
+    assert "an active key named 'desk-1' exists" in capsys.readouterr().err
+    assert cli(["keys", "--db", db, "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "desk-1" in listed and "dispatcher" in listed and "2 jobs" in listed
+    assert token not in listed
+    assert cli(["keys", "--db", db, "revoke", "desk-1"]) == 0
+    assert cli(["keys", "--db", db, "revoke", "desk-1"]) == 2
+    assert cli(["keys", "--db", db, "add", "bad name", "--role", "viewer"]) == 2
+
+
+def _fill(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "nothing-here", path)
+
+
+def test_every_route_declares_a_role_and_enforces_it(keyed) -> None:
+    """Table-driven over the app's own routes: a route added without a rule fails here."""
+    client, keys = keyed
+    undeclared, checked = [], 0
+    for route in iter_route_contexts(client.app.routes):
+        if not isinstance(route.original_route, APIRoute):
+            continue  # the OpenAPI document and static files: no API data
+        for method in sorted(route.methods - {"HEAD"}):
+            rule = rule_for(method, route.path_format)
+            if rule is None:
+                undeclared.append(f"{method} {route.path_format}")
+                continue
+            if rule.role == PUBLIC:
+                continue
+            url = _fill(route.path_format)
+            nobody = client.request(method, url)
+            assert nobody.status_code == 401, (method, url, nobody.text)
+            rank = ROLES.index(rule.role)
+            if rank > 0:
+                below = client.request(method, url, headers=bearer(keys[ROLES[rank - 1]]))
+                assert below.status_code == 403, (method, url, below.text)
+                assert rule.role in below.json()["detail"]
+            allowed = client.request(method, url, headers=bearer(keys[rule.role]))
+            assert allowed.status_code not in (401, 403), (method, url, allowed.text)
+            checked += 1
+    assert not undeclared, f"routes without a role in api.roles.RULES: {undeclared}"
+    assert checked >= 20
+
+
+def test_objects_record_their_key_and_only_the_creator_or_an_admin_changes_them(
+    keyed, tmp_path: Path
+) -> None:
+    client, keys = keyed
+    mine = client.post("/v1/instances", json=TINY, headers=bearer(keys["dispatcher"]))
+    assert mine.status_code == 201
+    job = client.post(
+        "/v1/plans", json={"instance_id": mine.json()["id"], **LONG}, headers=bearer(keys["other"])
+    ).json()
+    conn = sqlite3.connect(tmp_path / "api.db")
+    owners = dict(conn.execute("SELECT name, id FROM api_keys").fetchall())
+    assert conn.execute("SELECT owner FROM instances").fetchone()[0] == owners["dispatcher"]
+    assert conn.execute("SELECT owner FROM jobs").fetchone()[0] == owners["other"]
+    conn.close()
+
+    refused = client.delete(f"/v1/plans/{job['id']}", headers=bearer(keys["dispatcher"]))
+    assert refused.status_code == 403 and "another key" in refused.json()["detail"]
+    planner = client.delete(f"/v1/instances/{mine.json()['id']}", headers=bearer(keys["planner"]))
+    assert planner.status_code == 403
+    assert client.delete(f"/v1/plans/{job['id']}", headers=bearer(keys["admin"])).status_code == 200
+
+
+def test_health_shows_storage_to_admins_only(keyed) -> None:
+    client, keys = keyed
+    assert client.get("/health").json()["storage_bytes"] is None
+    assert client.get("/health", headers=bearer(keys["viewer"])).json()["storage_bytes"] is None
+    assert client.get("/health", headers=bearer(keys["admin"])).json()["storage_bytes"] > 0
+
+
+def test_over_a_quota_answers_429_naming_it_with_retry_after(keyed) -> None:
+    client, keys = keyed
+    first = client.post(
+        "/v1/plans", json={"instance": TINY, **LONG}, headers=bearer(keys["one_job"])
+    )
+    assert first.status_code == 202
+    second = client.post(
+        "/v1/plans", json={"instance": TINY, **LONG}, headers=bearer(keys["one_job"])
+    )
+    assert second.status_code == 429
+    assert second.headers["x-quota"] == "jobs" and "jobs" in second.json()["title"]
+    assert int(second.headers["retry-after"]) >= 1
+    client.delete(first.headers["location"], headers=bearer(keys["one_job"]))
+
+    cpu = client.post(
+        "/v1/plans", json={"instance": TINY, **LONG}, headers=bearer(keys["little_cpu"])
+    )
+    assert cpu.status_code == 429 and cpu.headers["x-quota"] == "cpu_s_per_day"
+    disk = client.post("/v1/instances", json=TINY, headers=bearer(keys["tiny_disk"]))
+    assert disk.status_code == 429 and disk.headers["x-quota"] == "stored_bytes"
+    assert int(disk.headers["retry-after"]) >= 1
+
+
+def test_desk_session_cookie_is_httponly_strict_and_csrf_safe(keyed) -> None:
+    client, keys = keyed
+    assert client.post("/v1/session", json={"key": "wo_wrong"}).status_code == 401
+    login = client.post("/v1/session", json={"key": keys["dispatcher"]})
+    assert login.status_code == 200 and login.json() == {"name": "dispatcher", "role": "dispatcher"}
+    cookie = login.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert client.get("/v1/instances").status_code == 200  # the cookie authenticates reads
+    no_header = client.post("/v1/instances", json=TINY)
+    assert no_header.status_code == 403 and "X-Requested-With" in no_header.json()["detail"]
+    csrf = {"X-Requested-With": "wasteopt-desk"}
+    foreign = client.post(
+        "/v1/instances", json=TINY, headers={**csrf, "Origin": "http://evil.example"}
+    )
+    assert foreign.status_code == 403
+    assert client.post("/v1/instances", json=TINY, headers=csrf).status_code == 201
+    assert client.delete("/v1/session", headers=csrf).status_code == 204
+    assert client.get("/v1/instances").status_code == 401
+
+
+def test_cors_is_closed_unless_configured(keyed, tmp_path: Path) -> None:
+    client, _ = keyed
+    preflight = {"Origin": "http://desk.example", "Access-Control-Request-Method": "POST"}
+    answer = client.options("/v1/instances", headers=preflight)
+    assert "access-control-allow-origin" not in answer.headers
+    settings = Settings(db=tmp_path / "cors.db", cors_origins="http://desk.example")
+    with TestClient(create_app(settings)) as open_client:
+        allowed = open_client.options("/v1/instances", headers=preflight)
+        assert allowed.headers["access-control-allow-origin"] == "http://desk.example"
+
+
+def test_a_non_loopback_bind_without_keys_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(WasteoptError, match="refusing to listen on 0.0.0.0 without API keys"):
+        create_app(Settings(db=tmp_path / "api.db", host="0.0.0.0"))
+    served = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wasteopt",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--db",
+            str(tmp_path / "s.db"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert served.returncode == 2
+    assert served.stderr.count("\n") == 1 and "without API keys" in served.stderr
+    make_keys(tmp_path / "keyed.db")
+    create_app(Settings(db=tmp_path / "keyed.db", host="0.0.0.0"))  # keys exist: it starts
