@@ -663,11 +663,15 @@ class _Stop:
         self.best = math.inf
         self.asked_at = -math.inf
 
+    def offer(self, cost: float) -> None:
+        """Report ``cost`` as the best so far if it is lower than the best seen."""
+        if cost < self.best:
+            self.best = cost
+            if self.on_best is not None and math.isfinite(cost):
+                self.on_best(cost)
+
     def __call__(self, best_cost: float) -> bool:
-        if best_cost < self.best:
-            self.best = best_cost
-            if self.on_best is not None and math.isfinite(best_cost):
-                self.on_best(best_cost)
+        self.offer(best_cost)
         if self.iterations is not None and self.iterations(best_cost):
             return True
         now = time.perf_counter()
@@ -704,6 +708,8 @@ def solve_compiled(
     deadline, should_stop, on_best = budget.deadline, budget.should_stop, budget.on_best
     if not problem.jobs or not problem.vehicles:
         return None
+    if any(v.vehicle_type.battery is not None for v in problem.vehicles):
+        return None  # PyVRP here knows no battery range: OR-Tools plans such a tier alone
     prices: dict[str, float] = {}
     may_overfill = any(
         sum(job.kg for job in problem.jobs if job.stream in f.streams)
@@ -750,6 +756,9 @@ def solve_compiled(
             if start is not None and initial is None:
                 log.info("compiled search: the start uses a truck given to another stream")
                 return None  # OR-Tools searches alone
+            if initial is not None and initial.is_feasible():
+                # the start is a plan already, before PyVRP builds its neighbourhoods
+                stop.offer(_UNPENALISED.cost(initial))
         result = _search(engine, stop, seed + rounds, initial)
         rounds += 1
         iterations += result.num_iterations

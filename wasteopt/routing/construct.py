@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The nearest fitting points tried, in order, for one whose visit still leaves a feasible unload
+# (a bound on the work per stop; past it the truck unloads instead)
+NEAREST_TRIED = 20
+
 
 @dataclass(frozen=True)
 class ConstructionInput:
@@ -185,6 +189,15 @@ def _build_day(data, v: int, unassigned: set[int], free, next_copy) -> list[int]
     return day.visits
 
 
+def _smallest(values: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` smallest ``values`` in ascending order (ties by index), in
+    linear time for the selection: a day's construction asks this once per stop."""
+    if len(values) <= count:
+        return np.argsort(values, kind="stable")
+    chosen = np.argpartition(values, count - 1)[:count]
+    return chosen[np.lexsort((chosen, values[chosen]))]
+
+
 def _nearest_fitting(data, day: _Day, stream, candidates, alive, free, next_copy):
     """Index into ``candidates`` and service start of the best next job, or None."""
     if not alive.any():
@@ -198,7 +211,7 @@ def _nearest_fitting(data, day: _Day, stream, candidates, alive, free, next_copy
     if not fits.any():
         return None
     score = np.where(fits, (start - day.clock) * day.noise(len(nodes)), np.inf)
-    for rank in np.argsort(score, kind="stable")[:20]:
+    for rank in _smallest(score, NEAREST_TRIED):
         if not fits[rank]:
             break
         node = int(nodes[rank])
