@@ -15,12 +15,12 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 import wasteopt
-from api import errors
+from api import desk, errors
 from api.auth import Authenticator, authorize
 from api.jobs import JobRunner
 from api.limits import BodySizeLimit
 from api.retention import RetentionSweeper
-from api.routers import admin, comparisons, health, instances, plans, session, sitings
+from api.routers import admin, comparisons, dispatch, health, instances, plans, session, sitings
 from api.settings import Settings
 from api.store import Store
 from wasteopt.apikeys import refuse_open_bind
@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(authorize)],  # every route's role: api.roles
+        docs_url=None,  # served offline by the desk (api.desk), not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -102,8 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (session, admin):
         app.include_router(module.router)
-    for module in (health, instances, plans, sitings, comparisons):
+    for module in (health, instances, plans, sitings, comparisons, dispatch):
         app.include_router(module.router)
+    desk.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

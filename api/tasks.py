@@ -14,7 +14,7 @@ from api.schemas import SitingRequest
 from api.store import JobInput
 from wasteopt.export import routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Facility, Instance
+from wasteopt.model import Facility, Instance, Plan
 from wasteopt.planning import PlanOptions, Progress, plan_day
 from wasteopt.scenario import (
     compare_scenarios,
@@ -29,6 +29,9 @@ from wasteopt.siting.report import ASSIGNMENT_FILE, assignment_csv, siting_summa
 SHEETS_PREFIX = "sheets/"
 GEOJSON_FILE = "routes.geojson"
 COMPARISON_FILE = "comparison.csv"
+SCENARIOS_PREFIX = "scenarios/"
+INSTANCE_FILE = "instance.json"
+PLAN_FILE = "plan.json"
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,27 @@ def run_comparison(task: TaskInput) -> TaskResult:
         "rows": [asdict(r) for r in rows],
     }
     files = {COMPARISON_FILE: comparison_csv(outcomes, rows)}
+    for index, o in enumerate(outcomes):  # each scenario's plan, to open it on a map
+        files.update(scenario_files(index, o.instance, o.plan, task.provider))
     return TaskResult(None, json.dumps(document, ensure_ascii=False), files)
+
+
+def scenario_files(
+    index: int, instance: Instance, plan: Plan, provider: MatrixProvider
+) -> dict[str, str]:
+    """The changed instance, plan and GeoJSON routes of a comparison's ``index``-th scenario."""
+    prefix = f"{SCENARIOS_PREFIX}{index}/"
+    return {
+        f"{prefix}{INSTANCE_FILE}": json.dumps(
+            instance.model_dump(mode="json", by_alias=True), ensure_ascii=False
+        ),
+        f"{prefix}{PLAN_FILE}": json.dumps(
+            plan.model_dump(mode="json", by_alias=True), ensure_ascii=False
+        ),
+        f"{prefix}{GEOJSON_FILE}": json.dumps(
+            routes_geojson(instance, plan, provider), ensure_ascii=False
+        ),
+    }
 
 
 TASKS: dict[str, Task] = {"plan": run_plan, "siting": run_siting, "comparison": run_comparison}

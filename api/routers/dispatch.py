@@ -1,0 +1,170 @@
+"""What the dispatch desk shows beside a plan: its instance, each truck's timeline, the road
+network under the map, and the plan as one Excel workbook."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from api import job_views
+from api.deps import SettingsDep, StoreDep
+from api.errors import ApiError, not_found, problem_responses
+from api.store import Store
+from api.tasks import GEOJSON_FILE, INSTANCE_FILE, PLAN_FILE, SCENARIOS_PREFIX
+from wasteopt.io import instance_from_dict
+from wasteopt.matrix import MatrixProvider
+from wasteopt.model import Instance, Plan
+from wasteopt.network import RoadNetworkProvider, load_provider
+from wasteopt.network.drawing import roads_geojson
+from wasteopt.planning import resolve_provider
+from wasteopt.timeline import plan_timeline
+from wasteopt.workbook import plan_workbook
+
+KIND = "plan"
+router = APIRouter(tags=["dispatch desk"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_INSTANCE_SCHEMA = {"$ref": "#/components/schemas/Instance"}
+_GEOJSON = {"application/geo+json": {"schema": {"type": "object"}}}
+
+
+@functools.lru_cache(maxsize=4)
+def _road_provider(path: str, modified_ns: int) -> RoadNetworkProvider:
+    """A road graph loaded once per file version (loading Daoxian's takes about a second)."""
+    del modified_ns  # part of the cache key: a rebuilt graph file is loaded again
+    return load_provider(path)
+
+
+def _provider(instance: Instance, data_dir: Path) -> MatrixProvider:
+    if instance.settings.graph is None:
+        return resolve_provider(instance)
+    path = (data_dir / instance.settings.graph).resolve()
+    if not path.is_file():
+        raise ApiError(
+            409,
+            "road graph missing",
+            f"the road graph {instance.settings.graph!r} of this instance is no longer on the"
+            " server; ask its operator",
+        )
+    return _road_provider(str(path), path.stat().st_mtime_ns)
+
+
+def _job_instance(store: Store, job_id: str) -> Instance:
+    row = job_views.get_job(store, KIND, job_id)
+    document = store.job_instance(job_id)
+    assert document is not None
+    instance = instance_from_dict(json.loads(document))
+    return instance if row.date is None else instance.model_copy(update={"date": row.date})
+
+
+def _finished_plan(store: Store, job_id: str) -> Plan:
+    return Plan.model_validate_json(job_views.finished_result(store, KIND, job_id).document)
+
+
+def _network(instance: Instance, data_dir: Path) -> Response:
+    if instance.settings.graph is None:
+        raise ApiError(
+            404,
+            "no road network",
+            "this instance names no road graph (settings.graph): legs are straight lines"
+            " between sites, an approximation of the roads",
+        )
+    provider = _provider(instance, data_dir)
+    assert isinstance(provider, RoadNetworkProvider)
+    body = json.dumps(roads_geojson(provider.roads), separators=(",", ":"))
+    return Response(body, media_type="application/geo+json")
+
+
+@router.get(
+    "/v1/plans/{job_id}/instance",
+    responses={
+        200: {"content": {"application/json": {"schema": _INSTANCE_SCHEMA}}},
+        **problem_responses(404),
+    },
+    response_class=Response,
+)
+def get_plan_instance(job_id: str, store: StoreDep) -> Response:
+    """The instance a plan job solves, as the job keeps it (its date applied)."""
+    instance = _job_instance(store, job_id)
+    body = json.dumps(instance.model_dump(mode="json", by_alias=True), ensure_ascii=False)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/v1/plans/{job_id}/timeline", responses=problem_responses(404, 409))
+def get_timeline(job_id: str, store: StoreDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """Each used truck's day as activities (drive, idle, collect, unload, pickup, break) with
+    clock times, for a Gantt chart. Drive times come from the instance's travel matrices."""
+    instance = _job_instance(store, job_id)
+    plan = _finished_plan(store, job_id)
+    matrices = _provider(instance, settings.data_dir).matrices(instance.sites)
+    return [asdict(day) for day in plan_timeline(plan, matrices)]
+
+
+@router.get(
+    "/v1/plans/{job_id}/workbook",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **problem_responses(404, 409, 422)},
+)
+def get_workbook(
+    job_id: str,
+    store: StoreDep,
+    language: Annotated[Literal["zh", "en"], Query(alias="lang")] = "zh",
+) -> Response:
+    """The plan as an Excel workbook: an overview sheet (every truck, totals, unserved points
+    and station backlog) and one sheet per truck with its stops; Chinese headers by default."""
+    instance = _job_instance(store, job_id)
+    data = plan_workbook(instance, _finished_plan(store, job_id), language)
+    filename = f"plan-{job_id}.xlsx"
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/v1/plans/{job_id}/network",
+    response_class=Response,
+    responses={200: {"content": _GEOJSON}, **problem_responses(404, 409)},
+)
+def get_plan_network(job_id: str, store: StoreDep, settings: SettingsDep) -> Response:
+    """The road network of the plan's instance as GeoJSON lines (``404`` when it has none)."""
+    return _network(_job_instance(store, job_id), settings.data_dir)
+
+
+@router.get(
+    "/v1/instances/{instance_id}/network",
+    response_class=Response,
+    responses={200: {"content": _GEOJSON}, **problem_responses(404, 409)},
+)
+def get_instance_network(instance_id: str, store: StoreDep, settings: SettingsDep) -> Response:
+    """The road network of a stored instance as GeoJSON lines (``404`` when it has none)."""
+    found = store.get_instance(instance_id)
+    if found is None:
+        raise not_found("instance", instance_id)
+    return _network(instance_from_dict(json.loads(found[1])), settings.data_dir)
+
+
+@router.get("/v1/comparisons/{job_id}/scenarios/{index}", responses=problem_responses(404, 409))
+def get_scenario_plan(
+    job_id: str, index: int, store: StoreDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """The ``index``-th compared scenario's plan, as a map shows it: its changed instance, the
+    plan, its GeoJSON routes and each truck's timeline (scenarios count from 0, today first)."""
+    files = job_views.finished_result(store, "comparison", job_id).files
+    prefix = f"{SCENARIOS_PREFIX}{index}/"
+    if f"{prefix}{PLAN_FILE}" not in files:
+        raise not_found("scenario", str(index))
+    instance = instance_from_dict(json.loads(files[f"{prefix}{INSTANCE_FILE}"]))
+    plan = Plan.model_validate_json(files[f"{prefix}{PLAN_FILE}"])
+    matrices = _provider(instance, settings.data_dir).matrices(instance.sites)
+    return {
+        "instance": json.loads(files[f"{prefix}{INSTANCE_FILE}"]),
+        "plan": json.loads(files[f"{prefix}{PLAN_FILE}"]),
+        "routes": json.loads(files[f"{prefix}{GEOJSON_FILE}"]),
+        "timeline": [asdict(day) for day in plan_timeline(plan, matrices)],
+    }

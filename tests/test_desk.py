@@ -1,0 +1,257 @@
+"""The dispatch desk in a real browser: Debian's Chromium, headless, driven by Playwright,
+against ``wasteopt serve`` on a loopback port. Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from test_api_e2e import free_port
+
+from api.app import create_app
+from api.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "instances" / "examples" / "small.json"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = shutil.which("chromium")
+# a points CSV as Excel saves it on a Chinese-language Windows: GBK, Chinese names
+GOOD_CSV = (
+    "id,name,lon,lat,stream,tonnes_per_day,service_min\n"
+    "Q1,上关村,111.60,25.53,residual,1.2,5\n"
+    "Q2,营江村,111.62,25.51,residual,0.8,5\n"
+)
+JSON = {"content-type": "application/json"}
+BAD_CSV = "id,name,lon,lat,stream,tonnes_per_day\nQ1,上关村,111.60,北纬,residual,1.2\n"
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The API and desk served by uvicorn on a free loopback port, in a thread of this process
+    (its solver processes as in production), with a client for checking what the page shows."""
+    settings = Settings(db=tmp_path_factory.mktemp("desk") / "desk.db", workers=1)
+    config = uvicorn.Config(create_app(settings), port=free_port(), log_level="warning")
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, name="desk-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not served.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{config.port}", timeout=10) as client:
+            yield client
+    finally:
+        served.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    playwright: Playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, desk: httpx.Client) -> Iterator[Page]:
+    """A fresh page on the desk that fails the test on any request leaving the server."""
+    context = browser.new_context(
+        base_url=str(desk.base_url), viewport={"width": 1400, "height": 1000}, accept_downloads=True
+    )
+    outside: list[str] = []
+
+    def only_local(route, request) -> None:
+        if request.url.startswith(str(desk.base_url)):
+            route.continue_()
+        else:
+            outside.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("pageerror", lambda error: outside.append(f"page error: {error}"))
+    yield page
+    context.close()
+    assert not outside, f"the desk reached outside the server or failed: {outside}"
+
+
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def upload_example(page: Page) -> str:
+    page.goto("/")
+    page.click("#upload-box summary")
+    page.set_input_files("#upload-file", EXAMPLE)
+    page.click("#upload-submit")
+    expect(page.locator("#upload-note")).to_contain_text("example-small")
+    return page.input_value("#instance-select")
+
+
+def test_dispatcher_plans_the_day_and_downloads_the_workbook(
+    page: Page, desk: httpx.Client, tmp_path: Path
+) -> None:
+    instance_id = upload_example(page)
+    assert desk.get(f"/v1/instances/{instance_id}").json()["name"] == "example-small"
+    page.fill("#time-limit", "3")
+    page.click("#start-plan")
+    seen: list[int] = []
+    while page.get_attribute("body", "data-rendered") is None:
+        seen.append(int(page.get_attribute("#progress-bar", "aria-valuenow") or 0))
+        page.wait_for_timeout(150)
+        assert len(seen) < 400, f"no plan after 60 s; progress {seen[-5:]}"
+    moving = [share for share in seen if 0 < share < 100]
+    assert len(set(moving)) >= 2, f"the progress bar did not move while solving: {seen}"
+    assert moving == sorted(moving)
+    expect(page.locator("#progress-bar")).to_have_attribute("aria-valuenow", "100")
+
+    job_id = page.get_attribute("body", "data-rendered")
+    plan = desk.get(f"/v1/plans/{job_id}/result").json()
+    vehicles = [route["vehicle_id"] for route in plan["routes"]]
+    assert vehicles
+    expect(page.locator(".route-line")).to_have_count(len(vehicles))
+    expect(page.locator(".timeline-row")).to_have_count(len(vehicles))
+    assert (
+        page.locator(".timeline-row").evaluate_all("rows => rows.map(r => r.dataset.vehicle)")
+        == vehicles
+    )
+    expect(page.locator("#map-note")).to_have_class("note approximate")  # no road graph
+
+    first = plan["routes"][0]
+    page.click(f'.truck-list li[data-vehicle="{first["vehicle_id"]}"]')
+    expect(page.locator("#truck-detail table.stops tbody tr")).to_have_count(len(first["stops"]))
+    expect(page.locator("#truck-detail")).to_contain_text(first["stops"][1]["arrive"])
+    shoot(page, "dispatch-day")
+
+    with page.expect_download() as download:
+        page.click("#download-workbook")
+    path = tmp_path / "plan.xlsx"
+    download.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["总览", *vehicles]
+    sheet = book[first["vehicle_id"]]
+    rows = list(sheet.iter_rows(values_only=True))
+    instance = json.loads(EXAMPLE.read_text("utf-8"))
+    type_name = next(
+        v["name"] for v in instance["vehicle_types"] if v["id"] == first["vehicle_type"]
+    )
+    assert rows[1][:2] == ("车型", type_name)
+    assert rows[2][:2] == ("日期", plan["date"])
+    assert rows[5][:4] == ("序号", "地点编号", "地点", "作业")
+    assert len(rows) == 6 + len(first["stops"]) + 1
+    assert rows[-1][0] == "合计"
+    assert rows[-1][8] == pytest.approx(first["distance_km"], abs=0.01)
+
+    page.goto(f"/print?job={job_id}")
+    expect(page.locator("section.sheet")).to_have_count(len(vehicles))
+    page.emulate_media(media="print")
+    shoot(page, "print-sheets")
+
+
+def test_csv_upload_reads_gbk_and_shows_the_api_message_next_to_the_file(
+    page: Page, desk: httpx.Client, tmp_path: Path
+) -> None:
+    base = desk.post("/v1/instances", content=EXAMPLE.read_bytes(), headers=JSON).json()["id"]
+    bad = tmp_path / "坏点.csv"
+    bad.write_bytes(BAD_CSV.encode("gbk"))
+    page.goto("/")
+    page.click("#upload-box summary")
+    page.select_option("#upload-base", base)
+    page.set_input_files("#upload-file", bad)
+    page.click("#upload-submit")
+    problem = desk.post(
+        f"/v1/instances?base={base}", content=BAD_CSV.encode(), headers={"content-type": "text/csv"}
+    ).json()["errors"][0]
+    message = page.locator('.field-error[data-for="file"]')
+    expect(message).to_be_visible()
+    expect(message).to_have_text(f"{problem['loc']}: {problem['msg']}")
+    expect(page.locator("#upload-note")).to_contain_text("GBK")
+    shoot(page, "bad-csv")
+
+    good = tmp_path / "points.csv"
+    good.write_bytes(GOOD_CSV.encode("gbk"))
+    page.set_input_files("#upload-file", good)
+    page.fill("#upload-name", "两个点")
+    page.click("#upload-submit")
+    expect(page.locator("#upload-note")).to_contain_text("两个点")
+    expect(message).to_be_hidden()
+    created = desk.get(f"/v1/instances/{page.input_value('#instance-select')}").json()
+    assert [p["name"] for p in created["instance"]["points"]] == ["上关村", "营江村"]
+
+
+def test_language_switch_connection_loss_and_login(page: Page, desk: httpx.Client) -> None:
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("h1")).to_have_text("环卫收运调度台")
+    page.click("#lang-switch")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Waste collection dispatch desk")
+    expect(page.locator("#start-plan")).to_have_text("Plan the day")
+    shoot(page, "english")
+    page.click("#lang-switch")
+    expect(page.locator("#start-plan")).to_have_text("开始编排")
+
+    def listing(url: str) -> bool:
+        return "/v1/instances?" in url
+
+    page.route(listing, lambda route: route.abort("connectionrefused"))
+    page.click("#refresh-instances")
+    expect(page.locator("#connection")).to_be_visible()
+    page.unroute(listing)
+    page.click("#refresh-instances")
+    expect(page.locator("#connection")).to_be_hidden()
+
+    refusal = {"title": "unauthorized", "status": 401, "detail": "an API key is needed"}
+    page.route("**/v1/session", lambda route: route.fulfill(status=401, json=refusal))
+    page.reload()
+    expect(page.locator("#login")).to_be_visible()
+
+
+def test_planner_sites_compares_and_opens_a_scenario_on_the_map(
+    page: Page, desk: httpx.Client
+) -> None:
+    instance_id = desk.post("/v1/instances", content=EXAMPLE.read_bytes(), headers=JSON).json()[
+        "id"
+    ]
+    page.goto("/")
+    page.click('.tab[data-view="planning"]')
+    page.select_option("#siting-instance", instance_id)
+    page.fill('#siting-form input[name="time_limit_s"]', "5")
+    page.click("#siting-form button[type=submit]")
+    expect(page.locator("#siting-result")).to_be_visible(timeout=60_000)
+    expect(page.locator("#siting-map .station-open").first).to_be_visible()
+
+    page.select_option("#compare-instance", instance_id)
+    page.fill('#compare-form input[name="time_limit_s"]', "1")
+    page.fill(
+        '#compare-form textarea[name="scenarios"]',
+        '{"name": "二期", "facilities": [{"id": "INC", "capacity_t_per_day": 900}]}',
+    )
+    page.click("#compare-form button[type=submit]")
+    expect(page.locator("#compare-result")).to_be_visible(timeout=90_000)
+    header = page.locator("table.comparison thead th")
+    expect(header).to_have_count(2 + 3 + 1)  # metric, unit, today + 二期 + sited, difference
+    expect(page.locator("#compare-verdict")).to_contain_text("元/天")
+    shoot(page, "planner")
+
+    page.click('.open-scenario[data-index="1"]')
+    expect(page.locator("#view-dispatch")).to_be_visible()
+    expect(page.locator("#plan-summary")).to_contain_text("二期")
+    count = page.locator(".route-line").count()
+    assert count > 0
+    expect(page.locator(".timeline-row")).to_have_count(count)
