@@ -8,7 +8,9 @@ and reports the collection tier's objective and its *stray routes*: collection r
 spend over :data:`STRAY_SHARE` of their kilometres driving out to their first point and back
 from their last one (through the unload, home) while another yard has an idle truck able to
 drive them (their stream, a shift covering their hours) whose drive to the first point and
-back from the last unload is shorter. With ``--peer pyvrp`` the residual collection tier (its
+back from the last unload is shorter; and how many of those such a truck would drive for less
+(its payload carries the fullest trip; its cost per km, hour and day on the route as it stands
+from its own yard). With ``--peer pyvrp`` the residual collection tier (its
 900 points, daily capacities dropped on both sides, since PyVRP has none) is solved by
 wasteopt's tier search and by PyVRP from the same conversion
 (:func:`wasteopt.routing.compiled.engine_data`, PyVRP's own initial solution and default
@@ -28,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from wasteopt.io import load_instance
-from wasteopt.model import Instance, Plan, TravelMatrices, clock_to_seconds
+from wasteopt.model import Instance, Plan, TravelMatrices, VehicleType, clock_to_seconds
 from wasteopt.planning import PlanOptions, _collection_problem, plan_day_full, resolve_provider
 from wasteopt.routing import SearchOptions, TierProblem, solve_tier
 
@@ -39,9 +41,17 @@ STRAY_SHARE = 0.4  # the issue's definition: over 40 % of the day driving out an
 log = logging.getLogger(__name__)
 
 
-def stray_routes(instance: Instance, plan: Plan, matrices: TravelMatrices) -> list[str]:
-    """The vehicle ids of the plan's stray collection routes (see the module docstring)."""
+def stray_routes(
+    instance: Instance, plan: Plan, matrices: TravelMatrices, cheaper_only: bool = False
+) -> list[str]:
+    """The vehicle ids of the plan's stray collection routes (see the module docstring).
+
+    ``cheaper_only`` keeps only the strays that an idle truck could drive as they stand for
+    less: its payload carries the route's fullest trip, and its cost per km over the route's
+    kilometres from that yard, per hour on duty and per day, is below the route's own truck's.
+    """
     index = matrices.index()
+    type_of = {vt.id: vt for vt in instance.vehicle_types}
     used = {route.vehicle_id for route in plan.routes}
     idle = [
         vt
@@ -69,16 +79,33 @@ def stray_routes(instance: Instance, plan: Plan, matrices: TravelMatrices) -> li
             return (matrices.distance_m[at, first] + matrices.distance_m[unload, at]) / 1000
 
         start, end = clock_to_seconds(stops[0].depart), clock_to_seconds(stops[-1].arrive)
-        others = {
-            vt.yard
+        able = [
+            vt
             for vt in idle
             if route.stream in vt.streams
             and vt.yard != own
             and vt.shift.start_s <= start
             and end <= vt.shift.end_s
-        }
-        if any(out_and_back_km(y) < out_and_back_km(own) for y in others):
-            strays.append(route.vehicle_id)
+            and out_and_back_km(vt.yard) < out_and_back_km(own)
+        ]
+        if not able:
+            continue
+        if cheaper_only:
+            mine = type_of[route.vehicle_type]
+            fullest = max(s.load_after_t for s in stops)
+            hours = (end - start) / 3600
+
+            def day_cost(vt: VehicleType, km: float, hours: float = hours) -> float:
+                return vt.cost_per_km * km + vt.cost_per_hour * hours + vt.fixed_cost_per_day
+
+            own_cost = day_cost(mine, day)
+            if not any(
+                vt.payload_t >= fullest - 1e-9
+                and day_cost(vt, day - out_and_back_km(own) + out_and_back_km(vt.yard)) < own_cost
+                for vt in able
+            ):
+                continue
+        strays.append(route.vehicle_id)
     return strays
 
 
@@ -144,6 +171,7 @@ def run(seeds: list[int], seconds: float, peer: bool) -> list[dict[str, object]]
             "collection_objective": round(collection.objective, 2),
             "collection_routes": sum(1 for r in day.plan.routes if r.tier == "collection"),
             "strays": len(stray_routes(instance, day.plan, day.matrices)),
+            "cheaper_strays": len(stray_routes(instance, day.plan, day.matrices, True)),
             "seconds": round(time.perf_counter() - started, 1),
         }
         if peer:
@@ -174,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     objectives = [float(r["collection_objective"]) for r in rows]
     print(
         f"# collection objective: mean {statistics.mean(objectives):,.2f} CNY, "
-        f"spread {_spread_pct(objectives):.2f} %; strays {[r['strays'] for r in rows]}"
+        f"spread {_spread_pct(objectives):.2f} %; strays {[r['strays'] for r in rows]}, of"
+        f" which an idle truck would drive for less {[r['cheaper_strays'] for r in rows]}"
     )
     if args.peer:
         ours = [float(r["residual_wasteopt"]) for r in rows]

@@ -365,6 +365,8 @@ SINGLE_KIND_CASES: dict[str, Case] = {
     "distance": _plan_only(lambda p: with_stop(p, "CT-1", 1, distance_from_prev_km=3.0)),
     "duration": _plan_only(lambda p: with_route(p, "CT-1", duration_min=80)),
     "cost": _plan_only(lambda p: p.model_copy(update={"cost": VALID_COST + 10})),
+    # a recovery point for a truck that does not break down in the plan
+    "breakdown": lambda i, p: (with_item(i, "points", "P4", left_by="CT-1"), p),
 }
 
 # Further breaks of one rule, each reported as exactly the kind named.

@@ -21,6 +21,12 @@ Readings of the contract where it leaves room (the stricter one, as a dispatcher
 - "start", "end" and "break" stops carry no tonnes; "start" and "break" carry no distance.
 - An unserved point needs a non-empty reason (a point is never dropped silently).
 - A pickup has no minimum duration (the contract states none).
+- A route may end in a ``breakdown`` stop instead of at its yard (a re-plan's broken-down
+  truck): at the site of its previous stop, it hands its whole load to the instance's point
+  that stands for it (``left_by``), which nobody may collect before the breakdown; such a
+  route takes at most one break and may have collected nothing.
+- With ``earlier`` (a re-plan after a road closure), a leg that leaves before its time is
+  checked against its matrices, every later leg against ``matrices``.
 - Only unloads by collection-tier routes feed a transfer station's balance, and the balance
   holds per stream: sorted waste stays sorted, so a hook-lift hauling ``recyclable`` cannot
   take away ``residual`` tonnes. The backlog (which has no stream) is the station's total.
@@ -86,6 +92,7 @@ BACKLOG = "backlog"
 DISTANCE = "distance"
 DURATION = "duration"
 COST = "cost"
+BREAKDOWN = "breakdown"
 
 VIOLATION_KINDS = (
     UNKNOWN_SITE,
@@ -118,6 +125,7 @@ VIOLATION_KINDS = (
     DISTANCE,
     DURATION,
     COST,
+    BREAKDOWN,
 )
 
 
@@ -155,6 +163,9 @@ class _Index:
     vehicle_types: dict[str, VehicleType]
     matrices: TravelMatrices
     rows: dict[str, int]
+    earlier_until_s: int | None = None  # legs leaving before it use ``earlier``
+    earlier: TravelMatrices | None = None
+    earlier_rows: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, instance: Instance, matrices: TravelMatrices) -> _Index:
@@ -174,14 +185,20 @@ class _Index:
     def is_site(self, site_id: str) -> bool:
         return site_id in self.points or site_id in self.facilities or site_id in self.yards
 
-    def leg(self, origin: str, destination: str) -> tuple[int, int] | None:
-        """``(metres, seconds)`` from origin to destination, None when either is unknown."""
+    def leg(
+        self, origin: str, destination: str, depart_s: int | None = None
+    ) -> tuple[int, int] | None:
+        """``(metres, seconds)`` from origin to destination leaving at ``depart_s``, None when
+        either is unknown."""
         if not (self.is_site(origin) and self.is_site(destination)):
             return None
-        i, j = self.rows.get(origin), self.rows.get(destination)
+        matrices, rows = self.matrices, self.rows
+        if self.earlier is not None and depart_s is not None and depart_s < self.earlier_until_s:
+            matrices, rows = self.earlier, self.earlier_rows
+        i, j = rows.get(origin), rows.get(destination)
         if i is None or j is None:
             return None
-        return int(self.matrices.distance_m[i, j]), int(self.matrices.duration_s[i, j])
+        return int(matrices.distance_m[i, j]), int(matrices.duration_s[i, j])
 
 
 @dataclass(frozen=True)
@@ -201,6 +218,7 @@ class _Facts:
     """What the route checks hand to the plan-wide checks."""
 
     collected: list[str] = field(default_factory=list)
+    handovers: list[_Event] = field(default_factory=list)  # loads left by broken-down trucks
     unloads: list[_Event] = field(default_factory=list)
     pickups: list[_Event] = field(default_factory=list)
     route_cost: float = 0.0
@@ -221,8 +239,18 @@ class _Route:
     def report(self, kind: str, message: str, site_id: str | None = None) -> None:
         self.out.append(Violation(kind, message, self.route.vehicle_id, site_id))
 
+    @property
+    def broken(self) -> bool:
+        """Whether the route ends in a breakdown instead of at its yard."""
+        return bool(self.route.stops) and self.route.stops[-1].action == "breakdown"
 
-def check_plan(instance: Instance, plan: Plan, matrices: TravelMatrices) -> list[Violation]:
+
+def check_plan(
+    instance: Instance,
+    plan: Plan,
+    matrices: TravelMatrices,
+    earlier: tuple[int, TravelMatrices] | None = None,
+) -> list[Violation]:
     """Every violation of the plan contract by ``plan`` for ``instance``.
 
     Parameters
@@ -233,6 +261,9 @@ def check_plan(instance: Instance, plan: Plan, matrices: TravelMatrices) -> list
         Any parsed plan (from the solver or a file).
     matrices
         Travel distance (m) and time (s), indexed by ``matrices.site_ids``.
+    earlier
+        ``(seconds, matrices)``: legs that leave before that time of day are checked against
+        these matrices instead (a re-plan's frozen legs, driven before a road closed).
 
     Returns
     -------
@@ -241,6 +272,9 @@ def check_plan(instance: Instance, plan: Plan, matrices: TravelMatrices) -> list
         the plan-wide rules (duplicates, coverage, capacity, stations, cost).
     """
     index = _Index.build(instance, matrices)
+    if earlier is not None:
+        index.earlier_until_s, index.earlier = earlier
+        index.earlier_rows = index.earlier.index()
     facts = _Facts()
     out: list[Violation] = []
     for route in plan.routes:
@@ -248,6 +282,7 @@ def check_plan(instance: Instance, plan: Plan, matrices: TravelMatrices) -> list
     _check_duplicate_vehicles(plan, out)
     _check_coverage(plan, index, facts, out)
     _check_capacity(index, facts, out)
+    _check_breakdowns(index, facts, out)
     _check_stations(plan, index, facts, out)
     _check_cost(plan, index, facts, out)
     return out
@@ -322,20 +357,26 @@ def _check_shape(r: _Route) -> None:
     last = len(stops) - 1
     if stops[0].action != "start":
         r.report(ROUTE_SHAPE, f"first stop is {stops[0].action!r}, not 'start'", stops[0].site_id)
-    if stops[-1].action != "end":
+    if stops[-1].action not in ("end", "breakdown"):
         r.report(ROUTE_SHAPE, f"last stop is {stops[-1].action!r}, not 'end'", stops[-1].site_id)
     for i, stop in enumerate(stops):
-        if (stop.action == "start" and i != 0) or (stop.action == "end" and i != last):
+        if (stop.action == "start" and i != 0) or (
+            stop.action in ("end", "breakdown") and i != last
+        ):
             r.report(ROUTE_SHAPE, f"{stop.action!r} stop in the middle of the route", stop.site_id)
+    if r.broken and last > 0 and stops[-1].site_id != stops[-2].site_id:
+        r.report(
+            BREAKDOWN, f"breaks down away from its last stop {stops[-2].site_id}", stops[-1].site_id
+        )
     if r.vt is not None:
-        for stop in (stops[0], stops[-1]):
+        for stop in (stops[0],) if r.broken else (stops[0], stops[-1]):
             if stop.site_id != r.vt.yard:
                 r.report(
                     ROUTE_SHAPE,
                     f"route must start and end at yard {r.vt.yard!r} of type {r.vt.id!r}",
                     stop.site_id,
                 )
-    if not any(s.action in ("collect", "pickup") for s in stops):
+    if not r.broken and not any(s.action in ("collect", "pickup") for s in stops):
         r.report(EMPTY_ROUTE, "collects and picks up nothing; an unused vehicle is not listed")
 
 
@@ -437,6 +478,11 @@ def _check_loads(r: _Route, index: _Index) -> dict[int, float]:
                 )
             unloaded[i] = load
             load = 0.0
+        elif stop.action == "breakdown":
+            if abs(stop.tonnes - load) > SUM_TOL_T:
+                r.report(BREAKDOWN, f"hands over {_t(stop.tonnes)} but carries {_t(load)}", site)
+            unloaded[i] = load
+            load = 0.0
         elif stop.action == "pickup":
             if stop.tonnes <= 0:
                 r.report(TONNES, f"picks up {_t(stop.tonnes)}; a pickup loads > 0 t", site)
@@ -468,7 +514,7 @@ def _check_legs(r: _Route, index: _Index) -> tuple[int, bool]:
                 r.report(DISTANCE, "first stop must have distance 0", stop.site_id)
             prev = i
             continue
-        leg = index.leg(stops[prev].site_id, stop.site_id)
+        leg = index.leg(stops[prev].site_id, stop.site_id, times[prev][1] if times else None)
         if leg is None:
             complete = False
         else:
@@ -511,7 +557,7 @@ def _check_breaks(r: _Route) -> None:
         if positions:
             r.report(BREAK, f"type {vt.id!r} has no break, the route takes {len(positions)}")
         return
-    if len(positions) != 1:
+    if len(positions) > 1 or not (positions or r.broken):
         r.report(BREAK, f"takes {len(positions)} breaks; exactly one of {rule.duration_min:g} min")
     for i in positions:
         stop = stops[i]
@@ -583,6 +629,9 @@ def _record_facts(
     for i, stop in enumerate(stops):
         if stop.action == "collect":
             facts.collected.append(stop.site_id)
+        elif stop.action == "breakdown":
+            depart = times[i][1] if times else None
+            facts.handovers.append(_Event(stop.site_id, unloaded[i], depart, vid, r.tier, stream))
         elif stop.site_id not in index.facilities:
             continue
         elif stop.action == "unload":
@@ -669,6 +718,34 @@ def _check_capacity(index: _Index, facts: _Facts, out: list[Violation]) -> None:
                     site_id=fid,
                 )
             )
+
+
+def _check_breakdowns(index: _Index, facts: _Facts, out: list[Violation]) -> None:
+    """Each load a broken-down truck left is a point of the instance (``left_by``) with its
+    tonnes, where it broke down, not collectable before; and each such point has its truck."""
+    waiting = {p.left_by: p for p in index.points.values() if p.left_by}
+    for handover in facts.handovers:
+        vid, site = handover.vehicle_id, handover.facility_id
+        point = waiting.pop(vid, None)
+        if point is None:
+            if handover.tonnes > SUM_TOL_T:
+                message = f"breaks down with {_t(handover.tonnes)} on board; no point holds it"
+                out.append(Violation(BREAKDOWN, message, vid, site))
+            continue
+        if abs(point.tonnes_per_day - handover.tonnes) > SUM_TOL_T:
+            message = f"holds {_t(point.tonnes_per_day)}, {vid} left {_t(handover.tonnes)}"
+            out.append(Violation(BREAKDOWN, message, vid, point.id))
+        if index.leg(site, point.id) not in ((0, 0), None):
+            message = f"is not where {vid} broke down ({site})"
+            out.append(Violation(BREAKDOWN, message, vid, point.id))
+        if handover.time_s is not None and (
+            point.window is None or point.window.start_s < handover.time_s - TIME_TOL_S
+        ):
+            message = f"may be collected before {vid} broke down at {_c(handover.time_s)}"
+            out.append(Violation(BREAKDOWN, message, vid, point.id))
+    for vid, point in waiting.items():
+        message = f"stands for the load of {vid}, which does not break down in the plan"
+        out.append(Violation(BREAKDOWN, message, None, point.id))
 
 
 def _check_stations(plan: Plan, index: _Index, facts: _Facts, out: list[Violation]) -> None:

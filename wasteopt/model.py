@@ -27,7 +27,7 @@ FacilityKind = Literal["transfer_station", "incinerator", "kitchen_centre", "lan
 FacilityStatus = Literal["open", "candidate", "closed"]
 EnergyType = Literal["diesel", "electric", "lng"]
 Tier = Literal["collection", "transfer"]
-StopAction = Literal["start", "collect", "unload", "pickup", "break", "end"]
+StopAction = Literal["start", "collect", "unload", "pickup", "break", "breakdown", "end"]
 
 CLOCK_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 PLAN_CLOCK_PATTERN = r"^\d{2,}:[0-5]\d$"
@@ -130,6 +130,10 @@ class CollectionPoint(Site):
     service_min: float = Field(default=5.0, ge=0, description="loading time at the point, min")
     window: TimeWindow | None = Field(default=None, description="when the point may be served")
     township: str | None = None
+    left_by: str | None = Field(
+        default=None,
+        description="a re-plan's recovery point: the broken-down vehicle whose load waits here",
+    )
 
 
 class Facility(Site):

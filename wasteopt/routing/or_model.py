@@ -198,6 +198,8 @@ def build_model(
         )
         for node in copies:
             routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
+    if problem.keep_with and problem.move_penalty > 0:
+        _price_moves(routing, problem, nodes)
 
     return OrModel(
         problem=problem,
@@ -210,3 +212,31 @@ def build_model(
         step_s=step_s,
         capacity_bound=capacity_bound,
     )
+
+
+def _price_moves(routing: pywrapcp.RoutingModel, problem: TierProblem, nodes: NodeTable) -> None:
+    """Each job of ``problem.keep_with`` that another vehicle serves costs
+    ``problem.move_penalty``: a dimension counts them along each route, and its soft bound of 0
+    at the route's end prices every one."""
+    kept = [
+        (node, problem.keep_with[job.id])
+        for node, job in enumerate(nodes.jobs)
+        if job.id in problem.keep_with
+    ]
+    owners = {owner for _, owner in kept}
+    evaluators: dict[str, int] = {}
+    per_vehicle = []
+    for vehicle in problem.vehicles:
+        owner = vehicle.vehicle_id if vehicle.vehicle_id in owners else ""
+        if owner not in evaluators:
+            moved = [0] * len(nodes)
+            for node, keeper in kept:
+                moved[node] = int(keeper != owner)
+            evaluators[owner] = routing.RegisterUnaryTransitVector(moved)
+        per_vehicle.append(evaluators[owner])
+    capacity = [len(kept)] * len(problem.vehicles)
+    routing.AddDimensionWithVehicleTransitAndCapacity(per_vehicle, 0, capacity, True, "moved")
+    moved_jobs = routing.GetDimensionOrDie("moved")
+    price = int(round(problem.move_penalty * MILLI))
+    for v in range(len(problem.vehicles)):
+        moved_jobs.SetCumulVarSoftUpperBound(routing.End(v), 0, price)

@@ -79,6 +79,10 @@ class TierProblem:
     yards: dict[str, Yard]
     unserved_penalty_per_t: float
     only_vehicle_ids: frozenset[str] | None = None  # a region's trucks (None: the whole fleet)
+    # re-planning: the vehicle id that had each job in the plan being revised, and the price
+    # (CNY) of serving such a job with another vehicle (0: no preference)
+    keep_with: dict[str, str] = field(default_factory=dict)
+    move_penalty: float = 0.0
     vehicles: list[Vehicle] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,368 @@
+"""Re-plan the rest of the day with the routing core, from the state at a clock time.
+
+The collection tier's rest is searched from the morning plan's stops still to do (OR-Tools
+from that start; the compiled search is left out, its depots being the yards), the transfer
+tier's from scratch on the containers not hauled yet. Frozen stops are kept verbatim in front
+of each truck's new rest; the whole day is then verified by the independent checker (frozen
+legs against the matrices they were driven on).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from wasteopt.check import check_plan
+from wasteopt.errors import InfeasibleError, PlanCheckError
+from wasteopt.impact import assess
+from wasteopt.matrix import MatrixProvider
+from wasteopt.model import Instance, Plan, Route, SolveStats, TravelMatrices, Unserved
+from wasteopt.planning import (
+    Progress,
+    _backlog,
+    _container_jobs,
+    _deliveries,
+    _Diagnosis,
+    _plan_cost,
+)
+from wasteopt.replan.day import Day
+from wasteopt.replan.diff import PlanDiff, plan_diff
+from wasteopt.replan.remainder import Remainder, load_site, remainder_tier
+from wasteopt.replan.roads import day_network
+from wasteopt.replan.state import VehicleState
+from wasteopt.replan.stitch import breakdown_route, joined, unload_and_home, whole_route
+from wasteopt.routing import Job, SearchOptions, TierSolution, kg_down
+from wasteopt.routing.decode import decode_route
+from wasteopt.routing.driver import solve_model
+from wasteopt.routing.search import RawRoute
+from wasteopt.validate import ensure_valid
+
+log = logging.getLogger(__name__)
+
+# CNY per point given to another truck than the one that had it (assumption: about half an
+# hour of a compactor's duty and driving cost on Daoxian, what calling a driver about a change
+# and the confusion it brings are worth to a dispatcher)
+DEFAULT_MOVE_PENALTY = 50.0
+
+
+@dataclass(frozen=True)
+class ReplanOptions:
+    """Search budget of the collection tier's rest (the transfer tier's gets a quarter, at
+    least 1 s) and the price of each point moved to another truck (0: no stability)."""
+
+    time_limit_s: float = 10.0
+    seed: int = 0
+    solution_limit: int | None = None
+    move_penalty: float = DEFAULT_MOVE_PENALTY
+
+    def search(self, seconds: float) -> SearchOptions:
+        # the core's compiled search starts trucks at yards only: OR-Tools searches alone
+        return SearchOptions(
+            time_limit_s=seconds, seed=self.seed, solution_limit=self.solution_limit,
+            compiled=False,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    """The checked whole-day plan, the day's instance it is checked against, the roads after
+    any road event and their matrices, and the diff against the plan it revises. ``kept`` says
+    the plan as it stood was kept: no re-plan saved more than the price of its changes."""
+
+    plan: Plan
+    instance: Instance
+    network: MatrixProvider
+    matrices: TravelMatrices
+    diff: PlanDiff
+    kept: bool
+
+
+@dataclass(frozen=True)
+class _Solved:
+    remainder: Remainder
+    rests: dict[str, Route]  # real vehicle id -> solved rest
+    dropped: list[Job]
+    stats: SolveStats
+
+
+def _trim(routes: list[RawRoute]) -> tuple[list[RawRoute], list[str]]:
+    """Cut the jobs after a route's last unload (the core prices "ends empty" softly)."""
+    kept, cut = [], []
+    for route in routes:
+        unloads = [k for k, v in enumerate(route.visits) if v.kind == "unload"]
+        end = unloads[-1] + 1 if unloads else 0
+        cut += [v.ref for v in route.visits[end:]]
+        kept.append(replace(route, visits=route.visits[:end]))
+    return kept, cut
+
+
+def _solve(
+    remainder: Remainder,
+    options: SearchOptions,
+    warm: bool,
+    progress: Callable[[float, float], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> _Solved:
+    problem, matrices = remainder.problem, remainder.matrices
+    base = {"time_limit_s": options.time_limit_s, "seed": options.seed}
+    if not problem.jobs or not problem.vehicles:
+        return _Solved(remainder, {}, list(problem.jobs), SolveStats(**base))
+    index = matrices.index()
+    raw = solve_model(
+        problem,
+        matrices.distance_m,
+        matrices.duration_s,
+        index,
+        options,
+        progress,
+        should_stop,
+        start=remainder.start if warm else None,
+    )
+    if raw is None:
+        raise InfeasibleError(
+            f"the {problem.tier} tier's rest found no solution within {options.time_limit_s:g} s;"
+            " give it more time"
+        )
+    routes, cut = _trim(raw.routes)
+    rests = {}
+    for route in routes:
+        if route.visits:
+            rest = decode_route(problem, route, matrices, index)
+            rests[remainder.owner[rest.vehicle_id].vehicle_id] = rest
+    jobs = {job.id: job for job in problem.jobs}
+    stats = SolveStats(
+        solver=f"replan:{problem.tier}",
+        seconds=round(raw.seconds, 3),
+        first_feasible_s=raw.first_feasible_s,
+        objective=raw.objective / 1000.0,
+        history=raw.history,
+        iterations=raw.stats.iterations,
+        stopped_early=raw.stats.stopped_early,
+        **base,
+    )
+    return _Solved(remainder, rests, [*raw.dropped, *(jobs[ref] for ref in cut)], stats)
+
+
+def _carried_left(states: list[VehicleState], solved: _Solved) -> None:
+    """Raise when the search left a truck on the road with its load (no facility can take it)."""
+    dropped = {job.id for job in solved.dropped}
+    for state in states:
+        if state.started and state.load_t > 0 and load_site(state.vehicle_id) in dropped:
+            raise InfeasibleError(
+                f"{state.vehicle_id} carries {state.load_t:.3f} t of {state.stream} and no open"
+                " facility can take it on its way today; reopen a facility or raise a capacity"
+            )
+
+
+def _rests(
+    tier: str,
+    day: Day,
+    matrices: TravelMatrices,
+    jobs: list[Job],
+    room_t: dict[str, float],
+    options: ReplanOptions,
+    keep_with: dict[str, str],
+    warm: bool,
+    progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[list[Route], _Solved]:
+    """The tier's trucks' whole days: frozen stops, then the re-planned rest or the way home.
+    ``room_t`` is each facility's room left today (less what withdrawn trucks unload)."""
+    instance = day.instance
+    states = [s for s in day.state.vehicles.values() if s.vehicle_type.tier == tier]
+    facilities = [
+        f
+        for f in instance.open_facilities()
+        if tier == "collection" or f.kind != "transfer_station"
+    ]
+    routes: dict[str, Route | None] = {}
+    for state in states:
+        if state.status == "broken":
+            routes[state.vehicle_id] = breakdown_route(state)
+        elif state.status == "withdrawn" and state.started:
+            routes[state.vehicle_id] = unload_and_home(state, facilities, room_t, matrices)
+        elif state.status == "finished":
+            routes[state.vehicle_id] = whole_route(state, state.done)
+    planned = [s for s in states if s.status in ("idle", "working")]
+    seconds = options.time_limit_s if tier == "collection" else max(1.0, options.time_limit_s / 4)
+    remainder = remainder_tier(
+        tier,
+        planned,
+        jobs,
+        facilities,
+        {f.id: kg_down(max(0.0, room_t.get(f.id, 0.0))) for f in facilities},
+        {y.id: y for y in instance.yards},
+        {s.id: s for s in instance.sites},
+        matrices,
+        instance.settings.unserved_penalty_per_t,
+        keep_with,
+        options.move_penalty,
+    )
+    report = None if progress is None else lambda s, c: progress(Progress(tier, s, c))
+    solved = _solve(remainder, options.search(seconds), warm, report, should_stop)
+    _carried_left(planned, solved)
+    for state in planned:
+        if state.vehicle_id in solved.rests:
+            routes[state.vehicle_id] = joined(state, solved.rests[state.vehicle_id])
+        elif state.started:  # nothing left for it (or its shift is over): home
+            routes[state.vehicle_id] = unload_and_home(state, facilities, room_t, matrices)
+    return [route for route in routes.values() if route is not None], solved
+
+
+def _unpicked(events: list[tuple[int, float]], picked: float) -> list[tuple[int, float]]:
+    """Deliveries in time order less the first ``picked`` tonnes, already hauled away."""
+    left = []
+    for time_s, tonnes in events:
+        taken = min(tonnes, picked)
+        picked -= taken
+        if tonnes - taken > 1e-9:
+            left.append((time_s, tonnes - taken))
+    return left
+
+
+def _containers(day: Day, collection_routes: list[Route]) -> list[Job]:
+    """The containers at the stations not hauled yet, released as they fill."""
+    instance = day.instance
+    haulers = [vt for vt in instance.vehicle_types if vt.tier == "transfer"]
+    stations = {f.id: f for f in instance.open_facilities() if f.kind == "transfer_station"}
+    jobs: list[Job] = []
+    for (station, stream), events in sorted(_deliveries(collection_routes).items()):
+        left = _unpicked(events, day.state.picked_t.get((station, stream), 0.0))
+        if station not in stations or not left:
+            continue
+        payloads = [vt.payload_t for vt in haulers if stream in vt.streams]
+        container_t = min(payloads) if payloads else sum(t for _, t in left)
+        jobs += _container_jobs(stations[station], stream, left, container_t)
+    return jobs
+
+
+def _points_left(day: Day) -> list[Job]:
+    return [
+        Job(
+            id=p.id,
+            site_id=p.id,
+            stream=p.stream,
+            tonnes=p.tonnes_per_day,
+            service_s=round(p.service_min * 60),
+            window=(p.window.start_s, p.window.end_s) if p.window else None,
+        )
+        for p in day.instance.points
+        if p.id not in day.state.collected
+    ]
+
+
+def _unserved(day: Day, solved: _Solved) -> list[Unserved]:
+    points = {p.id: p for p in day.instance.points}
+    diagnosis = _Diagnosis(
+        solved.remainder.problem,
+        TierSolution(list(solved.rests.values()), solved.dropped, solved.stats),
+        solved.remainder.matrices,
+    )
+    return sorted(
+        (
+            Unserved(
+                point_id=job.id, tonnes=points[job.id].tonnes_per_day, reason=diagnosis.reason(job)
+            )
+            for job in solved.dropped
+            if job.id in points
+        ),
+        key=lambda u: u.point_id,
+    )
+
+
+def _value(plan: Plan, penalty_per_t: float) -> float:
+    """A plan's cost with its unserved tonnes priced as the search prices them."""
+    return plan.cost + penalty_per_t * sum(u.tonnes for u in plan.unserved)
+
+
+def replan_day(
+    instance: Instance,
+    plan: Plan,
+    day: Day,
+    provider: MatrixProvider,
+    options: ReplanOptions = ReplanOptions(),
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    speeds: Mapping[str, float] | None = None,
+) -> ReplanResult:
+    """Re-plan the rest of ``day`` (see :func:`~wasteopt.replan.day.build_day`) and return
+    the checked whole-day plan with its diff against ``plan``.
+
+    ``provider`` gives the roads as in the morning (built with truck ``speeds``); road events
+    change them for every leg that leaves after the re-plan time. With
+    ``options.move_penalty`` > 0 and no events, the plan as it stands is kept unless a
+    re-plan saves more than the price of its moved points and one more. Raises InstanceError
+    for bad events, InfeasibleError when a truck's load cannot be unloaded, PlanCheckError if
+    the checker rejects the result.
+    """
+    ensure_valid(day.instance)
+    sites = {s.id: s for s in day.instance.sites}
+    roads = day_network(provider, day.road_events, sites, speeds)
+    morning = provider.matrices(day.instance.sites)
+    matrices = morning if roads is provider else roads.matrices(day.instance.sites)
+    earlier = None if roads is provider else (day.state.at_s, morning)
+    state = day.state
+    room = {
+        f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
+        for f in day.instance.open_facilities()
+    }
+    keep_with = {
+        stop.site_id: route.vehicle_id
+        for route in plan.routes
+        for stop in route.stops
+        if stop.action == "collect"
+    }
+    collection_routes, collection = _rests(
+        "collection", day, matrices, _points_left(day), room, options, keep_with, True,
+        progress, should_stop,
+    )  # fmt: skip
+    for route in collection_routes:
+        for stop in route.stops[len(state.vehicles[route.vehicle_id].done) :]:
+            if stop.action == "unload":
+                room[stop.site_id] = room.get(stop.site_id, 0.0) - stop.tonnes
+    transfer_routes, transfer = _rests(
+        "transfer", day, matrices, _containers(day, collection_routes), room, options, {},
+        False, progress, should_stop,
+    )  # fmt: skip
+    routes = [*collection_routes, *transfer_routes]
+    transfer_solution = TierSolution(transfer_routes, transfer.dropped, transfer.stats)
+    diagnosis = _Diagnosis(
+        transfer.remainder.problem,
+        TierSolution(list(transfer.rests.values()), transfer.dropped, transfer.stats),
+        transfer.remainder.matrices,
+    )
+    replanned = plan.model_copy(
+        update={
+            "instance_name": day.instance.name,
+            "routes": routes,
+            "unserved": _unserved(day, collection),
+            "backlog": _backlog(
+                day.instance, _deliveries(collection_routes), transfer_solution, diagnosis
+            ),
+            "cost": _plan_cost(day.instance, routes),
+            "stats": [collection.stats, transfer.stats],
+            "impact": None,
+        }
+    )
+    violations = check_plan(day.instance, replanned, matrices, earlier)
+    if violations:
+        for violation in violations:
+            log.error("checker: %s", violation)
+        raise PlanCheckError(violations)
+    diff = plan_diff(plan, replanned)
+    penalty_per_t = day.instance.settings.unserved_penalty_per_t
+    kept = (
+        options.move_penalty > 0
+        and not day.events
+        and day.actuals is None
+        and _value(replanned, penalty_per_t) + options.move_penalty * (len(diff.moved) + 1)
+        >= _value(plan, penalty_per_t)
+        and not check_plan(day.instance, plan, matrices)
+    )
+    if kept:
+        replanned, diff = plan, plan_diff(plan, plan)
+    impact = assess(day.instance, replanned).model_dump(mode="json")
+    return ReplanResult(
+        replanned.model_copy(update={"impact": impact}), day.instance, roads, matrices, diff, kept
+    )
