@@ -1,0 +1,6 @@
+"""Scenario sweeps: a grid of what-if cells planned as Dask tasks, with durable results.
+
+``spec`` reads the grid, ``cells`` expands and keys it, ``levers`` changes an instance per
+cell, ``run`` plans the cells on a Dask cluster (``cluster``), ``store`` keeps the rows,
+``summary`` and ``plots`` give the planner's answer. Nothing else in the package imports it.
+"""

@@ -1,0 +1,74 @@
+"""The end of a sweep: the summary table printed and written, the figures, failed cells named."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+import pandas as pd
+
+from wasteopt._text import table
+from wasteopt.io import write_text_atomic
+from wasteopt.sweep.cells import Sweep
+from wasteopt.sweep.plots import write_figures
+from wasteopt.sweep.store import ResultStore
+from wasteopt.sweep.summary import frame, summarise
+
+SHOWN = [
+    ("scenario", "scenario", "<"),
+    ("tonnes_factor", "growth", ">"),
+    ("electric_share", "ev", ">"),
+    ("phase", "phase", ">"),
+    ("seeds", "seeds", ">"),
+    ("annual_cost", "CNY/yr", ">"),
+    ("cost_spread_pct", "spread %", ">"),
+    ("trucks", "trucks", ">"),
+    ("net_co2e_t_per_yr", "net CO2e t/yr", ">"),
+    ("overflow_t_per_day", "overflow t/d", ">"),
+    ("pareto", "Pareto", "<"),
+]
+
+
+def _text(column: str, value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if column == "electric_share":
+        return f"{value:.0%}"
+    if column == "pareto":
+        return "*" if value else ""
+    if column in ("phase", "seeds", "trucks"):
+        return f"{int(value)}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The summary as aligned text, cheapest configuration first."""
+    header = [label for _, label, _ in SHOWN]
+    lines = [[_text(c, line[c]) for c, _, _ in SHOWN] for _, line in summary.iterrows()]
+    return "\n".join(table([header, *lines], "".join(a for _, _, a in SHOWN), indent=""))
+
+
+def write_report(sweep: Sweep, store: ResultStore, stream: TextIO) -> int:
+    """Print the summary of ``sweep``'s cells, write summary.csv and the figures.
+
+    Returns the exit code: 1 when a cell of the sweep has a failed row, else 0.
+    """
+    keys = {c.key for c in sweep.cells}
+    rows = [r for r in store.rows() if r["key"] in keys]
+    cells = frame(rows)
+    summary = summarise(cells)
+    write_text_atomic(
+        store.out / "summary.csv", "\ufeff" + summary.to_csv(index=False, lineterminator="\r\n")
+    )
+    figures = write_figures(summary, cells, store.out, sweep.spec.name) if rows else []
+    print(format_summary(summary), file=stream)
+    failed = [r for r in rows if r["status"] != "ok"]
+    for row in failed:
+        print(f"  failed cell {row['key']} ({row['scenario']}): {row['error']}", file=stream)
+    others = len(store.rows()) - len(rows)
+    if others:
+        print(f"  {others} row(s) of results.csv belong to other sweeps; kept", file=stream)
+    written = ", ".join(p.name for p in figures)
+    print(f"  wrote {store.path}, summary.csv{', ' + written if written else ''}", file=stream)
+    return 1 if failed else 0
