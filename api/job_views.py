@@ -24,6 +24,7 @@ from api.store import ACTIVE, JobRow, QueueFull, ResultRow, Store
 from api.validation import instance_document, validate_instance
 from wasteopt.io import instance_from_dict
 from wasteopt.model import Instance
+from wasteopt.planning import PlanOptions
 
 POLL_AFTER_S = 2
 PREFIXES = {"plan": "/v1/plans", "siting": "/v1/sitings", "comparison": "/v1/comparisons"}
@@ -182,9 +183,8 @@ def finished_result(store: Store, kind: str, job_id: str) -> ResultRow:
 
 
 def plan_budget_s(time_limit_s: float) -> float:
-    """Search time of one ``plan_day``: the collection tier's limit, then a quarter of it (at
-    least 1 s) for the transfer tier."""
-    return time_limit_s + max(1.0, time_limit_s / 4)
+    """Search time of one ``plan_day`` whose collection tier gets ``time_limit_s``."""
+    return PlanOptions(time_limit_s=time_limit_s).day_time_limit_s
 
 
 def time_limit(requested: float | None, settings: Settings) -> float:

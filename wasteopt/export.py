@@ -23,6 +23,10 @@ SHEET_COLUMNS = (
     "load_after_t",
     "km_from_prev",
 )
+# The names a plan's files take wherever they are written (a folder, an API job's files).
+PLAN_FILE = "plan.json"
+GEOJSON_FILE = "routes.geojson"
+SHEETS_DIR = "sheets"
 
 
 def _sites(instance: Instance) -> dict[str, Site]:
@@ -113,12 +117,12 @@ def write_outputs(
     """Write plan.json, routes.geojson and sheets/<vehicle>.csv; each file atomically."""
     out = Path(out_dir)
     geojson = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
-    files = {out / "plan.json": dump_json(plan), out / "routes.geojson": geojson}
+    files = {out / PLAN_FILE: dump_json(plan), out / GEOJSON_FILE: geojson}
     for vehicle_id, text in sheets_csv(instance, plan).items():
-        files[out / "sheets" / f"{vehicle_id}.csv"] = text
+        files[out / SHEETS_DIR / f"{vehicle_id}.csv"] = text
     for path, text in files.items():
         write_text_atomic(path, text)
-    for stale in (out / "sheets").glob("*.csv"):
+    for stale in (out / SHEETS_DIR).glob("*.csv"):
         if stale not in files:
             stale.unlink()
     return list(files)

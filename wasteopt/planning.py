@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from wasteopt.check import check_plan
-from wasteopt.errors import NetworkError, PlanCheckError
+from wasteopt.errors import NetworkError, OptionsError, PlanCheckError
 from wasteopt.impact import assess
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import (
@@ -43,17 +44,60 @@ from wasteopt.routing import (
 log = logging.getLogger(__name__)
 
 
+FirstSolution = Literal[
+    "greedy",
+    "path_cheapest_arc",
+    "parallel_cheapest_insertion",
+    "local_cheapest_insertion",
+    "savings",
+    "automatic",
+]
+Metaheuristic = Literal[
+    "ruin_recreate", "guided_local_search", "simulated_annealing", "tabu_search", "greedy_descent"
+]
+
+
 @dataclass(frozen=True)
 class PlanOptions:
-    """Search budget per tier; the same instance, seed and solution limit give the same plan."""
+    """Search budget per tier; the same instance, seed and solution limit give the same plan.
+
+    ``time_limit_s`` is the collection tier's search time; the transfer tier, a much smaller
+    problem, gets :attr:`transfer_time_limit_s`. Raises OptionsError naming a field out of
+    range or a strategy name that does not exist.
+    """
 
     time_limit_s: float = 30.0
     seed: int = 0
     solution_limit: int | None = None
-    first_solution: str = "greedy"
-    metaheuristic: str = "ruin_recreate"
+    first_solution: FirstSolution = "greedy"
+    metaheuristic: Metaheuristic = "ruin_recreate"
     workers: int = 1
     compiled: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name, kind in (("first_solution", FirstSolution), ("metaheuristic", Metaheuristic)):
+            value, known = getattr(self, name), get_args(kind)
+            if value not in known:
+                problems.append((name, f"unknown {value!r}; one of {', '.join(known)}"))
+        if not self.time_limit_s > 0:
+            problems.append(("time_limit_s", f"must be positive (got {self.time_limit_s})"))
+        if self.solution_limit is not None and self.solution_limit < 1:
+            problems.append(("solution_limit", f"must be 1 or more (got {self.solution_limit})"))
+        if self.workers < 1:
+            problems.append(("workers", f"must be 1 or more (got {self.workers})"))
+        if problems:
+            raise OptionsError(problems)
+
+    @property
+    def transfer_time_limit_s(self) -> float:
+        """The transfer tier's search time: a quarter of the collection tier's, at least 1 s."""
+        return max(1.0, self.time_limit_s / 4)
+
+    @property
+    def day_time_limit_s(self) -> float:
+        """Search time of a whole day's plan: both tiers' limits."""
+        return self.time_limit_s + self.transfer_time_limit_s
 
     def search(self, time_limit_s: float) -> SearchOptions:
         return SearchOptions(
@@ -347,7 +391,7 @@ def plan_day_full(
     transfer = solve_tier(
         transfer_problem,
         matrices,
-        options.search(max(1.0, options.time_limit_s / 4)),
+        options.search(options.transfer_time_limit_s),
         reporter("transfer"),
         should_stop,
     )
