@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 from api.schemas import SitingRequest
 from api.store import JobInput
-from wasteopt.export import routes_geojson, sheets_csv
+from wasteopt.export import GEOJSON_FILE, SHEETS_DIR, routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Facility, Instance, Plan
 from wasteopt.planning import PlanOptions, Progress, plan_day
@@ -26,8 +26,7 @@ from wasteopt.scenario import (
 from wasteopt.siting import SitingOptions, choose_stations
 from wasteopt.siting.report import ASSIGNMENT_FILE, assignment_csv, siting_summary
 
-SHEETS_PREFIX = "sheets/"
-GEOJSON_FILE = "routes.geojson"
+SHEETS_PREFIX = f"{SHEETS_DIR}/"
 COMPARISON_FILE = "comparison.csv"
 SCENARIOS_PREFIX = "scenarios/"
 INSTANCE_FILE = "instance.json"
