@@ -611,3 +611,17 @@ def test_checker_never_raises_on_a_parseable_plan(edits):
     plan = Plan.model_validate(data)
     violations = check_plan(make_instance(), plan, make_matrices())
     assert all(v.kind in VIOLATION_KINDS for v in violations)
+
+
+@pytest.mark.parametrize(
+    ("closes", "reported"), [("08:10", True), ("08:18", True), ("08:20", False), ("17:00", False)]
+)
+def test_a_truck_still_unloading_when_the_gate_closes_is_reported(closes, reported):
+    """HL-1 is at INC from 08:05 to 08:20 (by hand): a gate closing before it leaves (more
+    than the minute of clock rounding) is a gate violation, one closing at 08:20 is not."""
+    instance = with_item(
+        make_instance(), "facilities", "INC", gate=TimeWindow(start="08:00", end=closes)
+    )
+    gate = [v for v in check_plan(instance, make_plan(), make_matrices()) if v.kind == "gate"]
+    assert [(v.vehicle_id, v.site_id) for v in gate] == ([("HL-1", "INC")] if reported else [])
+    assert all("after the gate closes" in v.message for v in gate)
