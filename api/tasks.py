@@ -16,6 +16,7 @@ from wasteopt.export import GEOJSON_FILE, SHEETS_DIR, routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Facility, Instance, Plan
 from wasteopt.planning import PlanOptions, Progress, plan_day
+from wasteopt.provenance import describe, grid_factor
 from wasteopt.scenario import (
     compare_scenarios,
     comparison_csv,
@@ -64,13 +65,15 @@ def _plan_options(job: JobInput) -> PlanOptions:
 
 def run_plan(task: TaskInput) -> TaskResult:
     """The day's plan, with the files ``wasteopt plan`` writes: sheets and GeoJSON routes."""
-    instance, provider = task.instance, task.provider
+    instance, provider, options = task.instance, task.provider, _plan_options(task.job)
+    grid = grid_factor(json.loads(task.job.options or "{}").get("grid"))
     plan = plan_day(
         instance,
         provider,
-        _plan_options(task.job),
+        options,
         progress=task.progress,
         should_stop=task.should_stop,
+        provenance=describe(instance, provider, options, grid),
     )
     sheets = sheets_csv(instance, plan)
     files = {f"{SHEETS_PREFIX}{vehicle}.csv": text for vehicle, text in sheets.items()}

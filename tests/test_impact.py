@@ -213,6 +213,8 @@ def test_power_co2_bricks_and_grease(instance, plan):
     assert day.net_co2e_t == pytest.approx(
         day.transport_co2e_t
         + 4.0 * FOSSIL_T_PER_T
+        + 4.0 * 50e-6 * 265  # N2O, IPCC 2006 Vol. 5 Table 5.6: 50 g per wet tonne
+        + 4.0 * 0.2e-6 * 28  # CH4, IPCC 2006 Vol. 5 Table 5.3: 0.2 kg per Gg
         + 2.0 * LANDFILL_CO2E_T_PER_T
         - day.avoided_grid_co2_t
     )

@@ -30,6 +30,7 @@ GWP_N2O = 265.0
 # and Environment, 关于做好2023—2025年发电行业企业温室气体排放报告管理有关工作的通知
 # (环办气候函〔2023〕43号). Used for charging electric vehicles and for avoided generation.
 GRID_KG_CO2_PER_KWH = 0.5703
+GRID_SOURCE = "China national grid average 2022, MEE 环办气候函〔2023〕43号"
 
 
 def _combustion_kg_co2e(mj: float, co2: float, ch4: float, n2o: float) -> float:
@@ -86,6 +87,14 @@ def fossil_co2_t_per_t(composition: dict[str, tuple[float, float, float, float]]
 
 
 INCINERATION_FOSSIL_CO2_T_PER_T = fossil_co2_t_per_t(WASTE_COMPOSITION)
+# N2O and CH4 of incineration, IPCC 2006 Vol. 5 Ch. 5 defaults for municipal solid waste in a
+# continuous stoker (grate) incinerator, per wet tonne: N2O 50 g/t (Table 5.6, "MSW, continuous
+# and semi-continuous incinerators"); CH4 0.2 kg/Gg = 0.0002 kg/t (Table 5.3, "continuous
+# incineration, stoker"). A grate plant fed around the clock is the continuous stoker type.
+INCINERATION_N2O_KG_PER_T = 0.050
+INCINERATION_CH4_KG_PER_T = 0.0002
+INCINERATION_N2O_CO2E_T_PER_T = INCINERATION_N2O_KG_PER_T * GWP_N2O / 1000.0
+INCINERATION_CH4_CO2E_T_PER_T = INCINERATION_CH4_KG_PER_T * GWP_CH4 / 1000.0
 
 # --- landfill methane (the emergency outlet) -----------------------------------------------------
 # Lifetime CH4 committed by a tonne landfilled today, IPCC 2006 Vol. 5 Ch. 3 mass balance
@@ -151,6 +160,20 @@ BIOGAS_EXPORT_KWH_PER_T = (
     * (1.0 - DIGESTER_OWN_USE_SHARE)
 )
 GREASE_RECOVERY_SHARE = 0.025  # crude grease recovered per wet tonne (oil separation)
+
+# --- recyclables -> sorting and recycling centre (seed (六)4: 建设规范的回收网点和分拣中心) -------
+# Share of what a sorting centre receives that leaves it as recycled material; the rest is
+# sorting residue sent for incineration outside the plan. 0.9 is an *assumption*: household
+# recyclables sorted at source carry a tenth or so of wrong items and dirt.
+SORTING_RECOVERY_SHARE = 0.90
+# Household food waste as a share of residual waste (wet), the share a kitchen-waste sorting rate
+# (分类率) applies to: the food fraction of WASTE_COMPOSITION (*assumption*, as above).
+RESIDUAL_FOOD_SHARE = WASTE_COMPOSITION["food"][0]
+# Recyclable material (paper, plastics, glass, metal, textiles) as a share of residual waste,
+# the share a recyclables sorting rate applies to (*assumption*, from WASTE_COMPOSITION).
+RESIDUAL_RECYCLABLE_SHARE = sum(
+    WASTE_COMPOSITION[name][0] for name in ("paper", "plastics", "glass", "metal", "textiles")
+)
 
 # --- targets of the county plan (seed (六)4, for 2025) ------------------------------------------
 HARMLESS_TREATMENT_TARGET = 1.00  # 城镇生活垃圾无害化处理率达到100%

@@ -4,8 +4,7 @@
 that leg, converts it to CO2e, follows the tonnes into the incinerator, the kitchen-waste centre
 and the landfill, and checks the county plan's 2025 targets. Every factor is a named constant in
 :mod:`wasteopt.factors` with its source. Figures are per plan day; ``per_year`` is x365.
-Not counted: the kitchen-waste centre's process emissions and digestate, fly-ash treatment,
-and the building of plants and vehicles.
+What is not counted is listed in :data:`NOT_COUNTED` and printed with every report.
 """
 
 from __future__ import annotations
@@ -20,10 +19,17 @@ from pydantic import BaseModel, ConfigDict
 from wasteopt import factors as F
 from wasteopt._text import display_width, pad
 from wasteopt.errors import WasteoptError
-from wasteopt.model import Instance, Plan, Route, VehicleType, titled_name
+from wasteopt.model import GridFactor, Instance, Plan, Route, VehicleType, titled_name
 from wasteopt.summary import facility_intake
 
 ENERGY_STOPS = ("collect", "unload", "pickup")
+NATIONAL_GRID = GridFactor(kg_co2_per_kwh=F.GRID_KG_CO2_PER_KWH, source=F.GRID_SOURCE)
+NOT_COUNTED = (
+    "the kitchen-waste centre's process emissions and digestate",
+    "fly-ash treatment; sorting residue (sent for incineration outside the plan)",
+    "the building of plants and vehicles",
+    "a change of residual composition when households sort (per-tonne factors stay fixed)",
+)
 
 
 class _Report(BaseModel):
@@ -66,12 +72,16 @@ class Figures(_Report):
     biogas_electricity_kwh: float
     avoided_grid_co2_t: float
     incineration_fossil_co2_t: float
+    incineration_n2o_co2e_t: float
+    incineration_ch4_co2e_t: float
     landfill_ch4_co2e_t: float
     net_co2e_t: float
     bottom_ash_t: float
     bricks_potential: float
     bricks_capped: float
     grease_t: float
+    sorted_t: float
+    recycled_t: float
 
     def scaled(self, factor: float) -> Figures:
         return Figures(**{k: v * factor for k, v in self.model_dump().items()})
@@ -100,6 +110,8 @@ LABELS: dict[str, str] = {
     "unserved_t": "waste left uncollected",
     "incinerated_t": "incinerated (plan's deliveries)",
     "kitchen_treated_t": "kitchen waste treated",
+    "sorted_t": "recyclables received for sorting",
+    "recycled_t": "recyclables recycled",
     "landfilled_t": "landfilled (emergency outlet)",
     "backlog_t": "left at transfer stations",
     "overflow_t": "residual not incinerated",
@@ -107,8 +119,10 @@ LABELS: dict[str, str] = {
     "biogas_electricity_kwh": "biogas electricity exported",
     "avoided_grid_co2_t": "avoided grid CO2",
     "incineration_fossil_co2_t": "incineration fossil CO2",
+    "incineration_n2o_co2e_t": "incineration N2O",
+    "incineration_ch4_co2e_t": "incineration CH4",
     "landfill_ch4_co2e_t": "landfill methane (lifetime)",
-    "net_co2e_t": "net CO2e (transport + fossil + CH4 - avoided)",
+    "net_co2e_t": "net CO2e (transport + incineration + landfill - avoided)",
     "bottom_ash_t": "bottom ash",
     "bricks_potential": "slag bricks (from this ash)",
     "bricks_capped": "slag bricks (line capacity share)",
@@ -160,6 +174,9 @@ class ImpactReport(_Report):
     plant_shortfall_t: float
     kpis: list[Kpi]
     factors: dict[str, float]
+    grid: GridFactor = NATIONAL_GRID
+    caveats: list[str] = []
+    not_counted: list[str] = list(NOT_COUNTED)
 
 
 def route_energy(route: Route, vehicle: VehicleType) -> tuple[float, float]:
@@ -195,7 +212,14 @@ def _vehicle(instance: Instance, route: Route) -> VehicleType:
         ) from None
 
 
-def _routes(instance: Instance, plan: Plan) -> list[RouteEnergy]:
+def kg_co2e_per_unit(energy_type: str, grid: GridFactor) -> float:
+    """kg CO2e per litre of diesel, kg of LNG, or kWh drawn from ``grid``."""
+    if energy_type == "electric":
+        return grid.kg_co2_per_kwh
+    return F.KG_CO2E_PER_UNIT[energy_type]
+
+
+def _routes(instance: Instance, plan: Plan, grid: GridFactor) -> list[RouteEnergy]:
     result = []
     for route in plan.routes:
         vehicle = _vehicle(instance, route)
@@ -211,7 +235,7 @@ def _routes(instance: Instance, plan: Plan) -> list[RouteEnergy]:
                 distance_km=route.distance_km,
                 tonne_km=tonne_km,
                 energy=energy,
-                co2e_kg=energy * F.KG_CO2E_PER_UNIT[vehicle.energy.type],
+                co2e_kg=energy * kg_co2e_per_unit(vehicle.energy.type, grid),
             )
         )
     return result
@@ -244,7 +268,11 @@ def _kind_total(intakes: list[FacilityIntake], kind: str, field: str = "plan_t")
 
 
 def _daily(
-    instance: Instance, plan: Plan, routes: list[RouteEnergy], intakes: list[FacilityIntake]
+    instance: Instance,
+    plan: Plan,
+    routes: list[RouteEnergy],
+    intakes: list[FacilityIntake],
+    grid: GridFactor,
 ) -> Figures:
     by_type = defaultdict(float)
     for r in routes:
@@ -262,8 +290,11 @@ def _daily(
     backlog = sum(b.tonnes for b in plan.backlog)
     wte_kwh = incinerated * F.WTE_EXPORT_KWH_PER_T
     biogas_kwh = kitchen * F.BIOGAS_EXPORT_KWH_PER_T
-    avoided = (wte_kwh + biogas_kwh) * F.GRID_KG_CO2_PER_KWH / 1000.0
+    avoided = (wte_kwh + biogas_kwh) * grid.kg_co2_per_kwh / 1000.0
     fossil = incinerated * F.INCINERATION_FOSSIL_CO2_T_PER_T
+    n2o = incinerated * F.INCINERATION_N2O_CO2E_T_PER_T
+    ch4 = incinerated * F.INCINERATION_CH4_CO2E_T_PER_T
+    sorted_t = _kind_total(intakes, "sorting_centre")
     methane = landfilled * F.LANDFILL_CO2E_T_PER_T
     transport = sum(r.co2e_kg for r in routes) / 1000.0
     ash = incinerated * F.BOTTOM_ASH_FRACTION
@@ -293,19 +324,24 @@ def _daily(
         biogas_electricity_kwh=biogas_kwh,
         avoided_grid_co2_t=avoided,
         incineration_fossil_co2_t=fossil,
+        incineration_n2o_co2e_t=n2o,
+        incineration_ch4_co2e_t=ch4,
         landfill_ch4_co2e_t=methane,
-        net_co2e_t=transport + fossil + methane - avoided,
+        net_co2e_t=transport + fossil + n2o + ch4 + methane - avoided,
         bottom_ash_t=ash,
         bricks_potential=bricks,
         bricks_capped=capped,
         grease_t=kitchen * F.GREASE_RECOVERY_SHARE,
+        sorted_t=sorted_t,
+        recycled_t=sorted_t * F.SORTING_RECOVERY_SHARE,
     )
 
 
 def _kpis(day: Figures, intakes: list[FacilityIntake]) -> list[Kpi]:
     generated = day.generated_t or 1.0
-    harmless = (day.incinerated_t + day.kitchen_treated_t + day.landfilled_t) / generated
-    recovered = (day.incinerated_t + day.kitchen_treated_t) / generated
+    treated = day.incinerated_t + day.kitchen_treated_t + day.landfilled_t + day.sorted_t
+    harmless = treated / generated
+    recovered = (day.incinerated_t + day.kitchen_treated_t + day.recycled_t) / generated
     kpis = [
         Kpi(
             key="harmless_treatment_rate",
@@ -323,7 +359,7 @@ def _kpis(day: Figures, intakes: list[FacilityIntake]) -> list[Kpi]:
             target=F.RESOURCE_RECOVERY_TARGET,
             comparison=">=",
             met=recovered >= F.RESOURCE_RECOVERY_TARGET - 1e-9,
-            source="seed (六)4",
+            source="seed (六)4; incineration with power, kitchen waste and recyclables recycled",
         ),
     ]
     for intake in intakes:
@@ -362,6 +398,9 @@ FACTORS: dict[str, float] = {
     "grid_kg_co2_per_kwh": F.GRID_KG_CO2_PER_KWH,
     "wte_export_kwh_per_t": F.WTE_EXPORT_KWH_PER_T,
     "incineration_fossil_co2_t_per_t": F.INCINERATION_FOSSIL_CO2_T_PER_T,
+    "incineration_n2o_kg_per_t": F.INCINERATION_N2O_KG_PER_T,
+    "incineration_ch4_kg_per_t": F.INCINERATION_CH4_KG_PER_T,
+    "sorting_recovery_share": F.SORTING_RECOVERY_SHARE,
     "landfill_co2e_t_per_t": F.LANDFILL_CO2E_T_PER_T,
     "bottom_ash_fraction": F.BOTTOM_ASH_FRACTION,
     "ash_per_brick_kg": F.ASH_PER_BRICK_KG,
@@ -372,7 +411,12 @@ FACTORS: dict[str, float] = {
 }
 
 
-def assess(instance: Instance, plan: Plan) -> ImpactReport:
+def plan_grid(plan: Plan) -> GridFactor:
+    """The grid factor a plan was made with (its provenance), else the national average."""
+    return plan.provenance.grid if plan.provenance is not None else NATIONAL_GRID
+
+
+def assess(instance: Instance, plan: Plan, grid: GridFactor | None = None) -> ImpactReport:
     """The impact of ``plan`` on ``instance``'s county: energy, CO2e, power, bricks, KPIs.
 
     Parameters
@@ -381,6 +425,9 @@ def assess(instance: Instance, plan: Plan) -> ImpactReport:
         The instance the plan was made for (vehicle types, facilities, points).
     plan
         A plan that passed the checker.
+    grid
+        The grid emission factor for charging and avoided generation; default: the plan's own
+        (:func:`plan_grid`).
 
     Returns
     -------
@@ -392,9 +439,10 @@ def assess(instance: Instance, plan: Plan) -> ImpactReport:
             f"plan was made for instance {plan.instance_name!r}, not {instance.name!r};"
             " pass the instance it was made for"
         )
-    routes = _routes(instance, plan)
+    grid = grid or plan_grid(plan)
+    routes = _routes(instance, plan, grid)
     intakes = _intakes(instance, plan)
-    day = _daily(instance, plan, routes, intakes)
+    day = _daily(instance, plan, routes, intakes, grid)
     return ImpactReport(
         instance_name=instance.name,
         instance_title=instance.title,
@@ -406,7 +454,9 @@ def assess(instance: Instance, plan: Plan) -> ImpactReport:
         per_year=day.scaled(F.DAYS_PER_YEAR),
         plant_shortfall_t=plant_shortfall_t(instance),
         kpis=_kpis(day, intakes),
-        factors=FACTORS,
+        factors={**FACTORS, "grid_kg_co2_per_kwh": grid.kg_co2_per_kwh},
+        grid=grid,
+        caveats=plan.caveats,
     )
 
 
@@ -414,8 +464,9 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
-def format_impact(report: ImpactReport) -> str:
-    """The impact block as plain text for a terminal (per day, and per year = x365)."""
+def format_impact(report: ImpactReport, caveats: bool = True) -> str:
+    """The impact block as plain text for a terminal (per day, and per year = x365), with
+    what the plan assumes or approximates unless ``caveats`` is False (the summary has it)."""
     lines = [
         f"Impact of the plan for {titled_name(report.instance_name, report.instance_title)}"
         f" (per day; per year = day x {report.days_per_year})",
@@ -442,6 +493,12 @@ def format_impact(report: ImpactReport) -> str:
             verdict = "met" if kpi.met else "NOT met"
             target = f"  target {kpi.comparison} {kpi.target:.0%}: {verdict}"
         lines.append(f"  {pad(kpi.label, width)} {kpi.value:7.1%}{target}")
+    lines.append(f"  grid factor {report.grid.kg_co2_per_kwh:g} kg CO2/kWh: {report.grid.source}")
+    lines.append("  not counted:")
+    lines += [f"    - {item}" for item in report.not_counted]
+    if report.caveats and caveats:
+        lines.append("  assumed or approximate:")
+        lines += [f"    - {caveat}" for caveat in report.caveats]
     return "\n".join(lines)
 
 
@@ -472,6 +529,11 @@ def _csv_rows(report: ImpactReport) -> list[list]:
             ("co2e", "kg CO2e", r.co2e_kg),
         ):
             rows.append(["route", r.vehicle_id, metric, unit, value, value * days, "", ""])
+    grid = report.grid.kg_co2_per_kwh
+    rows.append(["factor", report.grid.source, "grid_kg_co2_per_kwh", "kg CO2/kWh", grid, grid,
+                 "", ""])  # fmt: skip
+    rows += [["not counted", item, "", "", "", "", "", ""] for item in report.not_counted]
+    rows += [["approximate", caveat, "", "", "", "", "", ""] for caveat in report.caveats]
     return rows
 
 

@@ -23,7 +23,9 @@ from pydantic import (
 )
 
 Stream = Literal["residual", "kitchen", "recyclable"]
-FacilityKind = Literal["transfer_station", "incinerator", "kitchen_centre", "landfill"]
+FacilityKind = Literal[
+    "transfer_station", "incinerator", "kitchen_centre", "sorting_centre", "landfill"
+]
 FacilityStatus = Literal["open", "candidate", "closed"]
 EnergyType = Literal["diesel", "electric", "lng"]
 Tier = Literal["collection", "transfer"]
@@ -150,6 +152,11 @@ class Facility(Site):
     cost_per_t: float = Field(default=0.0, ge=0, description="handling or tipping fee, CNY/t")
     status: FacilityStatus = "open"
     annual_fixed_cost: float = Field(default=0.0, ge=0, description="CNY/yr, for siting")
+    assumption: str = Field(
+        default="",
+        description="what about this facility is assumed rather than sourced (e.g. not in the"
+        " county plan); every output that shows the facility marks it so",
+    )
 
     @property
     def free_capacity_t(self) -> float:
@@ -229,6 +236,11 @@ class Instance(_Strict):
     )
     description: str = ""
     date: str | None = None
+    assumptions: list[str] = Field(
+        default_factory=list,
+        description="what the whole instance assumes or approximates (e.g. a design capacity"
+        " used as the day's tonnage); every output repeats it",
+    )
     settings: Settings = Settings()
     yards: list[Yard] = Field(min_length=1)
     facilities: list[Facility] = Field(min_length=1)
@@ -347,6 +359,42 @@ class SolveStats(_Strict):
     stopped_early: bool = False  # the search was stopped (Ctrl-C, cancel) before its budget
 
 
+class GridFactor(_Strict):
+    """The grid's CO2 per kWh used for charging and for avoided generation, and its source."""
+
+    kg_co2_per_kwh: float = Field(gt=0, le=2.0, description="kg CO2 per kWh")
+    source: str = Field(min_length=1, description="which grid and year, and who publishes it")
+
+
+class InputFile(_Strict):
+    """A file a plan was made from: its absolute path when planned and its SHA-256."""
+
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Provenance(_Strict):
+    """What made a plan: inputs with their hashes, options, seed and software version.
+
+    ``instance`` and ``graph`` are None when they did not come from a file (an instance sent
+    to the API; great-circle estimates instead of a road graph). ``instance_sha256`` hashes the
+    validated instance itself (points from its CSV included), so any copy of it matches.
+    """
+
+    software: str
+    created_at: str = Field(description="ISO 8601 UTC")
+    instance: InputFile | None = None
+    instance_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    graph: InputFile | None = None
+    road_network: str = Field(description="what the travel times come from, in words")
+    speeds_kmh: dict[str, float] | None = Field(
+        default=None, description="truck speed by road class used on the graph, km/h"
+    )
+    options: dict[str, float | int | str | bool | None] = Field(default_factory=dict)
+    seed: int = 0
+    grid: GridFactor
+
+
 class Plan(_Strict):
     """The day's routes for both tiers, what was left, and how they were found."""
 
@@ -357,6 +405,12 @@ class Plan(_Strict):
     backlog: list[Backlog] = Field(default_factory=list)
     cost: float = Field(default=0.0, description="fixed + distance + time + handling, CNY")
     stats: list[SolveStats] = Field(default_factory=list, description="one entry per tier")
+    caveats: list[str] = Field(
+        default_factory=list,
+        description="what in this plan is assumed or approximate (road network, facilities,"
+        " tonnages), in words",
+    )
+    provenance: Provenance | None = None
     impact: dict | None = None
 
 

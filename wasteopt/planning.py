@@ -26,12 +26,14 @@ from wasteopt.model import (
     Facility,
     Instance,
     Plan,
+    Provenance,
     Route,
     TravelMatrices,
     Unserved,
     clock_to_seconds,
     seconds_to_clock,
 )
+from wasteopt.provenance import caveats
 from wasteopt.routing import (
     Job,
     SearchOptions,
@@ -128,6 +130,20 @@ class DayResult:
     matrices: TravelMatrices
 
 
+def graph_path(
+    instance: Instance, base_dir: Path | None = None, graph: str | Path | None = None
+) -> Path | None:
+    """The road graph file named by ``graph`` or else ``settings.graph`` (relative to
+    ``base_dir``, the instance's directory); None for great-circle estimates."""
+    name = graph or instance.settings.graph
+    if name is None:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and graph is None and base_dir is not None:
+        path = base_dir / path
+    return path
+
+
 def resolve_provider(
     instance: Instance,
     base_dir: Path | None = None,
@@ -136,14 +152,11 @@ def resolve_provider(
 ) -> MatrixProvider:
     """The road network named by ``graph`` or ``settings.graph`` (with truck ``speeds``
     overrides in km/h by road class), else great-circle estimates."""
-    name = graph or instance.settings.graph
-    if name is None:
+    path = graph_path(instance, base_dir, graph)
+    if path is None:
         if speeds:
             raise NetworkError("truck speeds need a road graph: give --graph or settings.graph")
         return GreatCircleProvider.for_instance(instance)
-    path = Path(name)
-    if not path.is_absolute() and graph is None and base_dir is not None:
-        path = base_dir / path
     if not path.exists():
         raise NetworkError(f"road graph {str(path)!r} not found; build it or drop --graph")
     from wasteopt.network import load_provider
@@ -348,9 +361,10 @@ def plan_day(
     options: PlanOptions = PlanOptions(),
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    provenance: Provenance | None = None,
 ) -> Plan:
     """Plan both tiers of ``instance`` and return the checked plan (see :func:`plan_day_full`)."""
-    return plan_day_full(instance, provider, options, progress, should_stop).plan
+    return plan_day_full(instance, provider, options, progress, should_stop, provenance).plan
 
 
 def plan_day_full(
@@ -359,11 +373,14 @@ def plan_day_full(
     options: PlanOptions = PlanOptions(),
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    provenance: Provenance | None = None,
 ) -> DayResult:
     """Plan both tiers, verify the plan with the independent checker, attach its impact.
 
     ``options.time_limit_s`` is the collection tier's budget; the transfer tier, a much
-    smaller problem, gets a quarter of it (at least 1 s). Raises InstanceError for an
+    smaller problem, gets a quarter of it (at least 1 s). The plan records ``provenance``
+    (see :func:`wasteopt.provenance.describe`; its grid factor is the impact's) and what in it
+    is assumed or approximate (:func:`wasteopt.provenance.caveats`). Raises InstanceError for an
     instance with semantic problems, InfeasibleError when a tier finds no solution and
     PlanCheckError if the checker rejects the result.
     """
@@ -419,6 +436,8 @@ def plan_day_full(
             collection.stats.model_copy(update={"solver": "ortools:collection"}),
             transfer.stats.model_copy(update={"solver": "ortools:transfer"}),
         ],
+        caveats=caveats(instance, provider),
+        provenance=provenance,
     )
     violations = check_plan(instance, plan, matrices)
     if violations:

@@ -41,7 +41,7 @@ def format_summary(instance: Instance, plan: Plan) -> str:
         facilities.append(
             [
                 facility.id,
-                facility.name,
+                facility.name + (" (assumed)" if facility.assumption else ""),
                 f"{received:.2f}",
                 f"{total:.1f}",
                 f"{facility.capacity_t_per_day:g}",
@@ -59,4 +59,7 @@ def format_summary(instance: Instance, plan: Plan) -> str:
             f"  left at {item.facility_id}: {item.tonnes:.2f} t not hauled today — {item.reason}"
         )
     lines.append(f"  cost: {plan.cost:,.2f} CNY (fixed + distance + duty time + handling fees)")
+    if plan.caveats:
+        lines.append("  assumed or approximate:")
+        lines += [f"    - {caveat}" for caveat in plan.caveats]
     return "\n".join(lines)

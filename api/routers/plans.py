@@ -53,6 +53,7 @@ def submit_plan(
         budget_s=job_views.plan_budget_s(limit),
         seed=request.seed,
         solution_limit=request.solution_limit,
+        options=json.dumps({"grid": request.grid.model_dump()} if request.grid else {}),
     )
     return job_views.accepted(store, KIND, job_id, response)
 

@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 
 from wasteopt.check import check_plan
-from wasteopt.io import load_instance, load_plan
-from wasteopt.planning import resolve_provider
+from wasteopt.cli.inputs import add_plan_files, plan_inputs, plan_provider
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,31 +14,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check",
         help="verify a plan against its instance",
         description="Recompute every load, time, window, gate hour, shift, break, capacity and "
-        "coverage rule of PLAN from INSTANCE. Exit 0 when clean, 1 with the violations.",
-        epilog="example:\n"
-        "  wasteopt check instances/daoxian/instance.json out/daoxian/plan.json"
-        " --graph graphs/daoxian.graphml",
+        "coverage rule of PLAN from its instance, on the road graph and speeds it was made "
+        "with (both found from the plan's provenance, or given). Exit 0 when clean, 1 with "
+        "the violations, 2 when an input is missing.",
+        epilog="examples:\n"
+        "  wasteopt check out/daoxian/plan.json\n"
+        "  wasteopt check instances/daoxian/instance.json out/daoxian/plan.json",
     )
-    parser.add_argument("instance", type=Path, help="instance JSON file")
-    parser.add_argument("plan", type=Path, help="plan JSON file (plan.json)")
+    add_plan_files(parser)
     parser.add_argument(
         "--graph",
         type=Path,
         default=None,
-        help="road graph the plan was made on, if not the instance's own",
+        help="road graph the plan was made on, if not the one it records",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    instance = load_instance(args.instance)
-    plan = load_plan(args.plan)
-    provider = resolve_provider(instance, args.instance.parent, args.graph)
+    inputs = plan_inputs(args.files)
+    instance, plan = inputs.instance, inputs.plan
+    provider = plan_provider(inputs, args.graph)
     violations = check_plan(instance, plan, provider.matrices(instance.sites))
     if not violations:
-        print(f"{args.plan}: OK — {len(plan.routes)} routes, no violations")
+        print(f"{inputs.plan_path}: OK — {len(plan.routes)} routes, no violations")
         return 0
-    print(f"{args.plan}: {len(violations)} violation(s)")
+    print(f"{inputs.plan_path}: {len(violations)} violation(s)")
     for violation in violations:
         print(f"  {violation}")
     return 1

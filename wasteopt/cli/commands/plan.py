@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
 
+from wasteopt.cli.grid import add_grid_options, grid_from_args
 from wasteopt.cli.interrupt import StopOnInterrupt
 from wasteopt.cli.progress import ProgressLine
+from wasteopt.errors import WasteoptError
 from wasteopt.export import write_outputs
-from wasteopt.impact import ImpactReport, format_impact
+from wasteopt.impact import NATIONAL_GRID, ImpactReport, format_impact
 from wasteopt.io import load_instance
-from wasteopt.planning import PlanOptions, plan_day_full, resolve_provider
+from wasteopt.planning import PlanOptions, graph_path, plan_day_full, resolve_provider
+from wasteopt.provenance import describe
 from wasteopt.summary import format_summary
 
 
@@ -65,9 +69,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="truck speed overrides for the road graph: JSON {class: km/h} or CSV",
     )
     parser.add_argument(
+        "--date",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day planned (default: the instance's date, else tomorrow)",
+    )
+    add_grid_options(parser)
+    parser.add_argument(
         "--out", type=Path, default=Path("out"), help="output directory (default ./out)"
     )
     parser.set_defaults(func=run)
+
+
+def plan_date(given: str | None, instance_date: str | None) -> str:
+    """The day to plan: ``--date``, else the instance's date, else tomorrow (local time)."""
+    if given is None:
+        return instance_date or (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    try:
+        return dt.date.fromisoformat(given).isoformat()
+    except ValueError:
+        raise WasteoptError(
+            f"--date {given!r}: give a day as YYYY-MM-DD, e.g. 2025-03-01"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print("wasteopt: error: --time-limit and --workers must be positive", file=sys.stderr)
         return 2
     instance = load_instance(args.instance)
+    date = plan_date(args.date, instance.date)
+    grid = grid_from_args(args) or NATIONAL_GRID
     speeds = None
     if args.speeds is not None:
         from wasteopt.network import read_speed_file
@@ -87,14 +112,28 @@ def run(args: argparse.Namespace) -> int:
         solution_limit=args.solution_limit,
         workers=args.workers,
     )
+    provenance = describe(
+        instance,
+        provider,
+        options,
+        grid,
+        instance_path=args.instance,
+        graph_path=graph_path(instance, args.instance.parent, args.graph),
+        speeds=speeds,
+    )
     started = time.perf_counter()
     with StopOnInterrupt(sys.stderr) as interrupt, ProgressLine(sys.stderr) as line:
         result = plan_day_full(
-            instance, provider, options, progress=line.update, should_stop=interrupt.requested
+            instance.model_copy(update={"date": date}),
+            provider,
+            options,
+            progress=line.update,
+            should_stop=interrupt.requested,
+            provenance=provenance,
         )
     written = write_outputs(instance, result.plan, args.out, provider)
     print(format_summary(instance, result.plan))
-    print(format_impact(ImpactReport.model_validate(result.plan.impact)))
+    print(format_impact(ImpactReport.model_validate(result.plan.impact), caveats=False))
     elapsed = time.perf_counter() - started
     if any(stats.stopped_early for stats in result.plan.stats):
         print(f"  stopped early (Ctrl-C) after {elapsed:.1f} s: the best plan found by then")
