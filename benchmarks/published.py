@@ -4,16 +4,24 @@ Usage (from the repository root)::
 
     python -m benchmarks.published --suite cvrp --time-limit 30 --peer pyvrp --out cvrp.csv
 
-Columns (:data:`COLUMNS`): ``suite, instance, n`` (clients), ``bks`` (best-known cost in the
+Columns (:data:`COLUMNS`): ``suite, instance, seed, n`` (clients), ``bks`` (best-known cost in the
 run's convention, from the ``.sol`` routes), ``cost`` (``plan.cost``), ``gap_pct``
 (``100 * (cost - bks) / bks``; empty when points were left unserved), ``first_feasible_s``
 (wall seconds from the call to the first solution), ``checker_ok`` (the independent checker
 found no violation), ``unserved``, ``seconds`` (wall) and ``cpu_s`` (CPU seconds the solve
 got: on a shared machine it can be far below the wall budget), then the same ``peer_*``
 columns for PyVRP when ``--peer pyvrp`` is given, and ``load1`` (1-minute load average before
-the instance) and ``core`` (a hash of the routing sources that ran: :func:`core_hash`). Rows
-are printed and appended to ``--out`` as they finish, so an interrupted run
-keeps its rows. What each conversion drops or approximates: :data:`benchmarks.convert.SUITE_NOTES`.
+the instance), ``core`` (a hash of the routing sources that ran: :func:`core_hash`) and
+``worker`` (the Dask worker that ran the row, ``local`` without one). Rows are printed and
+appended to ``--out`` as they finish, so an interrupted run keeps its rows.
+
+``--seed 0,1,2`` runs every instance with each seed. ``--local-workers N`` runs instances x
+seeds as tasks on N local worker processes, ``--scheduler tcp://HOST:8786`` on any Dask
+cluster whose workers can import this repository's ``benchmarks`` (start them from its root);
+each task gets one core, so compare ``cpu_s`` with ``seconds`` to see a starved row. Without
+either option everything runs one after another in this process.
+
+What each conversion drops or approximates: :data:`benchmarks.convert.SUITE_NOTES`.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,10 +52,12 @@ from wasteopt.check import check_plan
 from wasteopt.errors import WasteoptError
 from wasteopt.matrix import ExplicitMatrixProvider
 from wasteopt.planning import PlanOptions, Progress, plan_day
+from wasteopt.sweep.cluster import cap_solver_threads, open_client, worker_name
 
 COLUMNS = (
     "suite",
     "instance",
+    "seed",
     "n",
     "bks",
     "cost",
@@ -64,6 +75,7 @@ COLUMNS = (
     "peer_cpu_s",
     "load1",
     "core",
+    "worker",
 )
 log = logging.getLogger(__name__)
 
@@ -139,6 +151,18 @@ def solve_peer(conv: Converted, time_limit_s: float, seed: int) -> dict[str, obj
     }
 
 
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"seeds are whole numbers like 0,1,2 (got {text!r})"
+        ) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("give at least one seed")
+    return seeds
+
+
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -161,15 +185,58 @@ def run_instance(
     row: dict[str, object] = {
         "suite": suite,
         "instance": problem.name,
+        "seed": options.seed,
         "n": len(problem.clients),
         "bks": problem.bks,
         "load1": round(os.getloadavg()[0], 2),
         "core": CORE,
+        "worker": worker_name(),
     }
     row.update(solve_wasteopt(conv, options))
     if peer == "pyvrp":
         row.update(solve_peer(conv, options.time_limit_s, options.seed))
     return row
+
+
+def run_task(
+    suite: str,
+    path: Path,
+    options: PlanOptions,
+    peer: str | None,
+    fleet: int | None,
+    variant: str | None,
+) -> dict[str, object]:
+    """:func:`run_instance` as a Dask task: one solver thread, the variant applied in the worker."""
+    cap_solver_threads(1)
+    with applied(variant):
+        return run_instance(suite, path, options, peer, fleet)
+
+
+def _rows(
+    suite: str,
+    jobs: list[tuple[Path, PlanOptions]],
+    peer: str | None,
+    fleet: int | None,
+    client: object | None,
+    variant: str | None,
+) -> Iterator[dict[str, object]]:
+    """Each job's row as it finishes: in this process in order, or as Dask tasks."""
+    if client is None:
+        with applied(variant):
+            for path, options in jobs:
+                yield run_instance(suite, path, options, peer, fleet)
+        return
+    from distributed import as_completed
+
+    futures = [
+        client.submit(run_task, suite, path, options, peer, fleet, variant, pure=False)
+        for path, options in jobs
+    ]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.cancel([f for f in futures if not f.done()])
 
 
 def select(files: Iterable[Path], names: str | None) -> list[Path]:
@@ -206,21 +273,32 @@ def run(
     out: Path | None,
     echo: Callable[[str], None] = print,
     fleet: int | None = None,
+    seeds: Sequence[int] | None = None,
+    client: object | None = None,
+    variant: str | None = None,
 ) -> list[dict[str, object]]:
-    """Solve every file, echoing each row and appending it to ``out`` as it finishes."""
+    """Solve every file with each of ``seeds`` (default: ``options.seed``), echoing each row and
+    appending it to ``out`` as it finishes; on ``client``'s Dask cluster when given."""
+    jobs = [(path, replace(options, seed=s)) for path in files for s in seeds or [options.seed]]
     rows = []
     handle = None
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         new = not out.exists() or out.stat().st_size == 0
+        if not new:
+            with out.open(encoding="utf-8") as existing:
+                header = next(csv.reader(existing), [])
+            if tuple(header) != COLUMNS:
+                raise SystemExit(
+                    f"{out} has other columns than this runner writes; give a new --out"
+                )
         handle = out.open("a", newline="", encoding="utf-8")
         writer = csv.writer(handle)
         if new:
             writer.writerow(COLUMNS)
     echo(",".join(COLUMNS))
     try:
-        for path in files:
-            row = run_instance(suite, path, options, peer, fleet)
+        for row in _rows(suite, jobs, peer, fleet, client, variant):
             rows.append(row)
             cells = [_cell(row.get(c)) for c in COLUMNS]
             echo(",".join(cells))
@@ -249,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dir", type=Path, help="folder of .vrp/.sol files (default: copies)")
     parser.add_argument("--instances", help="comma-separated instance names (file stems)")
     parser.add_argument("--time-limit", type=float, required=True, help="seconds per solver")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=_seeds, default=[0], help="seed, or comma-separated seeds (0,1,2)"
+    )
     parser.add_argument("--peer", choices=["pyvrp"], help="also solve with PyVRP")
     parser.add_argument("--out", type=Path, help="CSV file to append rows to")
     parser.add_argument("--first-solution", help="PlanOptions.first_solution (default: its own)")
@@ -259,6 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--cvrp-fleet", type=int, help="cvrp without --peer: trucks given to wasteopt"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", metavar="tcp://HOST:8786", help="run instances x seeds on this Dask cluster"
+    )
+    where.add_argument(
+        "--local-workers",
+        type=int,
+        metavar="N",
+        help="run instances x seeds on N local worker processes (one core each)",
     )
     parser.add_argument(
         "--variant",
@@ -279,17 +369,32 @@ def main(argv: list[str] | None = None) -> int:
         extra["metaheuristic"] = args.metaheuristic
     if args.workers:
         extra["workers"] = args.workers
-    options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed, **extra)
+    options = PlanOptions(time_limit_s=args.time_limit, seed=args.seed[0], **extra)
     if args.cvrp_fleet is not None and (args.suite != "cvrp" or args.peer or args.cvrp_fleet < 1):
         parser.error("--cvrp-fleet takes a positive count, for --suite cvrp without --peer")
     files = select(suite_files(args.suite, args.dir), args.instances)
     if not files:
         print(f"no .vrp files for suite {args.suite}", file=sys.stderr)
         return 2
+    if args.local_workers is not None and args.local_workers < 1:
+        parser.error("--local-workers takes a positive count")
     if args.variant:
         print(f"# variant: {args.variant}")
-    with applied(args.variant):
-        run(args.suite, files, options, args.peer, args.out, fleet=args.cvrp_fleet)
+    with ExitStack() as stack:
+        client = None
+        if args.scheduler or args.local_workers:
+            client = stack.enter_context(open_client(args.scheduler, args.local_workers))
+        run(
+            args.suite,
+            files,
+            options,
+            args.peer,
+            args.out,
+            fleet=args.cvrp_fleet,
+            seeds=args.seed,
+            client=client,
+            variant=args.variant,
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ sweep can be compared with the same cells run one by one in this process.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -196,6 +197,23 @@ def test_a_cell_that_fails_leaves_a_row_with_its_error(tmp_path, client, example
     )
     assert not store.cell_dir(rows["new station"]["key"]).exists()
     assert run_sweep(sweep, store, client).ran == 0  # a failed cell has its row
+
+
+def test_published_benchmarks_run_instances_times_seeds_on_the_cluster(tmp_path, client):
+    from benchmarks.published import COLUMNS as BENCH_COLUMNS
+    from benchmarks.published import run, select, suite_files
+    from wasteopt.planning import PlanOptions
+
+    out = tmp_path / "rows.csv"
+    files = select(suite_files("cvrp"), "X-n101-k25")
+    options = PlanOptions(time_limit_s=5.0, solution_limit=1)
+    run("cvrp", files, options, None, out, echo=lambda _: None, seeds=[0, 1], client=client)
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == BENCH_COLUMNS
+    assert sorted(r["seed"] for r in rows) == ["0", "1"]
+    assert all(r["worker"].startswith("tcp://") and r["checker_ok"] == "True" for r in rows)
+    assert all(float(r["cpu_s"]) > 0 for r in rows)
 
 
 def test_a_worker_killed_mid_sweep_leaves_every_row_once(tmp_path, client):
