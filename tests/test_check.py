@@ -29,6 +29,7 @@ from wasteopt.check import (
 from wasteopt.model import (
     Backlog,
     Break,
+    Charger,
     Instance,
     Plan,
     Route,
@@ -36,6 +37,7 @@ from wasteopt.model import (
     TimeWindow,
     TravelMatrices,
     Unserved,
+    VehicleType,
 )
 
 POS = {
@@ -311,6 +313,74 @@ def _drop_stop(plan: Plan, vehicle_id: str, index: int) -> Plan:
     return with_route(plan, vehicle_id, stops=stops)
 
 
+def _electric(instance: Instance, plan: Plan) -> tuple[Instance, Plan]:
+    """HL runs on a 50 kWh battery (45 usable, 4.5 reserve), chargers at Y and INC (60 kW).
+
+    HL-1's state of charge: 45 at Y; 39 after TS (5 km empty at 1 kWh/km, 1 kWh to pick up);
+    19.25 after INC (15 km half full at 1.25 kWh/km, 1 to unload); 29.25 after 10 min of
+    charging at 60 kW; 9.25 at Y (20 km empty). Without the charge it would end at -0.75.
+    """
+    charger = {"power_kw": 60, "count": 2}
+    instance = with_item(instance, "yards", "Y", charger=Charger(**charger))
+    instance = with_item(instance, "facilities", "INC", charger=Charger(**charger))
+    hl = instance.vehicle_types[1].model_dump(by_alias=True)
+    hl["energy"] = {"type": "electric", "empty_per_100km": 100, "full_per_100km": 150,
+                    "per_stop": 1.0}  # fmt: skip
+    hl["battery"] = {"capacity_kwh": 50}
+    instance = instance.model_copy(
+        update={"vehicle_types": [instance.vehicle_types[0], VehicleType.model_validate(hl)]}
+    )
+    stops = list(plan.routes[_route(plan, "HL-1")].stops)
+    stops.insert(3, _stop("charge", "INC", "08:20", "08:30").model_copy(update={"charged_kwh": 10}))
+    stops[-1] = stops[-1].model_copy(update={"arrive": "09:10", "depart": "09:10"})
+    socs = [45.0, 39.0, 19.25, 29.25, 9.25]
+    stops = [s.model_copy(update={"soc_kwh": soc}) for s, soc in zip(stops, socs, strict=True)]
+    plan = plan.model_copy(update={"cost": plan.cost + 40 * 10 / 60})  # HL-1 home 10 min later
+    return instance, with_route(plan, "HL-1", stops=stops, duration_min=115)
+
+
+def _overcharge(instance: Instance, plan: Plan) -> tuple[Instance, Plan]:
+    """15 kWh in 10 min from a 60 kW charger (at most 10, 11 with a minute's tolerance)."""
+    instance, plan = _electric(instance, plan)
+    plan = with_stop(plan, "HL-1", 3, charged_kwh=15.0, soc_kwh=34.25)
+    return instance, with_stop(plan, "HL-1", 4, soc_kwh=14.25)
+
+
+def _skip_charge(instance: Instance, plan: Plan) -> tuple[Instance, Plan]:
+    instance, plan = _electric(instance, plan)
+    return instance, _drop_stop(plan, "HL-1", 3)
+
+
+def _charge_together(instance: Instance, plan: Plan) -> tuple[Instance, Plan]:
+    """HL-2 hauls the backlog's 0.5 t and charges at INC 08:15-08:25, while HL-1 charges
+    08:20-08:30, at a charger with one plug. HL-2 costs 200 + 40 km x 3 + 125 min at 40 CNY/h
+    + 0.5 t x 50;
+    its state of charge: 45, 39, 22.625 (15 km at 1.025 kWh/km), 32.625, 12.625."""
+    instance, plan = _electric(instance, plan)
+    instance = with_item(instance, "facilities", "INC", charger=Charger(power_kw=60, count=1))
+    instance = with_item(instance, "vehicle_types", "HL", count=2)
+    stops = [
+        _stop("start", "Y", "07:00", "07:00"),
+        _stop("pickup", "TS", "07:10", "07:20", 0.5, 0.5, 5.0),
+        _stop("unload", "INC", "08:00", "08:15", 0.5, 0.0, 15.0),
+        _stop("charge", "INC", "08:15", "08:25").model_copy(update={"charged_kwh": 10}),
+        _stop("end", "Y", "09:05", "09:05", km=20.0),
+    ]
+    socs = [45.0, 39.0, 22.625, 32.625, 12.625]
+    hl2 = Route(
+        vehicle_id="HL-2",
+        vehicle_type="HL",
+        tier="transfer",
+        stream="residual",
+        distance_km=40.0,
+        duration_min=125,
+        stops=[s.model_copy(update={"soc_kwh": soc}) for s, soc in zip(stops, socs, strict=True)],
+    )
+    cost = plan.cost + 200 + 40 * 3 + 125 * 40 / 60 + 0.5 * 50
+    update = {"routes": [*plan.routes, hl2], "backlog": [], "cost": cost}
+    return instance, plan.model_copy(update=update)
+
+
 # One case per violation kind: the valid fixture broken in exactly one way.
 SINGLE_KIND_CASES: dict[str, Case] = {
     "unknown_site": _plan_only(
@@ -367,6 +437,9 @@ SINGLE_KIND_CASES: dict[str, Case] = {
     "cost": _plan_only(lambda p: p.model_copy(update={"cost": VALID_COST + 10})),
     # a recovery point for a truck that does not break down in the plan
     "breakdown": lambda i, p: (with_item(i, "points", "P4", left_by="CT-1"), p),
+    "soc": _skip_charge,
+    "charge": _overcharge,
+    "charger_count": _charge_together,
 }
 
 # Further breaks of one rule, each reported as exactly the kind named.
@@ -449,6 +522,21 @@ def kinds(instance: Instance, plan: Plan) -> set[str]:
 
 def test_hand_computed_plan_is_clean():
     assert check_plan(make_instance(), make_plan(), make_matrices()) == []
+
+
+def test_hand_computed_electric_day_is_clean():
+    """The two-trip electric walk of :func:`_electric`, and HL-2 beside it at a two-plug INC."""
+    assert check_plan(*_electric(make_instance(), make_plan()), make_matrices()) == []
+    instance, plan = _charge_together(make_instance(), make_plan())
+    instance = with_item(instance, "facilities", "INC", charger=Charger(power_kw=60, count=2))
+    assert check_plan(instance, plan, make_matrices()) == []
+
+
+def test_skipped_charge_names_the_stop_below_the_reserve():
+    violations = check_plan(*_skip_charge(make_instance(), make_plan()), make_matrices())
+    below = [v for v in violations if "reserve" in v.message]
+    assert [(v.vehicle_id, v.site_id) for v in below] == [("HL-1", "Y")]
+    assert "-0.75 kWh" in below[0].message
 
 
 def test_every_violation_kind_has_a_breaking_case():

@@ -22,7 +22,6 @@ from wasteopt.errors import WasteoptError
 from wasteopt.model import GridFactor, Instance, Plan, Route, VehicleType, titled_name
 from wasteopt.summary import facility_intake
 
-ENERGY_STOPS = ("collect", "unload", "pickup")
 NATIONAL_GRID = GridFactor(kg_co2_per_kwh=F.GRID_KG_CO2_PER_KWH, source=F.GRID_SOURCE)
 NOT_COUNTED = (
     "the kitchen-waste centre's process emissions and digestate",
@@ -184,20 +183,17 @@ def route_energy(route: Route, vehicle: VehicleType) -> tuple[float, float]:
 
     Each leg uses the load on board when it starts: per 100 km,
     ``empty + (full - empty) * load / payload``; every collect, unload and pickup stop adds
-    ``per_stop``. Break stops carry no distance and are skipped.
+    ``per_stop`` (:meth:`VehicleType.leg_energy`, :meth:`VehicleType.stop_energy`). Break and
+    charge stops carry no distance.
     """
-    model = vehicle.energy
     energy = tonne_km = 0.0
     load = 0.0
     for stop in route.stops:
         if stop.action == "break":
             continue
-        share = min(max(load / vehicle.payload_t, 0.0), 1.0)
-        per_100km = model.empty_per_100km + (model.full_per_100km - model.empty_per_100km) * share
-        energy += stop.distance_from_prev_km / 100.0 * per_100km
+        energy += vehicle.leg_energy(stop.distance_from_prev_km, load)
+        energy += vehicle.stop_energy(stop.action)
         tonne_km += stop.distance_from_prev_km * load
-        if stop.action in ENERGY_STOPS:
-            energy += model.per_stop
         load = stop.load_after_t
     return energy, tonne_km
 

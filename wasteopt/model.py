@@ -29,7 +29,7 @@ FacilityKind = Literal[
 FacilityStatus = Literal["open", "candidate", "closed"]
 EnergyType = Literal["diesel", "electric", "lng"]
 Tier = Literal["collection", "transfer"]
-StopAction = Literal["start", "collect", "unload", "pickup", "break", "breakdown", "end"]
+StopAction = Literal["start", "collect", "unload", "pickup", "charge", "break", "breakdown", "end"]
 
 CLOCK_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 PLAN_CLOCK_PATTERN = r"^\d{2,}:[0-5]\d$"
@@ -66,6 +66,7 @@ PlanClock = Annotated[
     ),
 ]
 ENERGY_UNITS: dict[str, str] = {"diesel": "L", "lng": "kg", "electric": "kWh"}
+ENERGY_STOPS = ("collect", "unload", "pickup")  # stops whose work uses energy (per_stop)
 
 
 def clock_to_seconds(clock: str) -> int:
@@ -115,6 +116,13 @@ class TimeWindow(_Strict):
 ALL_DAY = TimeWindow(start="00:00", end="24:00")
 
 
+class Charger(_Strict):
+    """Charging points at a yard or facility: ``count`` plugs of ``power_kw`` each."""
+
+    power_kw: float = Field(gt=0, description="power one plug delivers, kW")
+    count: int = Field(default=1, ge=1, description="trucks that can charge at once")
+
+
 class Site(_Strict):
     """Anything with a place: id chosen by the user, optional (Chinese) name, WGS84 lon/lat."""
 
@@ -152,6 +160,9 @@ class Facility(Site):
     cost_per_t: float = Field(default=0.0, ge=0, description="handling or tipping fee, CNY/t")
     status: FacilityStatus = "open"
     annual_fixed_cost: float = Field(default=0.0, ge=0, description="CNY/yr, for siting")
+    charger: Charger | None = Field(
+        default=None, description="where battery trucks charge while they unload and wait"
+    )
     assumption: str = Field(
         default="",
         description="what about this facility is assumed rather than sourced (e.g. not in the"
@@ -165,6 +176,10 @@ class Facility(Site):
 
 class Yard(Site):
     """A depot where vehicles start and end their shift."""
+
+    charger: Charger | None = Field(
+        default=None, description="overnight charging: battery trucks based here start full"
+    )
 
 
 class Break(_Strict):
@@ -191,6 +206,27 @@ class EnergyModel(_Strict):
         return ENERGY_UNITS[self.type]
 
 
+class Battery(_Strict):
+    """A traction battery. The state of charge (SoC) counts usable kWh: a truck leaves its yard
+    with ``usable_kwh`` and must keep ``reserve_kwh`` at every stop."""
+
+    capacity_kwh: float = Field(gt=0, description="nameplate capacity, kWh")
+    usable_share: float = Field(
+        default=0.9, gt=0, le=1, description="share of the capacity the battery lets a truck use"
+    )
+    reserve_share: float = Field(
+        default=0.1, ge=0, lt=1, description="share of the usable energy always kept in reserve"
+    )
+
+    @property
+    def usable_kwh(self) -> float:
+        return self.capacity_kwh * self.usable_share
+
+    @property
+    def reserve_kwh(self) -> float:
+        return self.usable_kwh * self.reserve_share
+
+
 class VehicleType(_Strict):
     """``count`` identical vehicles based at ``yard``."""
 
@@ -207,9 +243,38 @@ class VehicleType(_Strict):
     cost_per_km: float = Field(default=0.0, ge=0, description="CNY/km")
     cost_per_hour: float = Field(default=0.0, ge=0, description="CNY per hour on duty")
     energy: EnergyModel = EnergyModel()
+    battery: Battery | None = Field(
+        default=None, description="electric types: range and charging are planned when given"
+    )
+
+    @model_validator(mode="after")
+    def _battery_fits(self) -> VehicleType:
+        if self.battery is not None and self.energy.type != "electric":
+            raise ValueError(f"battery: type {self.id!r} runs on {self.energy.type}, not electric")
+        if self.battery is not None and self.break_ is not None:
+            raise ValueError(
+                f"battery: type {self.id!r} has a driver's break; charging during a break is not"
+                " planned yet, so a battery type may not take one (shorten the shift instead)"
+            )
+        return self
 
     def vehicle_ids(self) -> list[str]:
         return [f"{self.id}-{k}" for k in range(1, self.count + 1)]
+
+    def leg_energy(self, distance_km: float, load_t: float) -> float:
+        """Energy (the type's unit) to drive ``distance_km`` carrying ``load_t``: per 100 km,
+        ``empty + (full - empty) * load / payload``, the load share clipped to 0..1.
+
+        The one consumption formula: impact, the checker and the routing all use it.
+        """
+        model = self.energy
+        share = min(max(load_t / self.payload_t, 0.0), 1.0)
+        per_100km = model.empty_per_100km + (model.full_per_100km - model.empty_per_100km) * share
+        return distance_km / 100.0 * per_100km
+
+    def stop_energy(self, action: str) -> float:
+        """Energy of the work at a stop: ``per_stop`` for a collect, unload or pickup."""
+        return self.energy.per_stop if action in ENERGY_STOPS else 0.0
 
 
 class Settings(_Strict):
@@ -271,6 +336,13 @@ class Instance(_Strict):
                     f"vehicle_types[{index}].yard: unknown yard {vt.yard!r};"
                     f" known yards: {', '.join(sorted(yard_ids))}"
                 )
+            elif vt.battery is not None and not any(
+                y.id == vt.yard and y.charger is not None for y in self.yards
+            ):
+                problems.append(
+                    f"vehicle_types[{index}].battery: yard {vt.yard!r} has no charger, so its"
+                    " trucks cannot start the day full; give the yard a charger"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -302,7 +374,11 @@ class Instance(_Strict):
 
 
 class Stop(_Strict):
-    """One event of a route. ``tonnes`` is what was collected, unloaded or picked up."""
+    """One event of a route. ``tonnes`` is what was collected, unloaded or picked up.
+
+    Battery trucks' stops carry the state of charge after the stop (``soc_kwh``, usable kWh);
+    a ``charge`` stop also the energy it took in (``charged_kwh``).
+    """
 
     action: StopAction
     site_id: str
@@ -311,6 +387,8 @@ class Stop(_Strict):
     tonnes: float = 0.0
     load_after_t: float = 0.0
     distance_from_prev_km: float = 0.0
+    soc_kwh: float | None = None
+    charged_kwh: float = 0.0
 
 
 class Route(_Strict):

@@ -24,6 +24,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeData, NodeTable
+from wasteopt.routing.or_energy import add_energy, has_batteries
 from wasteopt.routing.problem import (
     MILLI,
     TierProblem,
@@ -177,6 +178,10 @@ def build_model(
             # OR-Tools may place the break before the start or after the end of the route;
             # decode then shows it at the yard (before leaving, or after coming back).
             clock.SetBreakIntervalsOfVehicle([rest], v, node_visit_transit)
+
+    if has_batteries(problem):
+        add_energy(routing, manager, problem, nodes, data, index_node, clock)
+        capacity_bound = True  # charging time and plugs are CP constraints too
 
     # --- compatibility and one stream per physical vehicle -------------------------------------
     by_stream: dict[str, list[int]] = {}
