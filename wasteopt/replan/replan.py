@@ -179,7 +179,7 @@ def _rests(
     routes: dict[str, Route | None] = {}
     for state in states:
         if state.status == "broken":
-            routes[state.vehicle_id] = breakdown_route(state)
+            routes[state.vehicle_id] = breakdown_route(state, matrices)
         elif state.status == "withdrawn" and state.started:
             routes[state.vehicle_id] = unload_and_home(state, facilities, room_t, matrices)
         elif state.status == "finished":
@@ -233,7 +233,13 @@ def _containers(day: Day, collection_routes: list[Route]) -> list[Job]:
             continue
         payloads = [vt.payload_t for vt in haulers if stream in vt.streams]
         container_t = min(payloads) if payloads else sum(t for _, t in left)
-        jobs += _container_jobs(stations[station], stream, left, container_t)
+        gate_end = stations[station].gate.end_s
+        # a container filled after the gate closed stays for tomorrow (backlog)
+        jobs += [
+            job
+            for job in _container_jobs(stations[station], stream, left, container_t)
+            if job.window is None or job.window[0] + job.service_s <= gate_end
+        ]
     return jobs
 
 

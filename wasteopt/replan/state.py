@@ -2,9 +2,11 @@
 
 A stop is done when the truck arrived there by the re-plan time (a stop under way is finished
 as planned). A truck that left its last stop and is on the road is committed to its next stop:
-that stop is done too, and the truck is free there when it leaves it. Reported actuals replace
-the plan's times: a vehicle's reported stops are exactly its done stops (its plan's first stops,
-in order), and the truck is free at the last of them from the re-plan time on.
+that stop is done too, and the truck is free there when it leaves it. A truck that breaks down
+stands at the last stop it reached; a stop under way at the breakdown is not done. Reported
+actuals replace the plan's times: a vehicle's reported stops are exactly its done stops (its
+plan's first stops, in order), and the truck is free at the last of them from the re-plan time
+on.
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ def vehicle_state(
         done = _with_actuals(route, actual, f"actual.vehicles.{vehicle_id}")
     else:
         done = _planned_done(route, cutoff, commit_next=broken_s is None)
+    site_id = done[-1].site_id if done else vt.yard
+    under_way = done and done[-1].action != "end" and clock_to_seconds(done[-1].depart) > cutoff
+    if broken_s is not None and under_way:  # it broke down during this stop
+        site_id = done.pop().site_id
     if not done:
         start = max(at_s, vt.shift.start_s, ready_s or 0)
         status: Status = "broken" if broken_s is not None else "idle"
@@ -179,8 +185,8 @@ def vehicle_state(
         vehicle_type=vt,
         morning=route,
         done=done,
-        site_id=last.site_id,
-        ready_s=max(at_s if broken_s is None else broken_s, clock_to_seconds(last.depart)),
+        site_id=site_id,
+        ready_s=max(cutoff, clock_to_seconds(last.depart)),
         load_t=last.load_after_t,
         break_taken=any(s.action == "break" for s in done),
         status=status,

@@ -49,17 +49,22 @@ def joined(state: VehicleState, rest: Route) -> Route:
         if stop.site_id == load_site(state.vehicle_id) and stop.action != "break":
             continue
         site = home if stop.action == "end" else where.get(stop.site_id, stop.site_id)
-        stops.append(stop.model_copy(update={"site_id": site}))
+        update = {"site_id": site}
+        if stop.action == "break":  # a break before it took on its load carries the load
+            update["load_after_t"] = stops[-1].load_after_t
+        stops.append(stop.model_copy(update=update))
     route = whole_route(state, stops)
     assert route is not None
     return route.model_copy(update={"stream": rest.stream})
 
 
-def breakdown_route(state: VehicleState) -> Route | None:
-    """A broken-down truck's day: its done stops, then the breakdown where it last stopped,
-    handing over its load."""
+def breakdown_route(state: VehicleState, matrices: TravelMatrices) -> Route | None:
+    """A broken-down truck's day: its done stops, then the breakdown where it stands, handing
+    over its load."""
     if not state.done:
         return None
+    index = matrices.index()
+    metres = matrices.distance_m[index[state.done[-1].site_id], index[state.site_id]]
     clock = seconds_to_clock(state.ready_s)
     stop = Stop(
         action="breakdown",
@@ -68,6 +73,7 @@ def breakdown_route(state: VehicleState) -> Route | None:
         depart=clock,
         tonnes=round(state.load_t, 6),
         load_after_t=0.0,
+        distance_from_prev_km=round(float(metres) / 1000, 3),
     )
     return whole_route(state, [*state.done, stop])
 

@@ -1,0 +1,367 @@
+"""Re-planning during the day: the state at a clock time, events, the re-planned rest, the diff.
+
+Every re-plan here is a whole-day plan that ``replan_day`` has already passed through the
+independent checker (it raises otherwise); the tests state what a dispatcher relies on beyond
+that. Searches use solution limits, so each run gives one plan.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from wasteopt.check import BREAKDOWN, check_plan
+from wasteopt.cli import main
+from wasteopt.errors import InstanceError
+from wasteopt.io import load_instance
+from wasteopt.matrix import great_circle_m
+from wasteopt.model import Instance, Plan, Route, clock_to_seconds, seconds_to_clock
+from wasteopt.network import RoadNetworkProvider
+from wasteopt.planning import PlanOptions, plan_day, resolve_provider
+from wasteopt.replan import (
+    Actuals,
+    ReplanOptions,
+    ReplanResult,
+    build_day,
+    events_from_data,
+    replan_day,
+)
+from wasteopt.replan.day import recovery_point_id
+
+SMALL = Path(__file__).parents[1] / "instances" / "examples" / "small.json"
+OPTIONS = ReplanOptions(time_limit_s=5, solution_limit=5)
+MORNING = PlanOptions(time_limit_s=5, solution_limit=5)
+
+
+@pytest.fixture(scope="module")
+def small() -> Instance:
+    return load_instance(SMALL)
+
+
+@pytest.fixture(scope="module")
+def morning(small: Instance) -> Plan:
+    return plan_day(small, resolve_provider(small), MORNING)
+
+
+def replan(
+    instance: Instance,
+    plan: Plan,
+    at: str,
+    events: list[dict],
+    actuals: Actuals | None = None,
+    options: ReplanOptions = OPTIONS,
+    provider=None,
+) -> ReplanResult:
+    day = build_day(instance, plan, clock_to_seconds(at), events_from_data(events), actuals)
+    return replan_day(instance, plan, day, provider or resolve_provider(instance), options)
+
+
+def busiest(plan: Plan) -> Route:
+    collection = [r for r in plan.routes if r.tier == "collection"]
+    return max(collection, key=lambda r: sum(s.action == "collect" for s in r.stops))
+
+
+def loaded_moment(route: Route) -> tuple[int, str]:
+    """A stop after which the truck is loaded and collects again next, and when it leaves."""
+    stops = route.stops
+    k = max(
+        i
+        for i in range(1, len(stops) - 1)
+        if stops[i].action == "collect" and stops[i + 1].action == "collect"
+    )
+    return k, stops[k].depart
+
+
+def routes_of(plan: Plan) -> dict[str, Route]:
+    return {r.vehicle_id: r for r in plan.routes}
+
+
+def frozen_prefixes_kept(before: Plan, after: Plan, at_s: int) -> None:
+    """Every stop reached by ``at_s`` is in the re-plan byte for byte, at the same place."""
+    new = routes_of(after)
+    for route in before.routes:
+        reached = [s for s in route.stops if clock_to_seconds(s.arrive) <= at_s]
+        if reached:
+            kept = new[route.vehicle_id].stops[: len(reached)]
+            assert [s.model_dump_json() for s in kept] == [s.model_dump_json() for s in reached]
+
+
+def test_breakdown_freezes_the_day_so_far_and_its_load_is_recovered_or_reported(small, morning):
+    route = busiest(morning)
+    k, at = loaded_moment(route)
+    result = replan(small, morning, at, [{"type": "breakdown", "vehicle": route.vehicle_id}])
+    frozen_prefixes_kept(morning, result.plan, clock_to_seconds(at))
+    broken = routes_of(result.plan)[route.vehicle_id]
+    assert broken.stops[:-1] == route.stops[: k + 1]
+    last = broken.stops[-1]
+    assert (last.action, last.site_id, last.arrive) == ("breakdown", route.stops[k].site_id, at)
+    assert last.tonnes == pytest.approx(route.stops[k].load_after_t) and last.tonnes > 0
+    assert all(clock_to_seconds(s.arrive) <= clock_to_seconds(at) for s in broken.stops)
+    recovery = recovery_point_id(route.vehicle_id)
+    collectors = [
+        (r.vehicle_id, s)
+        for r in result.plan.routes
+        for s in r.stops
+        if s.action == "collect" and s.site_id == recovery
+    ]
+    reasons = [u.reason for u in result.plan.unserved if u.point_id == recovery]
+    assert len(collectors) + len(reasons) == 1
+    if collectors:
+        vehicle, stop = collectors[0]
+        assert vehicle != route.vehicle_id and clock_to_seconds(stop.arrive) >= clock_to_seconds(at)
+    else:
+        assert reasons[0].strip()
+    # everything the broken truck had still to do is someone else's now, or reported
+    rest = {s.site_id for s in route.stops[k + 1 :] if s.action == "collect"}
+    served = {s.site_id for r in result.plan.routes for s in r.stops if s.action == "collect"}
+    assert rest <= served | {u.point_id for u in result.plan.unserved}
+    assert check_plan(result.instance, result.plan, result.matrices) == []
+
+
+def test_the_checker_holds_a_breakdown_to_its_load(small, morning):
+    route = busiest(morning)
+    _, at = loaded_moment(route)
+    result = replan(small, morning, at, [{"type": "breakdown", "vehicle": route.vehicle_id}])
+    routes = list(result.plan.routes)
+    k = next(i for i, r in enumerate(routes) if r.vehicle_id == route.vehicle_id)
+    stops = list(routes[k].stops)
+    stops[-1] = stops[-1].model_copy(update={"tonnes": stops[-1].tonnes + 0.5})
+    routes[k] = routes[k].model_copy(update={"stops": stops})
+    wrong = check_plan(
+        result.instance, result.plan.model_copy(update={"routes": routes}), result.matrices
+    )
+    assert {v.kind for v in wrong} == {BREAKDOWN}
+    early = [
+        p.model_copy(update={"window": None}) if p.left_by else p for p in result.instance.points
+    ]
+    instance = result.instance.model_copy(update={"points": early})
+    assert BREAKDOWN in {v.kind for v in check_plan(instance, result.plan, result.matrices)}
+
+
+def test_an_extra_pickup_is_served_or_reported(small, morning):
+    extra = {
+        "id": "canteen",
+        "name": "学校食堂",
+        "lon": 111.599,
+        "lat": 25.522,
+        "stream": "kitchen",
+        "tonnes_per_day": 0.5,
+        "window": {"start": "13:00", "end": "15:00"},
+    }
+    result = replan(small, morning, "10:30", [{"type": "point_added", "point": extra}])
+    served = [
+        s
+        for r in result.plan.routes
+        for s in r.stops
+        if s.action == "collect" and s.site_id == "canteen"
+    ]
+    unserved = [u for u in result.plan.unserved if u.point_id == "canteen"]
+    assert len(served) + len(unserved) == 1
+    assert [c.point_id for c in result.diff.added] == (["canteen"] if served else [])
+
+
+def test_no_events_with_stability_changes_nothing(small, morning):
+    result = replan(small, morning, "10:30", [])
+    assert result.kept and result.plan.routes == morning.routes
+    assert result.diff.affected == [] and result.diff.moved == []
+    assert result.plan.cost == morning.cost
+
+
+def test_without_stability_the_day_so_far_still_stands(small, morning):
+    options = ReplanOptions(time_limit_s=5, solution_limit=5, move_penalty=0)
+    result = replan(small, morning, "10:30", [], options=options)
+    assert not result.kept
+    frozen_prefixes_kept(morning, result.plan, clock_to_seconds("10:30"))
+
+
+def test_intake_before_the_time_counts_against_the_capacity(small, morning):
+    at = "10:30"
+    day = build_day(small, morning, clock_to_seconds(at), [])
+    before = day.state.intake_t["TS1"]
+    done = [s for v in day.state.vehicles.values() for s in v.done]
+    assert before > 0
+    assert before == pytest.approx(
+        sum(s.tonnes for s in done if s.action == "unload" and s.site_id == "TS1")
+    )
+    tight = small.model_copy(
+        update={
+            "facilities": [
+                f.model_copy(update={"capacity_t_per_day": before + 1.0}) if f.id == "TS1" else f
+                for f in small.facilities
+            ]
+        }
+    )
+    result = replan(tight, morning, at, [])
+    after = sum(
+        s.tonnes
+        for r in result.plan.routes
+        for s in r.stops[len(day.state.vehicles[r.vehicle_id].done) :]
+        if s.action == "unload" and s.site_id == "TS1"
+    )
+    assert after <= 1.0 + 1e-6
+    assert check_plan(tight, result.plan, result.matrices) == []
+
+
+def test_a_withdrawn_truck_unloads_and_goes_home(small, morning):
+    route = busiest(morning)
+    _, at = loaded_moment(route)
+    events = [{"type": "truck_withdrawn", "vehicle": route.vehicle_id}]
+    state = build_day(small, morning, clock_to_seconds(at), events_from_data(events)).state
+    truck = state.vehicles[route.vehicle_id]
+    result = replan(small, morning, at, events)
+    rest = routes_of(result.plan)[route.vehicle_id].stops[len(truck.done) :]
+    assert [s.action for s in rest if s.action != "break"] == ["unload", "end"]
+    assert truck.load_t > 0 and rest[0].tonnes == pytest.approx(truck.load_t)
+
+
+def test_facility_closed_and_gate_delayed(small, morning):
+    at = "10:30"
+    events = [
+        {"type": "facility_closed", "facility": "TS1"},
+        {"type": "gate_delayed", "facility": "INC", "opens": "17:00"},
+        {"type": "truck_added", "vehicle_type": "CT3", "ready": "11:00"},
+    ]
+    state = build_day(small, morning, clock_to_seconds(at), events_from_data(events)).state
+    result = replan(small, morning, at, events)
+    for route in result.plan.routes:
+        done = len(state.vehicles[route.vehicle_id].done)
+        after = {s.site_id for s in route.stops[done:] if s.action != "break"}
+        assert "TS1" not in after  # closed once the trucks there are done
+        for stop in route.stops:
+            if stop.site_id == "INC" and stop.action in ("unload", "pickup"):
+                assert clock_to_seconds(stop.arrive) >= clock_to_seconds("17:00")
+    added = routes_of(result.plan).get("CT3-4")
+    assert added is None or clock_to_seconds(added.stops[0].depart) >= clock_to_seconds("11:00")
+
+
+def test_reported_times_replace_the_plans(small, morning):
+    route = busiest(morning)
+    k, at = loaded_moment(route)
+    late = [
+        {
+            "site": s.site_id,
+            "arrive": seconds_to_clock(clock_to_seconds(s.arrive) + (600 if i else 0)),
+            "depart": seconds_to_clock(clock_to_seconds(s.depart) + (600 if i else 0)),
+        }
+        for i, s in enumerate(route.stops[:k])
+    ]
+    actuals = Actuals.model_validate({"vehicles": {route.vehicle_id: late}})
+    at = seconds_to_clock(clock_to_seconds(at) + 600)
+    result = replan(small, morning, at, [], actuals)
+    new = routes_of(result.plan)[route.vehicle_id]
+    assert [(s.arrive, s.depart) for s in new.stops[1:k]] == [
+        (a["arrive"], a["depart"]) for a in late[1:]
+    ]
+    assert not result.kept
+
+
+@pytest.mark.parametrize(
+    ("event", "where", "words"),
+    [
+        ({"type": "breakdown", "vehicle": "CT9-1"}, "events[0].vehicle", "unknown truck"),
+        (
+            {"type": "breakdown", "vehicle": "CT3-1", "time": "23:30"},
+            "events[0].time",
+            "outside the day",
+        ),
+        ({"type": "point_cancelled", "point": "FIRST"}, "events[0].point", "already collected"),
+        ({"type": "tonnes_changed", "point": "NOPE", "tonnes": 1}, "events[0].point", "unknown"),
+        ({"type": "gate_delayed", "facility": "NOPE", "opens": "09:00"}, "events[0].facility", ""),
+    ],
+)
+def test_each_bad_event_is_named(small, morning, event, where, words):
+    if event.get("point") == "FIRST":
+        first = next(s for s in busiest(morning).stops if s.action == "collect")
+        event = {**event, "point": first.site_id}
+    with pytest.raises(InstanceError) as error:
+        build_day(small, morning, clock_to_seconds("10:30"), events_from_data([event]))
+    [(loc, message)] = error.value.problems
+    assert loc == where and words in message
+
+
+def test_malformed_events_name_the_field():
+    with pytest.raises(InstanceError) as error:
+        events_from_data([{"type": "road_slowed", "between": ["A", "B"], "factor": 0.5}])
+    assert error.value.problems[0][0] == "events[0].factor"
+
+
+def test_cli_writes_the_changed_trucks_sheets_and_refuses_bad_events(
+    small, morning, tmp_path, capsys
+):
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(morning.model_dump_json(), encoding="utf-8")
+    route = busiest(morning)
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"type": "breakdown", "vehicle": route.vehicle_id}]))
+    args = [
+        "replan", str(plan_path), "--at", "10:30", "--events", str(events),
+        "--instance", str(SMALL), "--solution-limit", "5", "--time-limit", "5",
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    assert main([*args, "--out", str(out)]) == 0
+    diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    sheets = sorted(p.stem for p in (out / "sheets").glob("*.csv"))
+    assert sheets == sorted(diff["affected"]) and route.vehicle_id in sheets
+    assert main(["check", str(out / "instance.json"), str(out / "plan.json")]) == 0
+    everything = tmp_path / "all"
+    assert main([*args, "--out", str(everything), "--all-sheets"]) == 0
+    routes = json.loads((everything / "plan.json").read_text(encoding="utf-8"))["routes"]
+    written = sorted(p.stem for p in (everything / "sheets").glob("*.csv"))
+    assert written == sorted(r["vehicle_id"] for r in routes)
+    capsys.readouterr()
+    events.write_text(json.dumps([{"type": "breakdown", "vehicle": "CT9-9"}]))
+    bad = tmp_path / "bad"
+    assert main([*args, "--out", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "events[0].vehicle" in err[0] and "CT9-9" in err[0]
+    assert not bad.exists()
+
+
+# --- a closed road, on a small road graph of straight roads between every pair of sites -----
+
+
+def complete_graph(instance: Instance) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    sites = instance.sites
+    for n, site in enumerate(sites):
+        graph.add_node(n, x=site.lon, y=site.lat)
+    for a, one in enumerate(sites):
+        for b, other in enumerate(sites):
+            if a != b:
+                metres = float(
+                    great_circle_m(
+                        np.array([one.lon]), np.array([one.lat]), np.array([other.lon]),
+                        np.array([other.lat]),
+                    )[0]
+                )  # fmt: skip
+                graph.add_edge(a, b, length=max(metres, 1.0), highway="secondary")
+    return graph
+
+
+def test_a_closed_road_is_not_used_after_the_time(small, tmp_path):
+    provider = RoadNetworkProvider(complete_graph(small), cache_dir=tmp_path)
+    morning = plan_day(small, provider, MORNING)
+    at = "10:30"
+    events = [{"type": "road_closed", "between": ["TS1", "Y1"]}]
+    result = replan(small, morning, at, events, provider=provider)
+    before = provider.matrices(result.instance.sites)
+    rows = result.matrices.index()
+    ts1, y1 = rows["TS1"], rows["Y1"]
+    assert result.matrices.distance_m[ts1, y1] > before.distance_m[ts1, y1]
+    legs_after = [
+        (a.site_id, b.site_id, b.distance_from_prev_km)
+        for r in result.plan.routes
+        for a, b in zip(r.stops, r.stops[1:], strict=False)
+        if b.action != "break" and clock_to_seconds(a.depart) > clock_to_seconds(at)
+    ]
+    between = [km for o, d, km in legs_after if {o, d} == {"TS1", "Y1"}]
+    direct = before.distance_m[ts1, y1] / 1000
+    assert between and all(km > direct + 0.001 for km in between)  # the way round
+    assert (
+        check_plan(result.instance, result.plan, result.matrices, (clock_to_seconds(at), before))
+        == []
+    )
