@@ -2,7 +2,8 @@
 
 The rules are those of the plan contract (loads, times, travel, windows, gate hours, shift,
 break, payload, streams, tiers, facility capacity, transfer-station balance, coverage,
-distances, durations and cost). Nothing is taken from the solver: loads are rebuilt from the
+distances, durations and cost; for battery trucks the state of charge at every stop and the
+chargers they use). Nothing is taken from the solver: loads are rebuilt from the
 points' tonnes, travel from the matrices, costs from the vehicle types and facilities. The
 checker reports; it never raises on a plan that parsed, whatever its content.
 
@@ -21,6 +22,10 @@ Readings of the contract where it leaves room (the stricter one, as a dispatcher
 - "start", "end" and "break" stops carry no tonnes; "start" and "break" carry no distance.
 - An unserved point needs a non-empty reason (a point is never dropped silently).
 - A pickup has no minimum duration (the contract states none).
+- A battery truck's state of charge (:mod:`wasteopt.soc`) may not fall below its reserve after
+  any stop; a charge stop needs a charger at its site, takes in at most the charger's power
+  times its duration, and no more trucks charge at a site at once than it has plugs (a stop
+  holds its plug from arrival to departure).
 - A route may end in a ``breakdown`` stop instead of at its yard (a re-plan's broken-down
   truck): where it stands, it hands its whole load to the instance's point that stands for
   it (``left_by``), which nobody may collect before the breakdown; such a route takes at most
@@ -43,6 +48,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from wasteopt.model import (
+    Charger,
     CollectionPoint,
     Facility,
     Instance,
@@ -54,6 +60,7 @@ from wasteopt.model import (
     clock_to_seconds,
     seconds_to_clock,
 )
+from wasteopt.soc import soc_walk
 
 TIME_TOL_S = 60
 TONNE_TOL = 1e-6
@@ -61,6 +68,7 @@ SUM_TOL_T = 0.001
 KM_TOL = 0.001
 MINUTE_TOL = 1.0
 COST_TOL = 0.01
+SOC_TOL_KWH = 0.01
 
 UNKNOWN_SITE = "unknown_site"
 UNKNOWN_VEHICLE = "unknown_vehicle"
@@ -93,6 +101,9 @@ DISTANCE = "distance"
 DURATION = "duration"
 COST = "cost"
 BREAKDOWN = "breakdown"
+SOC = "soc"
+CHARGE = "charge"
+CHARGER_COUNT = "charger_count"
 
 VIOLATION_KINDS = (
     UNKNOWN_SITE,
@@ -126,6 +137,9 @@ VIOLATION_KINDS = (
     DURATION,
     COST,
     BREAKDOWN,
+    SOC,
+    CHARGE,
+    CHARGER_COUNT,
 )
 
 
@@ -163,6 +177,7 @@ class _Index:
     vehicle_types: dict[str, VehicleType]
     matrices: TravelMatrices
     rows: dict[str, int]
+    chargers: dict[str, Charger]
     earlier_until_s: int | None = None  # legs leaving before it use ``earlier``
     earlier: TravelMatrices | None = None
     earlier_rows: dict[str, int] = field(default_factory=dict)
@@ -180,6 +195,11 @@ class _Index:
             vehicle_types={vt.id: vt for vt in instance.vehicle_types},
             matrices=matrices,
             rows=matrices.index(),
+            chargers={
+                s.id: s.charger
+                for s in (*instance.yards, *instance.facilities)
+                if s.charger is not None
+            },
         )
 
     def is_site(self, site_id: str) -> bool:
@@ -218,6 +238,7 @@ class _Facts:
     """What the route checks hand to the plan-wide checks."""
 
     collected: list[str] = field(default_factory=list)
+    charging: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # site: times
     handovers: list[_Event] = field(default_factory=list)  # loads left by broken-down trucks
     unloads: list[_Event] = field(default_factory=list)
     pickups: list[_Event] = field(default_factory=list)
@@ -282,6 +303,7 @@ def check_plan(
     _check_duplicate_vehicles(plan, out)
     _check_coverage(plan, index, facts, out)
     _check_capacity(index, facts, out)
+    _check_charger_count(index, facts, out)
     _check_breakdowns(index, facts, out)
     _check_stations(plan, index, facts, out)
     _check_cost(plan, index, facts, out)
@@ -302,6 +324,7 @@ def _check_route(route: Route, index: _Index, facts: _Facts, out: list[Violation
     unloaded = _check_loads(r, index)
     distance_m, complete = _check_legs(r, index)
     _check_breaks(r)
+    _check_charging(r, index, facts)
     duration_min = _check_shift_and_duration(r)
     _record_facts(r, index, facts, unloaded, distance_m if complete else None, duration_min)
 
@@ -595,6 +618,55 @@ def _check_breaks(r: _Route) -> None:
             )
 
 
+def _check_charging(r: _Route, index: _Index, facts: _Facts) -> None:
+    """Charge stops and, for a battery truck, the state of charge after every stop."""
+    stops, times, vt = r.route.stops, r.times, r.vt
+    for i, stop in enumerate(stops):
+        if stop.action != "charge":
+            continue
+        site = stop.site_id
+        charger = index.chargers.get(site)
+        if vt is not None and vt.battery is None:
+            r.report(CHARGE, f"type {vt.id!r} has no battery to charge", site)
+        if charger is None:
+            if index.is_site(site):
+                r.report(CHARGE, "charges where there is no charger", site)
+            continue
+        if abs(stop.tonnes) > TONNE_TOL or stop.charged_kwh < 0:
+            r.report(CHARGE, "a charge stop moves no tonnes and takes in >= 0 kWh", site)
+        if times is None:
+            continue
+        arrive, depart = times[i]
+        facts.charging.setdefault(site, []).append((arrive, depart))
+        most = charger.power_kw * (depart - arrive + TIME_TOL_S) / 3600
+        if stop.charged_kwh > most + SOC_TOL_KWH:
+            r.report(
+                CHARGE,
+                f"takes in {stop.charged_kwh:g} kWh in {(depart - arrive) / 60:g} min;"
+                f" a {charger.power_kw:g} kW charger gives at most {most:.2f} kWh",
+                site,
+            )
+    if vt is None or vt.battery is None:
+        return
+    reserve = vt.battery.reserve_kwh
+    walk = soc_walk(r.route, vt)
+    for stop, soc in zip(stops, walk, strict=True):
+        if stop.soc_kwh is None or abs(stop.soc_kwh - soc) > SOC_TOL_KWH:
+            said = "nothing" if stop.soc_kwh is None else f"{stop.soc_kwh:g} kWh"
+            message = f"state of charge after the stop is {soc:.3f} kWh, plan says {said}"
+            r.report(SOC, message, stop.site_id)
+            break
+    for stop, soc in zip(stops, walk, strict=True):
+        if soc < reserve - SOC_TOL_KWH:
+            r.report(
+                SOC,
+                f"state of charge {soc:.2f} kWh falls below the reserve {reserve:.2f} kWh;"
+                " the truck needs a charge stop before",
+                stop.site_id,
+            )
+            break
+
+
 def _check_shift_and_duration(r: _Route) -> float | None:
     """Shift limits and the stated duration; return the recomputed duration in minutes."""
     stops, times = r.route.stops, r.times
@@ -742,6 +814,23 @@ def _check_breakdowns(index: _Index, facts: _Facts, out: list[Violation]) -> Non
     for vid, point in waiting.items():
         message = f"stands for the load of {vid}, which does not break down in the plan"
         out.append(Violation(BREAKDOWN, message, None, point.id))
+
+
+def _check_charger_count(index: _Index, facts: _Facts, out: list[Violation]) -> None:
+    """No more trucks charge at a site at once than it has plugs (stays are half-open)."""
+    for site, stays in facts.charging.items():
+        events = sorted([(a, 1) for a, _ in stays] + [(d, -1) for _, d in stays])
+        busy = most = 0
+        for _, change in events:  # at equal times a departure (-1) sorts first
+            busy += change
+            most = max(most, busy)
+        plugs = index.chargers[site].count
+        if most > plugs:
+            out.append(
+                Violation(
+                    CHARGER_COUNT, f"{most} trucks charge at once; the site has {plugs}", None, site
+                )
+            )
 
 
 def _check_stations(plan: Plan, index: _Index, facts: _Facts, out: list[Violation]) -> None:
