@@ -81,7 +81,6 @@ class Sweep:
     spec: SweepSpec
     context: SweepContext
     cells: list[Cell]
-    base_hash: str
 
 
 def digest(value: Any) -> str:
@@ -170,7 +169,8 @@ def prepare(spec: SweepSpec, spec_path: str | Path) -> Sweep:
     for where, given in grid:
         cell = _cell(spec, given, scenarios, phases, base_hash, where)
         if cell.key in seen:
-            raise InstanceError([(where, f"the same cell as {seen[cell.key]} ({cell.label})")])
+            twice = "a value listed twice" if where == "axes" else f"same cell as {seen[cell.key]}"
+            raise InstanceError([(where, f"{twice} ({cell.label}); keep one")])
         seen[cell.key] = where
         levers_used = (cell.scenario, cell.tonnes_factor, cell.electric_share, cell.phase)
         if levers_used not in checked:
@@ -181,7 +181,7 @@ def prepare(spec: SweepSpec, spec_path: str | Path) -> Sweep:
                 loc, msg = exc.problems[0]
                 raise InstanceError([(f"{where} ({cell.label}): {loc}", msg)]) from None
         cells.append(cell)
-    return Sweep(spec, context, cells, base_hash)
+    return Sweep(spec, context, cells)
 
 
 def _value(spec: SweepSpec, given: dict[str, Any], name: str) -> Any:

@@ -5,7 +5,7 @@ flushed and synced to disk as the cell finishes; ``DIR/cells/<key>/plan.json`` a
 ``routes.geojson`` are written (atomically) before their row, so a row always has its files.
 A row cut short by a crash of the client has no line end; it is dropped when the store is
 opened and its cell runs again. CSV rather than Parquet: a Parquet file cannot take one more
-row without being rewritten, and a 300-cell table is a few hundred kilobytes.
+row without being rewritten, and a 300-cell table is under 100 KB.
 """
 
 from __future__ import annotations
