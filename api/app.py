@@ -20,7 +20,17 @@ from api.auth import Authenticator, authorize
 from api.jobs import JobRunner
 from api.limits import BodySizeLimit
 from api.retention import RetentionSweeper
-from api.routers import admin, comparisons, dispatch, health, instances, plans, session, sitings
+from api.routers import (
+    admin,
+    comparisons,
+    dispatch,
+    health,
+    instances,
+    plans,
+    replans,
+    session,
+    sitings,
+)
 from api.settings import Settings
 from api.store import Store
 from wasteopt.apikeys import refuse_open_bind
@@ -104,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (session, admin):
         app.include_router(module.router)
-    for module in (health, instances, plans, sitings, comparisons, dispatch):
+    for module in (health, instances, plans, replans, sitings, comparisons, dispatch):
         app.include_router(module.router)
     desk.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

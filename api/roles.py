@@ -59,6 +59,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/v1/plans/{job_id}/stop"): Rule("dispatcher", owned="jobs"),
     ("POST", "/v1/plans/{job_id}/replan"): Rule("dispatcher"),
+    ("GET", "/v1/plans/{job_id}/diff"): Rule("viewer"),
     ("GET", "/v1/plans/{job_id}/instance"): Rule("viewer"),
     ("GET", "/v1/plans/{job_id}/timeline"): Rule("viewer"),
     ("GET", "/v1/plans/{job_id}/workbook"): Rule("viewer"),

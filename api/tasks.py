@@ -65,6 +65,10 @@ def _plan_options(job: JobInput) -> PlanOptions:
 
 def run_plan(task: TaskInput) -> TaskResult:
     """The day's plan, with the files ``wasteopt plan`` writes: sheets and GeoJSON routes."""
+    if "replan" in json.loads(task.job.options or "{}"):
+        from api.replan_task import run_replan  # it builds on this module
+
+        return run_replan(task)
     instance, provider, options = task.instance, task.provider, _plan_options(task.job)
     grid = grid_factor(json.loads(task.job.options or "{}").get("grid"))
     plan = plan_day(

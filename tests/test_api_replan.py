@@ -1,0 +1,74 @@
+"""HTTP API, ``POST /v1/plans/{id}/replan``: a re-plan is a plan job; bad events are a 422."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from wasteopt.check import check_plan
+from wasteopt.io import instance_from_dict
+from wasteopt.matrix import GreatCircleProvider
+from wasteopt.model import Plan, clock_to_seconds
+from wasteopt.replan import build_day, events_from_data
+
+TINY = json.loads((Path(__file__).parent / "data" / "api" / "tiny.json").read_text("utf-8"))
+QUICK = {"time_limit_s": 2, "solution_limit": 2}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(db=tmp_path / "api.db", workers=1, queue_size=2, max_time_limit_s=60)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def finished(client: TestClient, job_id: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/plans/{job_id}").json()
+        if job["status"] not in {"queued", "running"}:
+            assert job["status"] == "done", job["error"]
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_replan_runs_as_a_plan_job_and_bad_events_are_named(client: TestClient) -> None:
+    job = client.post("/v1/plans", json={"instance": TINY, **QUICK}).json()
+    finished(client, job["id"])
+    plan = Plan.model_validate(client.get(f"/v1/plans/{job['id']}/result").json())
+    route = next(r for r in plan.routes if r.tier == "collection")
+    at = route.stops[2].depart
+    url = f"/v1/plans/{job['id']}/replan"
+    for event, loc in (
+        ({"type": "breakdown", "vehicle": "CT9-1"}, "events[0].vehicle"),
+        ({"type": "breakdown", "vehicle": route.vehicle_id, "time": "23:50"}, "events[0].time"),
+        ({"type": "point_cancelled", "point": route.stops[1].site_id}, "events[0].point"),
+        ({"type": "road_slowed", "between": ["A", "B"], "factor": 0}, "events[0].factor"),
+    ):
+        refused = client.post(url, json={"at": at, "events": [event]})
+        assert refused.status_code == 422, refused.text
+        assert [e["loc"] for e in refused.json()["errors"]] == [loc]
+    assert client.post(url, json={"at": "25:00", "events": []}).status_code == 422
+
+    events = [{"type": "breakdown", "vehicle": route.vehicle_id}]
+    accepted = client.post(url, json={"at": at, "events": events, **QUICK})
+    assert accepted.status_code == 202, accepted.text
+    done = finished(client, accepted.json()["id"])
+    replanned = Plan.model_validate(client.get(done["links"]["result"]).json())
+    instance = instance_from_dict(TINY)
+    day = build_day(instance, plan, clock_to_seconds(at), events_from_data(events)).instance
+    matrices = GreatCircleProvider.for_instance(day).matrices(day.sites)
+    assert check_plan(day, replanned, matrices) == []
+    broken = next(r for r in replanned.routes if r.vehicle_id == route.vehicle_id)
+    assert broken.stops[:-1] == route.stops[:3] and broken.stops[-1].action == "breakdown"
+    diff = client.get(f"/v1/plans/{done['id']}/diff").json()
+    assert route.vehicle_id in diff["affected"]
+    assert client.get(f"/v1/plans/{job['id']}/diff").status_code == 404
