@@ -26,7 +26,9 @@ def _clock(minutes: int) -> str:
 
 @st.composite
 def instances(draw) -> Instance:
-    """Small random instances: 1-2 yards, 1-3 facilities, 2-9 points of 1-2 streams."""
+    """Small random instances: 1-2 yards, 1-3 facilities, 2-9 points of 1-2 streams; types
+    without a break may be electric with a small battery (10-30 km of range), and then the
+    yards and some facilities have chargers of 1-2 plugs."""
     coordinate = st.floats(min_value=-0.08, max_value=0.08)
     streams = draw(st.sampled_from([["residual"], ["residual", "kitchen"]]))
     n_yards = draw(st.integers(1, 2))
@@ -73,8 +75,12 @@ def instances(draw) -> Instance:
             "cost_per_km": draw(st.sampled_from([1.0, 3.0])),
             "cost_per_hour": draw(st.sampled_from([0, 40])),
         }
-        if draw(st.booleans()):
+        kind = draw(st.sampled_from(["break", "electric", "plain"]))
+        if kind == "break":
             vt["break"] = {"window": {"start": "10:00", "end": "12:00"}, "duration_min": 30}
+        elif kind == "electric":
+            vt["energy"] = {"type": "electric", "empty_per_100km": 80, "full_per_100km": 110}
+            vt["battery"] = {"capacity_kwh": draw(st.sampled_from([12.0, 20.0, 35.0]))}
         vehicle_types.append(vt)
     vehicle_types.append(
         {
@@ -87,6 +93,12 @@ def instances(draw) -> Instance:
             "shift": {"start": "07:00", "end": "20:00"},
         }
     )
+    if any("battery" in vt for vt in vehicle_types):
+        for site in yards:
+            site["charger"] = {"power_kw": 30}
+        for site in facilities:
+            if draw(st.booleans()):
+                site["charger"] = {"power_kw": 60, "count": draw(st.integers(1, 2))}
     points = []
     for k in range(draw(st.integers(2, 9))):
         point = {

@@ -1,0 +1,151 @@
+"""Battery trucks: the state of charge walked by hand, and charging planned where a day needs it.
+
+The sites lie on a line, 1 km and 1 minute per unit: Y at 0, the incinerator F at 10 (60 kW
+charger), points P0-P3 at 25-28 (1 t each). The truck carries 2 t and uses 1 kWh/km empty,
+1.5 full (1.25 half full) and 0.5 kWh per stop; its 80 kWh battery gives 72 usable, 7.2 reserve.
+Two trips out and back need about 100 kWh, so the day needs a charge at F.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wasteopt.check import SOC, check_plan
+from wasteopt.matrix import ExplicitMatrixProvider
+from wasteopt.model import Instance, Plan, Route, Stop, TravelMatrices
+from wasteopt.planning import PlanOptions, plan_day_full
+from wasteopt.soc import soc_walk
+
+POS = {"Y": 0, "F": 10, "P0": 25, "P1": 26, "P2": 27, "P3": 28}
+
+
+def _site(site_id: str) -> dict:
+    return {"id": site_id, "lon": 111.6 + POS[site_id] * 0.001, "lat": 25.5}
+
+
+def make_instance() -> Instance:
+    return Instance.model_validate(
+        {
+            "name": "electric-line",
+            "yards": [{**_site("Y"), "charger": {"power_kw": 30}}],
+            "facilities": [
+                {
+                    **_site("F"),
+                    "kind": "incinerator",
+                    "streams": ["residual"],
+                    "capacity_t_per_day": 100,
+                    "unload_min": 10,
+                    "charger": {"power_kw": 60},
+                }
+            ],
+            "vehicle_types": [
+                {
+                    "id": "E",
+                    "streams": ["residual"],
+                    "payload_t": 2,
+                    "count": 1,
+                    "yard": "Y",
+                    "shift": {"start": "06:00", "end": "18:00"},
+                    "cost_per_km": 1.0,
+                    "energy": {
+                        "type": "electric",
+                        "empty_per_100km": 100,
+                        "full_per_100km": 150,
+                        "per_stop": 0.5,
+                    },
+                    "battery": {"capacity_kwh": 80},
+                }
+            ],
+            "points": [
+                {**_site(p), "stream": "residual", "tonnes_per_day": 1.0, "service_min": 5}
+                for p in ("P0", "P1", "P2", "P3")
+            ],
+        }
+    )
+
+
+def make_matrices(instance: Instance) -> TravelMatrices:
+    ids = [s.id for s in instance.sites]
+    x = np.array([POS[i] for i in ids])
+    gap = np.abs(x[:, None] - x[None, :])
+    return TravelMatrices(ids, gap * 1000, gap * 60)
+
+
+def _stop(action, site, arrive, depart, tonnes, load, km, soc, charged=0.0) -> Stop:
+    return Stop(
+        action=action,
+        site_id=site,
+        arrive=arrive,
+        depart=depart,
+        tonnes=tonnes,
+        load_after_t=load,
+        distance_from_prev_km=km,
+        soc_kwh=soc,
+        charged_kwh=charged,
+    )
+
+
+# (stop, SoC after it by hand)
+TWO_TRIPS = [
+    _stop("start", "Y", "06:00", "06:00", 0, 0, 0, 72.0),
+    _stop("collect", "P0", "06:25", "06:30", 1, 1, 25, 46.5),  # 25 km empty, 0.5 at the stop
+    _stop("collect", "P1", "06:31", "06:36", 1, 2, 1, 44.75),  # 1 km at 1 t: 1.25
+    _stop("unload", "F", "06:52", "07:02", 2, 0, 16, 20.25),  # 16 km full: 24
+    _stop("charge", "F", "07:02", "07:52", 0, 0, 0, 70.25, 50.0),  # 50 min at 60 kW
+    _stop("collect", "P2", "08:09", "08:14", 1, 1, 17, 52.75),  # 17 km empty
+    _stop("collect", "P3", "08:15", "08:20", 1, 2, 1, 51.0),
+    _stop("unload", "F", "08:38", "08:48", 2, 0, 18, 23.5),  # 18 km full: 27
+    _stop("end", "Y", "08:58", "08:58", 0, 0, 10, 13.5),  # 10 km empty; reserve 7.2
+]
+
+
+def _plan(stops: list[Stop]) -> Plan:
+    km = sum(s.distance_from_prev_km for s in stops)
+    route = Route(
+        vehicle_id="E-1",
+        vehicle_type="E",
+        stream="residual",
+        stops=stops,
+        distance_km=km,
+        duration_min=178,
+    )
+    return Plan(instance_name="electric-line", routes=[route], cost=km * 1.0)
+
+
+def test_two_trip_walk_matches_the_hand_figures_and_is_clean():
+    instance = make_instance()
+    plan = _plan(TWO_TRIPS)
+    walk = soc_walk(plan.routes[0], instance.vehicle_types[0])
+    assert walk == pytest.approx([s.soc_kwh for s in TWO_TRIPS])
+    assert check_plan(instance, plan, make_matrices(instance)) == []
+
+
+def test_a_day_without_enough_charge_is_rejected():
+    """20 min less at the charger, 20 kWh less: the truck reaches F the second time with 3.5 kWh,
+    below its 7.2 kWh reserve."""
+    instance = make_instance()
+    stops = [
+        stop.model_copy(update={"soc_kwh": stop.soc_kwh - (20 if k >= 4 else 0)})
+        for k, stop in enumerate(TWO_TRIPS)
+    ]
+    stops[4] = stops[4].model_copy(update={"depart": "07:32", "charged_kwh": 30.0})
+    violations = check_plan(instance, _plan(stops), make_matrices(instance))
+    assert [(v.kind, v.site_id) for v in violations] == [(SOC, "F")]
+    assert "3.50 kWh" in violations[0].message
+
+
+def test_a_day_that_needs_a_charge_gets_one_and_fails_without_it():
+    instance = make_instance()
+    matrices = make_matrices(instance)
+    options = PlanOptions(time_limit_s=5.0, solution_limit=60)
+    plan = plan_day_full(instance, ExplicitMatrixProvider(matrices), options).plan
+    assert not plan.unserved
+    [route] = plan.routes
+    charges = [k for k, s in enumerate(route.stops) if s.action == "charge"]
+    assert charges and check_plan(instance, plan, matrices) == []
+    reserve = instance.vehicle_types[0].battery.reserve_kwh
+    assert min(soc_walk(route, instance.vehicle_types[0])) >= reserve
+    without = [s for k, s in enumerate(route.stops) if k not in charges]
+    unplugged = plan.model_copy(update={"routes": [route.model_copy(update={"stops": without})]})
+    assert SOC in {v.kind for v in check_plan(instance, unplugged, matrices)}
