@@ -199,6 +199,23 @@ def test_a_cell_that_fails_leaves_a_row_with_its_error(tmp_path, client, example
     assert run_sweep(sweep, store, client).ran == 0  # a failed cell has its row
 
 
+def test_the_command_on_a_running_scheduler_writes_the_planners_answer(tmp_path, client, capsys):
+    spec = write_spec(tmp_path, axes={"tonnes_factor": [1.0, 1.3], "time_limit_s": [60]})
+    out = tmp_path / "out"
+    args = ["sweep", str(spec), "--out", str(out), "--scheduler", client.scheduler.address]
+    assert main(args) == 0
+    printed = capsys.readouterr()
+    assert "2/2 cells" in printed.err and "ETA" in printed.err
+    assert "test sweep: 2 cells, 2 to run" in printed.out
+    for name in ("summary.csv", "pareto.png", "pareto.svg", "axes.png", "axes.svg"):
+        assert (out / name).stat().st_size > 0, name
+    with (out / "summary.csv").open(encoding="utf-8-sig") as handle:
+        summary = list(csv.DictReader(handle))
+    assert sorted(float(line["tonnes_factor"]) for line in summary) == [1.0, 1.3]
+    assert main(args) == 0  # nothing left to run; the answer is written again
+    assert "2 cells, 0 to run" in capsys.readouterr().out
+
+
 def test_published_benchmarks_run_instances_times_seeds_on_the_cluster(tmp_path, client):
     from benchmarks.published import COLUMNS as BENCH_COLUMNS
     from benchmarks.published import run, select, suite_files
