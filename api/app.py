@@ -18,6 +18,7 @@ import wasteopt
 from api import desk, errors
 from api.auth import Authenticator, authorize
 from api.jobs import JobRunner
+from api.json_body import JsonBodyGuard
 from api.limits import BodySizeLimit
 from api.retention import RetentionSweeper
 from api.routers import (
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.runner = runner
     app.state.auth = auth
+    app.add_middleware(JsonBodyGuard)  # runs inside the size limit, added after it
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_origins:
         app.add_middleware(

@@ -7,14 +7,15 @@ locations and messages as the CLI; anything unexpected becomes a ``500`` naming 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from api.schemas import Problem
 from wasteopt.errors import InstanceError, WasteoptError
@@ -49,6 +50,15 @@ class ApiError(Exception):
         self.detail = detail
         self.errors = list(errors)
         self.headers = dict(headers or {})
+
+
+_SERVER_PATH = re.compile(r"(?<![\w/:.])/(?:[^\s'\"/]+/)+([^\s'\"/]*)")
+
+
+def without_paths(message: str) -> str:
+    """``message`` with each absolute server path cut to its last part (a file's name): no
+    answer reveals where the server keeps its files."""
+    return _SERVER_PATH.sub(lambda match: match.group(1) or ".", message)
 
 
 def not_found(kind: str, item_id: str) -> ApiError:
@@ -122,7 +132,7 @@ def _api_error(_: Request, exc: Exception) -> JSONResponse:
 def _wasteopt_error(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InstanceError):
         return problem_response(instance_error(exc))
-    return problem_response(ApiError(422, "cannot process the request", str(exc)))
+    return problem_response(ApiError(422, "cannot process the request", without_paths(str(exc))))
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -138,11 +148,12 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> set[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
+    """Every method some route serves at this path (Starlette names only the first route's),
+    found among the routes of included routers too."""
     allowed: set[str] = set()
-    for route in request.app.router.routes:
-        methods = getattr(route, "methods", None)
-        if methods and route.matches(request.scope)[0] != Match.NONE:
+    for route in iter_route_contexts(request.app.router.routes):
+        methods, pattern = getattr(route, "methods", None), getattr(route, "path_regex", None)
+        if methods and pattern is not None and pattern.match(request.scope["path"]):
             allowed |= methods
     return allowed
 

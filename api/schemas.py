@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wasteopt.bounds import MIN_TIME_LIMIT_S
 from wasteopt.model import GridFactor
 
 JobStatusName = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
@@ -69,7 +70,7 @@ class PlanRequest(BaseModel):
     date: dt.date | None = Field(default=None, description="service date, overrides the instance")
     time_limit_s: float | None = Field(
         default=None,
-        gt=0,
+        ge=MIN_TIME_LIMIT_S,
         description="search time of the collection tier, s (the transfer tier gets a quarter);"
         " the server's default applies when absent and its maximum may not be exceeded",
     )
@@ -161,7 +162,7 @@ class SitingRequest(BaseModel):
     direct_max_km: float | None = Field(default=None, gt=0)
     by_township: bool = False
     carbon_price_per_t: float = Field(default=0.0, ge=0, description="CNY per t CO2e")
-    time_limit_s: float | None = Field(default=None, gt=0)
+    time_limit_s: float | None = Field(default=None, ge=MIN_TIME_LIMIT_S)
     gap_limit: float = Field(default=1e-4, ge=0, le=1)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     name: str = Field(default="sited", min_length=1, max_length=100, description="scenario name")
@@ -178,6 +179,8 @@ class ComparisonRequest(BaseModel):
         min_length=1, max_length=8, description="scenario documents, as `wasteopt compare` reads"
     )
     include_today: bool = Field(default=True, description="add the unchanged instance, 'today'")
-    time_limit_s: float | None = Field(default=None, gt=0, description="per scenario's plan")
+    time_limit_s: float | None = Field(
+        default=None, ge=MIN_TIME_LIMIT_S, description="per scenario's plan"
+    )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     solution_limit: int | None = Field(default=None, ge=1, le=1_000_000)

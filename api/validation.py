@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api.bounds import size_problems
 from api.errors import instance_error, invalid
 from api.settings import Settings
 from wasteopt.errors import InstanceError
@@ -30,9 +31,9 @@ def validate_instance(data: Any, settings: Settings, prefix: str = "") -> Instan
     """An Instance from a client's document, or ``422`` with every problem's field path.
 
     The checks and messages are those of ``wasteopt validate``. Beyond them, a document over
-    HTTP may not name server files (``points_csv``), may hold at most
-    ``settings.max_points`` points, and may only name a road graph inside
-    ``settings.data_dir``.
+    HTTP may not name server files (``points_csv``), must keep within the server's size
+    limits (checked first, on the raw document: :mod:`api.bounds`), and may only name a
+    ``.graphml`` road graph inside the graphs folder ``settings.data_dir``.
     """
     where = prefix or "instance"
     if isinstance(data, dict) and "points_csv" in data:
@@ -46,6 +47,9 @@ def validate_instance(data: Any, settings: Settings, prefix: str = "") -> Instan
             ],
             "invalid instance",
         )
+    too_large = size_problems(data, settings, prefix)
+    if too_large:
+        raise invalid(too_large, "instance too large")
     try:
         instance = instance_from_dict(data)
         problems = find_problems(instance)
@@ -53,17 +57,6 @@ def validate_instance(data: Any, settings: Settings, prefix: str = "") -> Instan
         raise instance_error(exc, prefix) from None
     if problems:
         raise instance_error(InstanceError(problems), prefix)
-    if len(instance.points) > settings.max_points:
-        raise invalid(
-            [
-                (
-                    f"{prefix}.points" if prefix else "points",
-                    f"{len(instance.points)} points exceed this server's limit of"
-                    f" {settings.max_points}; split the instance by township",
-                )
-            ],
-            "instance too large",
-        )
     if instance.settings.graph is not None:
         _check_graph(instance.settings.graph, settings.data_dir, where)
     return instance
@@ -74,7 +67,9 @@ def _check_graph(graph: str, data_dir: Path, where: str) -> None:
     path = (root / graph).resolve()
     loc = f"{where}.settings.graph" if where != "instance" else "settings.graph"
     if not path.is_relative_to(root):
-        raise invalid([(loc, "must be a relative path inside the server's data directory")])
+        raise invalid([(loc, "must be a relative path inside the server's graphs folder")])
+    if path.suffix.lower() != ".graphml":
+        raise invalid([(loc, "must name a .graphml road graph")])
     if not path.is_file():
         message = f"no road graph {graph!r} on the server; ask its operator which graphs it holds"
         raise invalid([(loc, message)])

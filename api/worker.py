@@ -19,6 +19,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from api.errors import without_paths
 from api.store import Store
 from api.tasks import TASKS, TaskInput
 from wasteopt.errors import WasteoptError
@@ -47,6 +48,10 @@ def run_job(db_path: str, data_dir: str, job_id: str, control: Connection) -> No
     try:
         _solve(store, Path(data_dir), job_id, stop)
     finally:
+        try:  # CPU time of all the solver's threads, for the key's daily quota
+            store.record_cpu(job_id, time.process_time())
+        except sqlite3.Error as exc:
+            logger.warning("job %s: CPU time not recorded: %s", job_id, exc)
         store.close()
 
 
@@ -94,7 +99,7 @@ def _solve(store: Store, data_dir: Path, job_id: str, stop: threading.Event) -> 
         task = TaskInput(instance, job, provider, _ProgressWriter(store, job_id), stop.is_set)
         result = TASKS[job.kind](task)
     except WasteoptError as exc:
-        store.finish(job_id, "failed", str(exc), ("running",))
+        store.finish(job_id, "failed", without_paths(str(exc)), ("running",))
         return
     except Exception:
         logger.exception("job %s: solver error", job_id)

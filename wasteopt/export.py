@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from pathlib import Path
 from typing import Any
 
+from wasteopt import csv_cells
 from wasteopt.io import dump_json, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Instance, Plan, Route, Site
@@ -37,7 +37,7 @@ def sheet_csv(instance: Instance, route: Route) -> str:
     """One truck's dispatch sheet as CSV text with a BOM, so Excel shows Chinese names."""
     sites = _sites(instance)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_cells.writer(buffer, lineterminator="\r\n")
     writer.writerow(SHEET_COLUMNS)
     for seq, stop in enumerate(route.stops, start=1):
         site = sites.get(stop.site_id)

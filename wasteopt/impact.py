@@ -9,13 +9,13 @@ What is not counted is listed in :data:`NOT_COUNTED` and printed with every repo
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from wasteopt import csv_cells
 from wasteopt import factors as F
 from wasteopt._text import display_width, pad
 from wasteopt.errors import WasteoptError
@@ -536,7 +536,7 @@ def _csv_rows(report: ImpactReport) -> list[list]:
 def impact_csv(report: ImpactReport) -> str:
     """The report as CSV text, floats rounded to 6 decimals (write it UTF-8 with BOM for Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_cells.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in _csv_rows(report):
         writer.writerow([round(v, 6) if isinstance(v, float) else v for v in row])

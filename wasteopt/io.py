@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from wasteopt.bounds import bound_problems
 from wasteopt.errors import InstanceError
 from wasteopt.model import CollectionPoint, Instance, Plan
 
@@ -96,7 +97,10 @@ def _read_json(path: Path) -> Any:
 
 
 def instance_from_dict(data: Any, base_dir: Path | None = None) -> Instance:
-    """Validate a parsed JSON document into an Instance; ``points_csv`` is resolved on disk."""
+    """Validate a parsed JSON document into an Instance; ``points_csv`` is resolved on disk.
+
+    Beyond the schema, numbers must be finite and physical, the date ISO and ids printable
+    (:func:`wasteopt.bounds.bound_problems`)."""
     if not isinstance(data, dict):
         raise InstanceError([("instance", "must be a JSON object")])
     data = dict(data)
@@ -108,9 +112,13 @@ def instance_from_dict(data: Any, base_dir: Path | None = None) -> Instance:
         points = [p.model_dump(by_alias=True) for p in read_points_csv(csv_path)]
         data["points"] = [*data.get("points", []), *points]
     try:
-        return Instance.model_validate(data)
+        instance = Instance.model_validate(data)
     except ValidationError as exc:
         raise InstanceError(validation_problems(exc)) from None
+    problems = bound_problems(instance)
+    if problems:
+        raise InstanceError(problems)
+    return instance
 
 
 def load_instance(path: str | Path) -> Instance:

@@ -8,7 +8,6 @@ the instance in place: :func:`apply_scenario` returns a changed copy.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from wasteopt import csv_cells
 from wasteopt._text import table
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
@@ -523,7 +523,7 @@ def comparison_csv(outcomes: Sequence[Outcome], rows: Sequence[Row]) -> str:
     names = [o.scenario.name for o in outcomes]
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_cells.writer(out, lineterminator="\r\n")
     writer.writerow(
         ["section", "metric", "unit", *names, *(f"{name} vs {names[0]}" for name in names[1:])]
     )

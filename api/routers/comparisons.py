@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
+from api.downloads import attachment
 from api.errors import instance_error, problem_responses
 from api.schemas import ComparisonRequest, JobStatus
 from api.tasks import COMPARISON_FILE
@@ -94,5 +95,5 @@ def get_comparison_csv(job_id: str, store: StoreDep) -> Response:
     return Response(
         files[COMPARISON_FILE].encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="comparison-{job_id}.csv"'},
+        headers=attachment(f"comparison-{job_id}.csv"),
     )

@@ -83,8 +83,7 @@ async def upload_instance(
             raise invalid(
                 [(f"query parameter {key}", "only applies to a CSV upload") for key in given]
             )
-        args = (parse_json(body), settings, store)
-        row = await run_in_threadpool(_store_document, *args)
+        row = await run_in_threadpool(_store_json, body, settings, store)
     elif media_type == "text/csv":
         if base is None:
             raise invalid(
@@ -99,6 +98,10 @@ async def upload_instance(
         )
     response.headers["Location"] = f"/v1/instances/{row.id}"
     return summary(row)
+
+
+def _store_json(body: bytes, settings: Settings, store: Store) -> InstanceRow:
+    return _store_document(parse_json(body), settings, store)
 
 
 def _store_document(data: object, settings: Settings, store: Store) -> InstanceRow:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
+from api.downloads import attachment
 from api.errors import not_found, problem_responses
 from api.schemas import JobStatus, PlanRequest, SheetList
 from api.tasks import GEOJSON_FILE, SHEETS_PREFIX
@@ -80,7 +81,7 @@ def _csv_response(text: str, filename: str) -> Response:
     return Response(
         data.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers=attachment(filename),
     )
 
 

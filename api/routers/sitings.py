@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
+from api.downloads import attachment
 from api.errors import instance_error, invalid, problem_responses
 from api.schemas import JobStatus, SitingRequest
 from api.tasks import ASSIGNMENT_FILE, siting_options
@@ -123,5 +124,5 @@ def get_assignment_csv(job_id: str, store: StoreDep) -> Response:
     return Response(
         files[ASSIGNMENT_FILE].encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="assignment-{job_id}.csv"'},
+        headers=attachment(f"assignment-{job_id}.csv"),
     )

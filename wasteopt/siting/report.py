@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
+from wasteopt import csv_cells
 from wasteopt._text import table
 from wasteopt.model import Facility, Instance
 from wasteopt.siting.result import SitingResult
@@ -88,7 +88,7 @@ def assignment_csv(instance: Instance, result: SitingResult, added: Sequence[Fac
     names = {s.id: s.name for s in [*instance.sites, *added]}
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_cells.writer(out, lineterminator="\r\n")
     writer.writerow(["point_id", "name", "stream", "tonnes_per_day", "destination", "dest_name"])
     for p in instance.points:
         dest = result.assignment[p.id]
