@@ -14,7 +14,7 @@ from api.schemas import SitingRequest
 from api.store import JobInput
 from wasteopt.export import GEOJSON_FILE, SHEETS_DIR, routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Facility, Instance, Plan
+from wasteopt.model import Facility, Instance, Plan, TravelMatrices
 from wasteopt.planning import PlanOptions, Progress, plan_day
 from wasteopt.provenance import describe, grid_factor
 from wasteopt.scenario import (
@@ -26,12 +26,14 @@ from wasteopt.scenario import (
 )
 from wasteopt.siting import SitingOptions, choose_stations
 from wasteopt.siting.report import ASSIGNMENT_FILE, assignment_csv, siting_summary
+from wasteopt.timeline import plan_timeline
 
 SHEETS_PREFIX = f"{SHEETS_DIR}/"
 COMPARISON_FILE = "comparison.csv"
 SCENARIOS_PREFIX = "scenarios/"
 INSTANCE_FILE = "instance.json"
 PLAN_FILE = "plan.json"
+TIMELINE_FILE = "timeline.json"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def run_plan(task: TaskInput) -> TaskResult:
     sheets = sheets_csv(instance, plan)
     files = {f"{SHEETS_PREFIX}{vehicle}.csv": text for vehicle, text in sheets.items()}
     files[GEOJSON_FILE] = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
+    files[TIMELINE_FILE] = timeline_json(plan, provider.matrices(instance.sites))
     document = json.dumps(plan.model_dump(mode="json", by_alias=True), ensure_ascii=False)
     return TaskResult(plan.cost, document, files)
 
@@ -167,10 +170,16 @@ def run_comparison(task: TaskInput) -> TaskResult:
     return TaskResult(None, json.dumps(document, ensure_ascii=False), files)
 
 
+def timeline_json(plan: Plan, matrices: TravelMatrices) -> str:
+    """Each truck's day as activities (:mod:`wasteopt.timeline`), as JSON."""
+    return json.dumps([asdict(day) for day in plan_timeline(plan, matrices)], ensure_ascii=False)
+
+
 def scenario_files(
     index: int, instance: Instance, plan: Plan, provider: MatrixProvider
 ) -> dict[str, str]:
-    """The changed instance, plan and GeoJSON routes of a comparison's ``index``-th scenario."""
+    """The changed instance, plan, GeoJSON routes and timeline of a comparison's ``index``-th
+    scenario."""
     prefix = f"{SCENARIOS_PREFIX}{index}/"
     return {
         f"{prefix}{INSTANCE_FILE}": json.dumps(
@@ -182,6 +191,7 @@ def scenario_files(
         f"{prefix}{GEOJSON_FILE}": json.dumps(
             routes_geojson(instance, plan, provider), ensure_ascii=False
         ),
+        f"{prefix}{TIMELINE_FILE}": timeline_json(plan, provider.matrices(instance.sites)),
     }
 
 

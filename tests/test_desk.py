@@ -4,6 +4,7 @@ against ``wasteopt serve`` on a loopback port. Screenshots go to tests/artifacts
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -108,7 +109,7 @@ def test_dispatcher_plans_the_day_and_downloads_the_workbook(
 ) -> None:
     instance_id = upload_example(page)
     assert desk.get(f"/v1/instances/{instance_id}").json()["name"] == "example-small"
-    page.fill("#time-limit", "3")
+    page.fill("#time-limit", "2")
     page.click("#start-plan")
     seen: list[int] = []
     while page.get_attribute("body", "data-rendered") is None:
@@ -161,6 +162,8 @@ def test_dispatcher_plans_the_day_and_downloads_the_workbook(
     expect(page.locator("section.sheet")).to_have_count(len(vehicles))
     page.emulate_media(media="print")
     shoot(page, "print-sheets")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(vehicles)  # one A4 page a truck
 
 
 def test_csv_upload_reads_gbk_and_shows_the_api_message_next_to_the_file(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,14 +14,20 @@ from api import job_views
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError, not_found, problem_responses
 from api.store import Store
-from api.tasks import GEOJSON_FILE, INSTANCE_FILE, PLAN_FILE, SCENARIOS_PREFIX
+from api.tasks import (
+    GEOJSON_FILE,
+    INSTANCE_FILE,
+    PLAN_FILE,
+    SCENARIOS_PREFIX,
+    TIMELINE_FILE,
+    timeline_json,
+)
 from wasteopt.io import instance_from_dict
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Instance, Plan
 from wasteopt.network import RoadNetworkProvider, load_provider
 from wasteopt.network.drawing import roads_geojson
 from wasteopt.planning import resolve_provider
-from wasteopt.timeline import plan_timeline
 from wasteopt.workbook import plan_workbook
 
 KIND = "plan"
@@ -39,9 +44,15 @@ def _road_provider(path: str, modified_ns: int) -> RoadNetworkProvider:
     return load_provider(path)
 
 
-def _provider(instance: Instance, data_dir: Path) -> MatrixProvider:
-    if instance.settings.graph is None:
-        return resolve_provider(instance)
+@functools.lru_cache(maxsize=4)
+def _roads_body(path: str, modified_ns: int) -> bytes:
+    """The road graph's GeoJSON, drawn once per file version."""
+    roads = _road_provider(path, modified_ns).roads
+    return json.dumps(roads_geojson(roads), separators=(",", ":")).encode()
+
+
+def _graph_path(instance: Instance, data_dir: Path) -> Path:
+    assert instance.settings.graph is not None
     path = (data_dir / instance.settings.graph).resolve()
     if not path.is_file():
         raise ApiError(
@@ -50,6 +61,13 @@ def _provider(instance: Instance, data_dir: Path) -> MatrixProvider:
             f"the road graph {instance.settings.graph!r} of this instance is no longer on the"
             " server; ask its operator",
         )
+    return path
+
+
+def _provider(instance: Instance, data_dir: Path) -> MatrixProvider:
+    if instance.settings.graph is None:
+        return resolve_provider(instance)
+    path = _graph_path(instance, data_dir)
     return _road_provider(str(path), path.stat().st_mtime_ns)
 
 
@@ -73,9 +91,8 @@ def _network(instance: Instance, data_dir: Path) -> Response:
             "this instance names no road graph (settings.graph): legs are straight lines"
             " between sites, an approximation of the roads",
         )
-    provider = _provider(instance, data_dir)
-    assert isinstance(provider, RoadNetworkProvider)
-    body = json.dumps(roads_geojson(provider.roads), separators=(",", ":"))
+    path = _graph_path(instance, data_dir)
+    body = _roads_body(str(path), path.stat().st_mtime_ns)
     return Response(body, media_type="application/geo+json")
 
 
@@ -89,19 +106,32 @@ def _network(instance: Instance, data_dir: Path) -> Response:
 )
 def get_plan_instance(job_id: str, store: StoreDep) -> Response:
     """The instance a plan job solves, as the job keeps it (its date applied)."""
-    instance = _job_instance(store, job_id)
-    body = json.dumps(instance.model_dump(mode="json", by_alias=True), ensure_ascii=False)
-    return Response(body, media_type="application/json")
+    row = job_views.get_job(store, KIND, job_id)
+    document = store.job_instance(job_id)
+    assert document is not None
+    if row.date is not None:  # the stored snapshot was validated when the job was submitted
+        document = json.dumps({**json.loads(document), "date": row.date}, ensure_ascii=False)
+    return Response(document, media_type="application/json")
 
 
-@router.get("/v1/plans/{job_id}/timeline", responses=problem_responses(404, 409))
-def get_timeline(job_id: str, store: StoreDep, settings: SettingsDep) -> list[dict[str, Any]]:
+@router.get(
+    "/v1/plans/{job_id}/timeline",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "array"}}}},
+        **problem_responses(404, 409),
+    },
+)
+def get_timeline(job_id: str, store: StoreDep, settings: SettingsDep) -> Response:
     """Each used truck's day as activities (drive, idle, collect, unload, pickup, break) with
     clock times, for a Gantt chart. Drive times come from the instance's travel matrices."""
-    instance = _job_instance(store, job_id)
-    plan = _finished_plan(store, job_id)
-    matrices = _provider(instance, settings.data_dir).matrices(instance.sites)
-    return [asdict(day) for day in plan_timeline(plan, matrices)]
+    files = job_views.finished_result(store, KIND, job_id).files
+    body = files.get(TIMELINE_FILE)
+    if body is None:  # a plan stored before timelines were
+        instance = _job_instance(store, job_id)
+        matrices = _provider(instance, settings.data_dir).matrices(instance.sites)
+        body = timeline_json(_finished_plan(store, job_id), matrices)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -150,21 +180,13 @@ def get_instance_network(instance_id: str, store: StoreDep, settings: SettingsDe
 
 
 @router.get("/v1/comparisons/{job_id}/scenarios/{index}", responses=problem_responses(404, 409))
-def get_scenario_plan(
-    job_id: str, index: int, store: StoreDep, settings: SettingsDep
-) -> dict[str, Any]:
+def get_scenario_plan(job_id: str, index: int, store: StoreDep) -> dict[str, Any]:
     """The ``index``-th compared scenario's plan, as a map shows it: its changed instance, the
     plan, its GeoJSON routes and each truck's timeline (scenarios count from 0, today first)."""
     files = job_views.finished_result(store, "comparison", job_id).files
     prefix = f"{SCENARIOS_PREFIX}{index}/"
-    if f"{prefix}{PLAN_FILE}" not in files:
+    names = {"instance": INSTANCE_FILE, "plan": PLAN_FILE, "routes": GEOJSON_FILE}
+    names["timeline"] = TIMELINE_FILE
+    if any(f"{prefix}{name}" not in files for name in names.values()):
         raise not_found("scenario", str(index))
-    instance = instance_from_dict(json.loads(files[f"{prefix}{INSTANCE_FILE}"]))
-    plan = Plan.model_validate_json(files[f"{prefix}{PLAN_FILE}"])
-    matrices = _provider(instance, settings.data_dir).matrices(instance.sites)
-    return {
-        "instance": json.loads(files[f"{prefix}{INSTANCE_FILE}"]),
-        "plan": json.loads(files[f"{prefix}{PLAN_FILE}"]),
-        "routes": json.loads(files[f"{prefix}{GEOJSON_FILE}"]),
-        "timeline": [asdict(day) for day in plan_timeline(plan, matrices)],
-    }
+    return {key: json.loads(files[f"{prefix}{name}"]) for key, name in names.items()}

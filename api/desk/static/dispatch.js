@@ -194,16 +194,16 @@ window.DeskDispatch = (() => {
   /** Fetch everything a finished plan job shows, then draw it. */
   async function openPlan(jobId) {
     const base = `/v1/plans/${encodeURIComponent(jobId)}`;
-    const [plan, instance, routes, timeline, impact, network, sheets] = await Promise.all([
+    const [plan, instance, routes, timeline, impact, network] = await Promise.all([
       getJson(`${base}/result`),
       getJson(`${base}/instance`),
       getJson(`${base}/geojson`),
       getJson(`${base}/timeline`),
       getJson(`${base}/impact`),
       optional(`${base}/network`),
-      getJson(`${base}/sheets`),
     ]);
-    render({ jobId, plan, instance, routes, timeline, impact, network, sheets, title: null });
+    window.deskDataAt = performance.now();
+    render({ jobId, plan, instance, routes, timeline, impact, network, title: null });
   }
 
   function render(view) {
@@ -347,7 +347,7 @@ window.DeskDispatch = (() => {
         <td>${number(day, day < 100 ? 1 : 0)}</td><td>${number(year, 0)}</td></tr>`).join("")}</tbody></table>`;
   }
 
-  function renderDownloads({ jobId, sheets, plan }) {
+  function renderDownloads({ jobId, plan }) {
     if (!jobId) {
       $("downloads-panel").hidden = true;
       return;
@@ -355,8 +355,8 @@ window.DeskDispatch = (() => {
     $("downloads-panel").hidden = false;
     const base = `/v1/plans/${encodeURIComponent(jobId)}`;
     const lang = window.DeskI18n.language;
-    const sheetLinks = Object.entries(sheets.vehicles).map(([vehicle, url]) =>
-      `<a href="${esc(url)}" download>${esc(vehicle)}.csv</a>`).join(" ");
+    const sheetLinks = plan.routes.map(({ vehicle_id: vehicle }) =>
+      `<a href="${base}/sheets/${encodeURIComponent(vehicle)}" download>${esc(vehicle)}.csv</a>`).join(" ");
     $("downloads").innerHTML = `
       <p><a id="download-workbook" href="${base}/workbook?lang=${lang}" download>${t("workbook")}</a>
        · <a href="${base}/impact?format=csv" download>${t("impact_csv")}</a>

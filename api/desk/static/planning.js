@@ -233,7 +233,6 @@ window.DeskPlanning = (() => {
         timeline: view.timeline,
         impact: document.scenarios[index].impact,
         network,
-        sheets: null,
         title: document.scenarios[index].name,
         openStations: new Set(document.scenarios[index].open_stations),
       });
