@@ -207,7 +207,7 @@ def test_the_command_on_a_running_scheduler_writes_the_planners_answer(tmp_path,
     printed = capsys.readouterr()
     assert "2/2 cells" in printed.err and "ETA" in printed.err
     assert "test sweep: 2 cells, 2 to run" in printed.out
-    for name in ("summary.csv", "pareto.png", "pareto.svg", "axes.png", "axes.svg"):
+    for name in ("summary.csv", "index.html", "pareto.png", "pareto.svg", "axes.png", "axes.svg"):
         assert (out / name).stat().st_size > 0, name
     with (out / "summary.csv").open(encoding="utf-8-sig") as handle:
         summary = list(csv.DictReader(handle))

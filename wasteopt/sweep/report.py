@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
@@ -49,8 +51,37 @@ def format_summary(summary: pd.DataFrame) -> str:
     return "\n".join(table([header, *lines], "".join(a for _, _, a in SHOWN), indent=""))
 
 
+def summary_page(title: str, summary: pd.DataFrame, figures: list[Path], failed: int) -> str:
+    """A self-contained HTML page: the summary table and the SVG figures beside it."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in SHOWN)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(_text(c, line[c]))}</td>" for c, _, _ in SHOWN)
+        + "</tr>"
+        for _, line in summary.iterrows()
+    )
+    images = "".join(
+        f'<img src="{html.escape(path.name)}" alt="{html.escape(path.stem)}">'
+        for path in figures
+        if path.suffix == ".svg"
+    )
+    note = f"<p>{failed} cell(s) failed: see the error column of results.csv.</p>" if failed else ""
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>"
+        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}img{max-width:100%}"
+        f"</style></head><body><h1>{html.escape(title)}</h1>{note}"
+        "<p>One line per configuration, its cheapest seed standing for it; * marks the Pareto"
+        " front of annual cost and net CO2e. Every cell: results.csv and cells/&lt;key&gt;/.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{images}"
+        "</body></html>\n"
+    )
+
+
 def write_report(sweep: Sweep, store: ResultStore, stream: TextIO) -> int:
-    """Print the summary of ``sweep``'s cells, write summary.csv and the figures.
+    """Print the summary of ``sweep``'s cells; write summary.csv, the figures and index.html
+    (the table and figures on one page for a browser).
 
     Returns the exit code: 1 when a cell of the sweep has a failed row, else 0.
     """
@@ -64,11 +95,16 @@ def write_report(sweep: Sweep, store: ResultStore, stream: TextIO) -> int:
     figures = write_figures(summary, cells, store.out, sweep.spec.name) if rows else []
     print(format_summary(summary), file=stream)
     failed = [r for r in rows if r["status"] != "ok"]
+    page = summary_page(sweep.spec.name, summary, figures, len(failed))
+    write_text_atomic(store.out / "index.html", page)
     for row in failed:
         print(f"  failed cell {row['key']} ({row['scenario']}): {row['error']}", file=stream)
     others = len(store.rows()) - len(rows)
     if others:
         print(f"  {others} row(s) of results.csv belong to other sweeps; kept", file=stream)
     written = ", ".join(p.name for p in figures)
-    print(f"  wrote {store.path}, summary.csv{', ' + written if written else ''}", file=stream)
+    print(
+        f"  wrote {store.path}, summary.csv, index.html{', ' + written if written else ''}",
+        file=stream,
+    )
     return 1 if failed else 0
