@@ -25,6 +25,7 @@ from api.routers import (
     admin,
     comparisons,
     dispatch,
+    graphs,
     health,
     instances,
     plans,
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (session, admin):
         app.include_router(module.router)
-    for module in (health, instances, plans, replans, sitings, comparisons, dispatch):
+    for module in (health, instances, graphs, plans, replans, sitings, comparisons, dispatch):
         app.include_router(module.router)
     desk.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

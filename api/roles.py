@@ -65,6 +65,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/plans/{job_id}/workbook"): Rule("viewer"),
     ("GET", "/v1/plans/{job_id}/network"): Rule("viewer"),
     ("GET", "/v1/instances/{instance_id}/network"): Rule("viewer"),
+    ("GET", "/v1/graphs"): Rule("viewer"),
     ("GET", "/v1/comparisons/{job_id}/scenarios/{index}"): Rule("viewer"),
     **_job_rules("/v1/sitings", "planner", ("assignment",)),
     **_job_rules("/v1/comparisons", "planner", ("csv",)),

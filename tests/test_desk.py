@@ -23,6 +23,7 @@ from api.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "instances" / "examples" / "small.json"
+DAOXIAN = REPO / "instances" / "daoxian"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = shutil.which("chromium")
 # a points CSV as Excel saves it on a Chinese-language Windows: GBK, Chinese names
@@ -41,7 +42,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """The API and desk served by uvicorn on a free loopback port, in a thread of this process
     (its solver processes as in production), with a client for checking what the page shows."""
-    settings = Settings(db=tmp_path_factory.mktemp("desk") / "desk.db", workers=1)
+    settings = Settings(
+        db=tmp_path_factory.mktemp("desk") / "desk.db", data_dir=REPO / "graphs", workers=1
+    )
     config = uvicorn.Config(create_app(settings), port=free_port(), log_level="warning")
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, name="desk-server", daemon=True)
@@ -258,3 +261,20 @@ def test_planner_sites_compares_and_opens_a_scenario_on_the_map(
     count = page.locator(".route-line").count()
     assert count > 0
     expect(page.locator(".timeline-row")).to_have_count(count)
+
+
+def test_shipped_instance_with_points_csv_and_road_graph(page: Page, desk: httpx.Client) -> None:
+    page.goto("/")
+    page.click("#upload-box summary")
+    page.set_input_files("#upload-file", DAOXIAN / "instance.json")
+    page.click("#upload-submit")
+    expect(page.locator('.field-error[data-for="file"]')).to_contain_text("points.csv")
+
+    page.set_input_files("#upload-file", [DAOXIAN / "instance.json", DAOXIAN / "points.csv"])
+    page.select_option("#upload-graph", "daoxian.graphml")
+    page.click("#upload-submit")
+    expect(page.locator("#upload-note")).to_contain_text("daoxian")
+    listed = desk.get("/v1/instances").json()["items"]
+    assert [i["points"] for i in listed if i["name"] == "daoxian"] == [1020]  # no stray base
+    stored = desk.get(f"/v1/instances/{page.input_value('#instance-select')}").json()
+    assert stored["instance"]["settings"]["graph"] == "daoxian.graphml"

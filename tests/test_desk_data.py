@@ -51,7 +51,7 @@ def test_timeline_fills_each_truck_day_with_its_drives_and_services(day) -> None
         assert truck.vehicle_id == route.vehicle_id
         assert acts[0].start == route.stops[0].depart and acts[-1].end == route.stops[-1].arrive
         assert all(a.end == b.start for a, b in zip(acts, acts[1:], strict=False)), "a gap"
-        for action in ("collect", "unload", "break"):
+        for action in ("collect", "unload", "pickup", "break"):
             assert sum(a.kind == action for a in acts) == sum(
                 s.action == action and s.arrive != s.depart for s in route.stops
             )
@@ -179,6 +179,7 @@ def test_plan_job_serves_instance_timeline_workbook_and_network(client: TestClie
     assert client.get(f"{base}/workbook?lang=fr").status_code == 422
     assert client.get(f"{base}/network").status_code == 404
 
+    assert client.get("/v1/graphs").json() == {"graphs": ["two.graphml"]}
     on_roads = {**TINY, "name": "on-roads", "settings": {"graph": "two.graphml"}}
     road_id = client.post("/v1/instances", json=on_roads).json()["id"]
     network = client.get(f"/v1/instances/{road_id}/network")

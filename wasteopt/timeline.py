@@ -17,14 +17,14 @@ from wasteopt.model import (
     seconds_to_clock,
 )
 
-SERVICE_ACTIONS = ("collect", "unload", "pickup")
+ENDPOINTS = ("start", "end")  # leaving and coming home take no time of their own
 
 
 @dataclass(frozen=True)
 class Activity:
     """What a truck does from ``start`` to ``end`` (clock times) at or towards ``site_id``."""
 
-    kind: str  # drive | idle | collect | unload | pickup | break
+    kind: str  # drive, idle, break, or the stop's action: collect, unload, pickup, ...
     start: str
     end: str
     site_id: str
@@ -71,7 +71,7 @@ def truck_day(route: Route, matrices: TravelMatrices, index: dict[str, int]) -> 
         drive_end = min(cursor + travel, arrive)
         add("drive", cursor, drive_end, stop.site_id)
         add("idle", drive_end, arrive, stop.site_id)
-        if stop.action in SERVICE_ACTIONS:
+        if stop.action not in ENDPOINTS:
             add(stop.action, arrive, depart, stop.site_id)
         cursor, site = max(cursor, depart), stop.site_id
     return TruckDay(route.vehicle_id, route.vehicle_type, route.tier, route.stream, activities)

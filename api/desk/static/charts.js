@@ -86,7 +86,7 @@ window.DeskCharts = (() => {
     return `<div class="legend">${legend}</div><svg class="group-chart" viewBox="0 0 ${W} ${groups.length * rowH + 6}" width="100%">${parts.join("")}</svg>`;
   }
 
-  const KIND_CLASSES = ["drive", "idle", "collect", "unload", "pickup", "break"];
+  const KIND_CLASSES = ["drive", "idle", "collect", "unload", "pickup", "charge", "break"];
 
   /** The trucks' day: one row per truck (``days`` from /timeline), hours along the top. */
   function gantt(container, days, colourOf, onPick) {

@@ -35,7 +35,7 @@
       if (failure.status === 401) return; // the login box is showing; start() runs again after it
       if (failure.status !== 404) throw failure;
     }
-    await dispatch.loadInstances();
+    await Promise.all([dispatch.loadInstances(), dispatch.loadGraphs()]);
     const job = new URLSearchParams(location.search).get("job");
     if (job) await dispatch.openPlan(job);
   }

@@ -43,35 +43,76 @@ window.DeskDispatch = (() => {
     }
   }
 
+  async function loadGraphs() {
+    const select = $("upload-graph");
+    const keep = select.value;
+    let graphs = [];
+    try {
+      graphs = (await getJson("/v1/graphs")).graphs;
+    } catch (failure) {
+      if (failure.status !== 404) throw failure;
+    }
+    select.innerHTML = `<option value="">${esc(t("no_graph"))}</option>` +
+      graphs.map((g) => `<option value="${esc(g)}">${esc(g)}</option>`).join("");
+    select.value = graphs.includes(keep) ? keep : "";
+  }
+
+  async function postCsv(file, base, name) {
+    const { text, encoding } = decodeCsv(await file.arrayBuffer());
+    $("upload-note").textContent = `${t("csv_encoding")}${encoding}`;
+    const query = new URLSearchParams({ base, name });
+    return request("POST", `/v1/instances?${query}`, {
+      body: text,
+      headers: { "Content-Type": "text/csv; charset=utf-8" },
+    });
+  }
+
+  /** A JSON instance as the API takes it: the chosen road graph set; points named by
+      ``points_csv`` come from the CSV chosen beside it, uploaded onto the instance. */
+  async function postJson(jsonFile, csvFile) {
+    const text = await jsonFile.text();
+    let document;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      // the API words a malformed document with its line and column
+      return request("POST", "/v1/instances", { body: text, headers: { "Content-Type": "application/json" } });
+    }
+    if (document && typeof document === "object" && $("upload-graph").value) {
+      document.settings = { ...(document.settings || {}), graph: $("upload-graph").value };
+    }
+    if (!document || typeof document !== "object" || !document.points_csv) {
+      return request("POST", "/v1/instances", { json: document });
+    }
+    if (!csvFile) {
+      const msg = t("needs_points_csv").replace("{file}", document.points_csv);
+      throw new ApiFailure(422, { errors: [{ loc: "file", msg }] });
+    }
+    const { points_csv: _, ...base } = document;
+    const stored = await (await request("POST", "/v1/instances", { json: { ...base, points: [] } })).json();
+    try {
+      return await postCsv(csvFile, stored.id, document.name);
+    } finally {
+      await request("DELETE", `/v1/instances/${encodeURIComponent(stored.id)}`).catch(() => {});
+    }
+  }
+
   async function upload(event) {
     event.preventDefault();
     const form = $("upload-form");
     clearErrors(form);
     $("upload-note").textContent = "";
-    const file = $("upload-file").files[0];
-    if (!file) {
-      showFailure(form, new ApiFailure(422, { errors: [{ loc: "file", msg: t("choose_file") }] }));
-      return;
-    }
-    const isCsv = /\.csv$/i.test(file.name) || file.type === "text/csv";
-    const bytes = await file.arrayBuffer();
+    const files = [...$("upload-file").files];
+    const jsonFile = files.find((f) => !/\.csv$/i.test(f.name) && f.type !== "text/csv");
+    const csvFile = files.find((f) => /\.csv$/i.test(f.name) || f.type === "text/csv");
     let response;
     try {
-      if (isCsv) {
-        const { text, encoding } = decodeCsv(bytes);
-        $("upload-note").textContent = `${t("csv_encoding")}${encoding}`;
-        const query = new URLSearchParams({ base: $("upload-base").value });
-        const name = $("upload-name").value.trim() || file.name.replace(/\.csv$/i, "");
-        query.set("name", name);
-        response = await request("POST", `/v1/instances?${query}`, {
-          body: text,
-          headers: { "Content-Type": "text/csv; charset=utf-8" },
-        });
+      if (!files.length) throw new ApiFailure(422, { errors: [{ loc: "file", msg: t("choose_file") }] });
+      if (jsonFile) {
+        response = await postJson(jsonFile, csvFile);
       } else {
-        response = await request("POST", "/v1/instances", {
-          body: bytes,
-          headers: { "Content-Type": "application/json" },
-        });
+        const name = $("upload-name").value.trim() || csvFile.name.replace(/\.csv$/i, "");
+        response = await postCsv(csvFile, $("upload-base").value, name);
       }
     } catch (failure) {
       showFailure(form, failure, { "*": "file", body: "file" });
@@ -385,5 +426,5 @@ window.DeskDispatch = (() => {
     if (state.job && state.job.status !== "done") showStatus(state.job);
   }
 
-  return { init, loadInstances, openPlan, render, redraw, follow, state };
+  return { init, loadInstances, loadGraphs, openPlan, render, redraw, follow, state };
 })();
