@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 left = sum(1 for c in sweep.cells if c.key not in store.done_keys())
                 print(
-                    f"wasteopt: interrupted; {left} cell(s) left: run the same command again",
+                    f"wasteopt: {left} cell(s) left: run the same command again to finish them",
                     file=sys.stderr,
                 )
                 raise
