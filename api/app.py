@@ -138,7 +138,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             ref_template="#/components/schemas/{model}",
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        clashes = set(components) & set(domain["$defs"])
+        # a domain model the API also uses in a request (GridFactor) appears in both, alike
+        clashes = {
+            name
+            for name in set(components) & set(domain["$defs"])
+            if components[name] != domain["$defs"][name]
+        }
         if clashes:
             raise RuntimeError(f"API schema names clash with the domain model: {clashes}")
         components.update(domain["$defs"])

@@ -1,4 +1,5 @@
-"""HTTP API end to end: ``wasteopt serve`` as a real process, killed with SIGKILL mid-solve."""
+"""HTTP API end to end: ``wasteopt serve`` as a real process with API keys, killed with
+SIGKILL mid-solve."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from wasteopt.apikeys import KeyRing
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "instances" / "examples" / "small.json"
 
@@ -26,8 +29,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(db: Path, log: Path) -> Iterator[tuple[subprocess.Popen, httpx.Client]]:
-    """``wasteopt serve`` on a free loopback port, ready to answer; stopped on exit."""
+def server(db: Path, log: Path, key: str) -> Iterator[tuple[subprocess.Popen, httpx.Client]]:
+    """``wasteopt serve`` on a free loopback port, ready to answer, with a client sending
+    ``key``; stopped on exit."""
     port = free_port()
     argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
     env = {**os.environ, "PYTHONPATH": str(REPO), "WASTEOPT_WORKERS": "1"}
@@ -35,7 +39,9 @@ def server(db: Path, log: Path) -> Iterator[tuple[subprocess.Popen, httpx.Client
         process = subprocess.Popen(
             [sys.executable, "-m", "wasteopt", *argv], cwd=REPO, env=env, stdout=out, stderr=out
         )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=10, headers={"Authorization": f"Bearer {key}"}
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -92,8 +98,12 @@ def wait_for(client: httpx.Client, job_id: str, ready, timeout_s: float = 90) ->
 def test_plans_survive_sigkill_and_the_running_job_is_marked_interrupted(tmp_path: Path) -> None:
     db, log = tmp_path / "api.db", tmp_path / "server.log"
     example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    ring = KeyRing(db)
+    key = ring.add("e2e", "dispatcher")[1]
+    ring.close()
 
-    with server(db, log) as (process, client):
+    with server(db, log, key) as (process, client):
+        assert client.get("/v1/instances", headers={"Authorization": ""}).status_code == 401
         instance_id = client.post("/v1/instances", json=example).json()["id"]
         first = client.post("/v1/plans", json={"instance_id": instance_id, "time_limit_s": 1})
         assert first.status_code == 202
@@ -116,7 +126,7 @@ def test_plans_survive_sigkill_and_the_running_job_is_marked_interrupted(tmp_pat
             assert time.monotonic() < deadline, f"solvers outlived the server: {alive(solvers)}"
             time.sleep(0.1)
 
-    with server(db, log) as (_, client):
+    with server(db, log, key) as (_, client):
         assert client.get(f"/v1/plans/{done['id']}").json() == done
         assert client.get(f"/v1/plans/{done['id']}/result").json() == plan
         assert client.get(f"/v1/plans/{done['id']}/sheets").json() == sheets

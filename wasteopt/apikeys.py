@@ -100,21 +100,35 @@ def _now() -> str:
 
 
 class KeyRing:
-    """The keys of the database at ``path`` (the table is created when missing)."""
+    """The keys of the database at ``path`` (the table is created when missing).
+
+    The connection opens on first use and again after :meth:`close`.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._connection: sqlite3.Connection | None = None
         try:
-            self._conn = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise WasteoptError(f"cannot use database {self.path.name}: {exc}") from None
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._connection is None:
+            try:
+                self._connection = sqlite3.connect(
+                    self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                )
+                self._connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as exc:
+                raise WasteoptError(f"cannot use database {self.path.name}: {exc}") from None
+        return self._connection
+
     def close(self) -> None:
-        self._conn.close()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def add(
         self,
