@@ -126,6 +126,18 @@ def test_cell_keys_are_stable_and_follow_their_inputs(tmp_path):
     assert chosen.cells[0].key in {c.key for c in first.cells}
 
 
+def test_retrying_failed_cells_drops_only_their_rows(tmp_path):
+    from wasteopt.sweep.run import CellOutcome
+
+    store = ResultStore(tmp_path / "out")
+    store.append(CellOutcome({"key": "a", "status": "ok", "scenario": "今天"}))
+    store.append(CellOutcome({"key": "b", "status": "failed", "error": "NetworkError: x"}))
+    assert store.drop_failed() == 1
+    assert [(r["key"], r["scenario"]) for r in store.rows()] == [("a", "今天")]
+    assert store.done_keys() == {"a"}
+    assert store.path.read_bytes().startswith("\ufeff".encode())
+
+
 # ------------------------------------------------------------------------ on the cluster
 
 

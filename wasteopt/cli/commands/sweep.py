@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scheduler. Each finished cell appends a row to DIR/results.csv and writes "
         "DIR/cells/<key>/plan.json and routes.geojson; running the same command again runs only "
         "the cells without a row. At the end: DIR/summary.csv, the Pareto front of cost and "
-        "CO2e and cost and trucks along each axis (DIR/pareto.png|svg, DIR/axes.png|svg). "
+        "CO2e and cost and trucks along each axis (DIR/pareto.png|svg, DIR/axes.png|svg), all on "
+        "one page: DIR/index.html. "
         "Exit code 1 when a cell failed (its row says why).",
         epilog="examples:\n"
         "  wasteopt sweep instances/examples/sweep_small.yaml --out out/sweep\n"
