@@ -278,3 +278,29 @@ def test_shipped_instance_with_points_csv_and_road_graph(page: Page, desk: httpx
     assert [i["points"] for i in listed if i["name"] == "daoxian"] == [1020]  # no stray base
     stored = desk.get(f"/v1/instances/{page.input_value('#instance-select')}").json()
     assert stored["instance"]["settings"]["graph"] == "daoxian.graphml"
+
+
+def test_stop_early_keeps_the_best_plan_and_cancel_keeps_none(
+    page: Page, desk: httpx.Client
+) -> None:
+    instance_id = desk.post("/v1/instances", content=EXAMPLE.read_bytes(), headers=JSON).json()[
+        "id"
+    ]
+    page.goto("/")
+    page.select_option("#instance-select", instance_id)
+    page.fill("#time-limit", "60")
+    page.click("#start-plan")
+    expect(page.locator("#stop-plan")).to_be_enabled(timeout=30_000)  # running
+    page.click("#stop-plan")
+    expect(page.locator("body")).to_have_attribute(
+        "data-rendered", re.compile(".+"), timeout=30_000
+    )
+    job_id = page.get_attribute("body", "data-rendered")
+    assert desk.get(f"/v1/plans/{job_id}/result").json()["stats"][0]["stopped_early"]
+    expect(page.locator("#plan-summary .warn")).to_have_text("（已提前结束）")
+
+    page.click("#start-plan")
+    expect(page.locator("#cancel-plan")).to_be_enabled()
+    page.click("#cancel-plan")
+    expect(page.locator("#progress-panel")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator("#results")).to_be_hidden()

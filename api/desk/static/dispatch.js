@@ -283,7 +283,8 @@ window.DeskDispatch = (() => {
       <span>${t("vehicles_used")}: <b>${plan.routes.length}</b></span>
       <span>${t("distance")}: <b>${number(km, 1)}</b> km</span>
       <span>${t("tonnes")}: <b>${number(collected, 1)}</b></span>
-      ${stopped ? `<span class="warn">${t("stopped_early")}</span>` : ""}`;
+      ${stopped ? `<span class="warn">${t("stopped_early")}</span>` : ""}
+      ${(plan.caveats || []).map((c) => `<span class="caveat">${esc(c)}</span>`).join("")}`;
   }
 
   function renderMap(view) {

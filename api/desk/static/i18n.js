@@ -266,6 +266,7 @@ window.DeskI18n = (() => {
       residual: "其他垃圾", kitchen: "餐厨垃圾", recyclable: "可回收物",
       collection: "收集", transfer: "转运",
       transfer_station: "中转站", incinerator: "焚烧厂", kitchen_centre: "餐厨中心",
+      sorting_centre: "分拣中心",
       landfill: "填埋场", yard: "车场", open: "运营", closed: "关闭", candidate: "候选",
       harmless_treatment_rate: "生活垃圾无害化处理率", resource_recovery_share: "资源化利用比例",
       distance_km: "行驶里程", diesel_l: "柴油", lng_kg: "LNG", electricity_kwh: "车队用电",
@@ -274,6 +275,7 @@ window.DeskI18n = (() => {
     },
     en: {
       transfer_station: "transfer station", kitchen_centre: "kitchen-waste centre",
+      sorting_centre: "sorting centre",
       harmless_treatment_rate: "harmless-treatment rate",
       resource_recovery_share: "resource-recovery share",
       distance_km: "distance", diesel_l: "diesel", lng_kg: "LNG", electricity_kwh: "fleet electricity",
