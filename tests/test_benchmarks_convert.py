@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 
 import pytest
+import vrplib
 
-pytest.importorskip("vrplib", reason="vrplib comes with the bench extra")
-
-from benchmarks.convert import INSTANCES_DIR, SUITE_DIRS, read_problem, to_wasteopt  # noqa: E402
-from benchmarks.routes import plan_from_routes  # noqa: E402
-from wasteopt.check import check_plan  # noqa: E402
+from benchmarks.convert import INSTANCES_DIR, SUITE_DIRS, read_problem, to_wasteopt
+from benchmarks.routes import plan_from_routes
+from wasteopt.check import check_plan
 
 CASES = [
     ("cvrp", "X-n101-k25", 1),
@@ -64,8 +63,6 @@ def test_multi_trip_routes_keep_their_reloads_and_windows():
 
 
 def test_mtvrptw_windows_are_widened_by_less_than_a_minute():
-    import vrplib
-
     problem, _ = _load("mtvrptw", "C2_2_01R0.5")
     raw = vrplib.read_instance(INSTANCES_DIR / "MTVRPTWR" / "C2_2_01R0.5.vrp")
     step = int(problem.duration_s[0, 1] * 10 // problem.distance[0, 1])
@@ -95,7 +92,6 @@ def test_limited_fleet_is_kept_and_unlimited_fleet_is_bounded():
 
 
 def test_runner_writes_the_documented_columns(tmp_path):
-    pytest.importorskip("pyvrp", reason="pyvrp comes with the bench extra")
     from benchmarks.published import COLUMNS, run, select, suite_files
     from wasteopt.planning import PlanOptions
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from tests.test_warmstart import _start
 from wasteopt.routing.nodes import NodeTable
 from wasteopt.routing.regions import (
     IDLE_PER_REGION,
@@ -22,9 +23,6 @@ from wasteopt.routing.regions import (
 from wasteopt.routing.ruin_recreate import nearest_jobs
 from wasteopt.routing.search import RawRoute, RawSolution, SearchBudget, Visit
 from wasteopt.routing.warmstart import SPARE_MIN, SPARE_RATIO, spread_trips, table_for_routes
-
-pytest.importorskip("vrplib", reason="vrplib comes with the bench extra")
-from tests.test_warmstart import _start  # noqa: E402
 
 
 def _visits(route: list[int], nodes: NodeTable) -> list[tuple[str, str]]:

@@ -89,7 +89,6 @@ def test_same_seed_and_solution_limit_give_the_same_plan_with_ruin_and_recreate(
 
 
 def _converted(suite: str, name: str):
-    pytest.importorskip("vrplib", reason="vrplib comes with the bench extra")
     from benchmarks.convert import INSTANCES_DIR, SUITE_DIRS, read_problem, to_wasteopt
 
     problem = read_problem(suite, INSTANCES_DIR / SUITE_DIRS[suite] / f"{name}.vrp")
