@@ -9,6 +9,7 @@ from pathlib import Path
 
 import osmnx as ox
 import pytest
+from osmnx._errors import InsufficientResponseError
 
 from wasteopt.cli import main
 
@@ -73,3 +74,30 @@ def test_user_mistakes_are_one_line_errors(
     stderr = capsys.readouterr().err
     assert message in stderr
     assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InsufficientResponseError("Nominatim geocoder returned 0 results for query 'Nowhere'."),
+        TypeError("Nominatim did not geocode query 'Nowhere' to a geometry of type Polygon."),
+    ],
+)
+def test_a_place_openstreetmap_does_not_know_is_one_line(
+    error: Exception,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """osmnx's answers for an unknown place (no result; a point, not an area), offline."""
+
+    def unknown(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(ox, "graph_from_place", unknown)
+    out = tmp_path / "x.graphml"
+    assert main(["graph", "build", "--place", "Nowhere", "--out", str(out)]) == 2
+    stderr = capsys.readouterr().err.strip().splitlines()
+    assert len(stderr) == 1 and "place 'Nowhere': OpenStreetMap knows no area" in stderr[0]
+    assert "--osm FILE" in stderr[0]
+    assert not out.exists()

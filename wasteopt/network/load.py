@@ -20,6 +20,7 @@ from pathlib import Path
 import networkx as nx
 import osmium
 import osmnx as ox
+from osmnx._errors import InsufficientResponseError  # osmnx exports no public name for it
 
 from wasteopt.errors import NetworkError
 from wasteopt.network.speeds import add_truck_travel_times, speed_table
@@ -161,13 +162,29 @@ def download_graph(
     filters = dict(network_type="drive_service", retain_all=True)
     with _truck_tags():
         if place is not None:
-            graph = ox.graph_from_place(place, **filters)
+            graph = _from_place(place, filters)
         else:
             graph = ox.graph_from_bbox(bbox, **filters)
     # osmnx's drive_service network still holds ways closed to heavy goods vehicles
     closed = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("hgv") == "no"]
     graph.remove_edges_from(closed)
     return graph
+
+
+def _from_place(place: str, filters: dict) -> nx.MultiDiGraph:
+    """``osmnx.graph_from_place``; a name OpenStreetMap's geocoder does not know as an area is
+    a NetworkError saying how to name it instead."""
+    try:
+        return ox.graph_from_place(place, **filters)
+    except (InsufficientResponseError, TypeError) as exc:
+        # osmnx raises TypeError when the name geocodes to a point or line, not an area
+        if isinstance(exc, TypeError) and "geocode" not in str(exc):
+            raise
+        raise NetworkError(
+            f"place {place!r}: OpenStreetMap knows no area by that name; give the county with"
+            ' its province and country (e.g. "Daoxian, Yongzhou, Hunan, China"), a --bbox,'
+            " or a downloaded OSM file with --osm FILE"
+        ) from None
 
 
 @dataclass(frozen=True)
