@@ -72,6 +72,8 @@ def plan_daoxian(client: httpx.Client, time_limit_s: float) -> tuple[str, int]:
     if status["status"] != "done":
         raise SystemExit(f"the Daoxian plan ended {status['status']}: {status['error']}")
     routes = len(client.get(f"/v1/plans/{job_id}/result").json()["routes"])
+    if not routes:
+        raise SystemExit("the Daoxian plan has no routes: nothing to render")
     return job_id, routes
 
 

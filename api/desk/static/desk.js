@@ -27,17 +27,26 @@
     button.lang = i18n.language === "zh" ? "en" : "zh-CN";
   }
 
+  /** Everything the page shows first, fetched at once: who is logged in, the instances and
+      graphs to choose from, and the plan named by ?job=. A 401 shows the login box. */
   async function start() {
-    try {
-      const me = await window.DeskApi.getJson("/v1/session");
-      document.getElementById("logout").hidden = me.name === "local user";
-    } catch (failure) {
-      if (failure.status === 401) return; // the login box is showing; start() runs again after it
-      if (failure.status !== 404) throw failure;
-    }
-    await Promise.all([dispatch.loadInstances(), dispatch.loadGraphs()]);
     const job = new URLSearchParams(location.search).get("job");
-    if (job) await dispatch.openPlan(job);
+    const session = window.DeskApi.getJson("/v1/session").then(
+      (me) => { document.getElementById("logout").hidden = me.name === "local user"; },
+      (failure) => { if (failure.status !== 404) throw failure; },
+    );
+    await Promise.all([
+      session,
+      dispatch.loadInstances(),
+      dispatch.loadGraphs(),
+      job ? dispatch.openPlan(job) : null,
+    ]);
+  }
+
+  /** A failure the page could not place elsewhere; a 401 already shows the login box. */
+  function report(failure) {
+    if (failure.status === 401) return;
+    window.DeskApi.showFailure(document.getElementById("plan-form"), failure);
   }
 
   i18n.apply();
@@ -51,8 +60,4 @@
     dispatch.render(view);
   });
   start().catch(report);
-
-  function report(failure) {
-    window.DeskApi.showFailure(document.getElementById("plan-form"), failure);
-  }
 })();

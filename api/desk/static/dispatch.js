@@ -21,7 +21,7 @@ window.DeskDispatch = (() => {
     for (const select of document.querySelectorAll("select[name=instance_id], #upload-base")) {
       const keep = selectId ?? select.value;
       select.innerHTML = list.items.length
-        ? list.items.map((i) => `<option value="${esc(i.id)}">${esc(i.name)} · ${i.points} · ${esc(i.date ?? "")}</option>`).join("")
+        ? list.items.map((i) => `<option value="${esc(i.id)}">${esc(i.name)} · ${i.points} ${esc(t("points_word"))}${i.date ? ` · ${esc(i.date)}` : ""}</option>`).join("")
         : `<option value="">${esc(t("no_instances"))}</option>`;
       if (keep && list.items.some((i) => i.id === keep)) select.value = keep;
     }
