@@ -18,6 +18,7 @@ names, and makes the caller available to the code that stores objects
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import threading
@@ -32,13 +33,14 @@ from api.errors import ApiError
 from api.roles import PUBLIC, rule_for
 from api.settings import Settings
 from api.store import Store
-from wasteopt.apikeys import ROLES, KeyRecord, KeyRing
+from wasteopt.apikeys import ROLES, KeyRecord, KeyRing, parse_token, secret_matches
 
 SESSION_COOKIE = "wasteopt_session"
 CSRF_HEADER = "X-Requested-With"
 SESSION_TTL_S = 12 * 3600
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _VERIFIED_CACHE = 4096
+SCRYPT_AT_ONCE = 2  # each takes a core and 16 MB for about 0.1 s
 _KEYS_DEFINED_TTL_S = 1.0
 
 
@@ -91,6 +93,8 @@ class Authenticator:
         self._verified: dict[bytes, str] = {}
         self._sessions: dict[bytes, tuple[str, float]] = {}
         self._keys_defined: tuple[bool, float] = (False, -1.0)
+        self._pending: dict[bytes, asyncio.Future[bool]] = {}
+        self._scrypt_slots = threading.BoundedSemaphore(SCRYPT_AT_ONCE)
 
     def close(self) -> None:
         self.ring.close()
@@ -110,22 +114,42 @@ class Authenticator:
         return record if record is not None and record.revoked_at is None else None
 
     async def key_for_token(self, token: str) -> KeyRecord | None:
-        """The active key ``token`` is (scrypt on first sight, then a cached digest)."""
+        """The active key ``token`` is (scrypt on first sight, then a cached digest).
+
+        Concurrent first requests with one key share one scrypt, and at most
+        :data:`SCRYPT_AT_ONCE` run at a time, each in a worker thread (it releases the GIL).
+        """
         digest = hashlib.sha256(token.encode("utf-8", "replace")).digest()
         key_id = self._verified.get(digest)
         if key_id is not None:
             return self._active(key_id)
+        parts = parse_token(token)
+        if parts is None:
+            return None
+        pending = self._pending.get(digest)
+        if pending is None:
+            pending = asyncio.ensure_future(self._check(parts[0], parts[1]))
+            self._pending[digest] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(digest, None))
+        matched = await asyncio.shield(pending)
+        if not matched:
+            return None
+        if len(self._verified) >= _VERIFIED_CACHE:
+            self._verified.clear()
+        self._verified[digest] = parts[0]
+        return self._active(parts[0])
 
-        def verify() -> KeyRecord | None:
-            with self._lock:
-                return self.ring.verify(token)
+    async def _check(self, key_id: str, secret: str) -> bool:
+        with self._lock:
+            stored = self.ring.credentials(key_id)
+        if stored is None:
+            return False
 
-        record = await run_in_threadpool(verify)
-        if record is not None:
-            if len(self._verified) >= _VERIFIED_CACHE:
-                self._verified.clear()
-            self._verified[digest] = record.id
-        return record
+        def match() -> bool:
+            with self._scrypt_slots:
+                return secret_matches(secret, *stored)
+
+        return await run_in_threadpool(match)
 
     def open_session(self, key: KeyRecord) -> str:
         token = secrets.token_urlsafe(32)

@@ -91,6 +91,17 @@ def refuse_open_bind(host: str, ring: KeyRing) -> None:
         )
 
 
+def parse_token(token: str) -> tuple[str, str] | None:
+    """A well-formed key's public id and secret, else None."""
+    match = _TOKEN.match(token)
+    return None if match is None else (match.group(1), match.group(2))
+
+
+def secret_matches(secret: str, salt: bytes, stored: bytes) -> bool:
+    """Whether ``secret`` hashes to ``stored`` (one scrypt: about 16 MB and 0.1 s of CPU)."""
+    return hmac.compare_digest(_hash(secret, salt), stored)
+
+
 def _hash(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode("ascii"), salt=salt, **_SCRYPT)
 
@@ -211,21 +222,9 @@ class KeyRing:
         row = self._conn.execute("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1")
         return row.fetchone() is not None
 
-    def verify(self, token: str) -> KeyRecord | None:
-        """The active key ``token`` is, or None (unknown, malformed, wrong secret, revoked)."""
-        match = _TOKEN.match(token)
-        if match is None:
-            return None
-        key_id, secret = match.groups()
+    def credentials(self, key_id: str) -> tuple[bytes, bytes] | None:
+        """The salt and hash of the active key ``key_id`` (None: unknown or revoked)."""
         row = self._conn.execute(
             "SELECT salt, hash FROM api_keys WHERE id = ? AND revoked_at IS NULL", (key_id,)
         ).fetchone()
-        if row is None or not hmac.compare_digest(_hash(secret, row[0]), row[1]):
-            return None
-        return self.get(key_id)
-
-    @staticmethod
-    def key_id(token: str) -> str | None:
-        """The public id part of a well-formed key, else None."""
-        match = _TOKEN.match(token)
-        return None if match is None else match.group(1)
+        return None if row is None else (row[0], row[1])
