@@ -138,6 +138,32 @@ def test_retrying_failed_cells_drops_only_their_rows(tmp_path):
     assert store.path.read_bytes().startswith("\ufeff".encode())
 
 
+def test_the_summary_marks_the_pareto_front_and_survives_only_failures():
+    from wasteopt.sweep.summary import frame, summarise
+
+    def row(key: str, factor: float, seed: int, cost: float, co2e: float) -> dict[str, str]:
+        values = {"key": key, "status": "ok", "error": "", "scenario": "today", "phase": ""}
+        values.update(tonnes_factor=factor, electric_share=0, seed=seed, time_limit_s=60)
+        values.update(annual_cost=cost, net_co2e_t_per_yr=co2e, collection_trucks=2)
+        values.update(transfer_trucks=1, transport_co2e_t_per_yr=1, overflow_t_per_day=0)
+        values.update(unserved_t_per_day=0)
+        return {k: str(v) for k, v in values.items()}
+
+    rows = [
+        row("a", 1.0, 0, 100, 50),
+        row("b", 1.0, 1, 90, 55),  # the cheaper seed stands for configuration 1.0
+        row("c", 1.1, 0, 95, 40),
+        row("d", 1.2, 0, 120, 60),  # dominated by both others
+    ]
+    summary = summarise(frame(rows)).set_index("tonnes_factor")
+    assert summary.loc[1.0, "best_seed"] == 1 and summary.loc[1.0, "seeds"] == 2
+    assert summary.loc[1.0, "cost_spread_pct"] == pytest.approx(100 * 10 / 90)
+    assert list(summary["pareto"]) == [True, True, False]
+    failed = [{**rows[0], "status": "failed", "annual_cost": "", "net_co2e_t_per_yr": ""}]
+    only_failed = summarise(frame(failed))
+    assert only_failed.loc[0, "failed"] == 1 and not only_failed.loc[0, "pareto"]
+
+
 # ------------------------------------------------------------------------ on the cluster
 
 

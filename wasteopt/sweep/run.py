@@ -60,38 +60,35 @@ class SweepRun:
     seconds: float
 
 
-def _results(context: SweepContext, cell: Cell) -> dict[str, Any]:
+def _planned(context: SweepContext, cell: Cell) -> CellOutcome:
+    """The cell planned: its figures (without the run's timing) and its files' text."""
     instance = context.cell_instance(cell)
     options = PlanOptions(
         time_limit_s=cell.time_limit_s, seed=cell.seed, solution_limit=cell.solution_limit
     )
-    day = plan_day_full(instance, context.provider, options)
-    plan = day.plan
+    plan = plan_day_full(instance, context.provider, options).plan
     impact = ImpactReport.model_validate(plan.impact)
     outcome = Outcome(context.scenarios[cell.scenario], instance, plan, impact)
     per_day, per_year = impact.per_day, impact.per_year
     collection = sum(1 for r in plan.routes if r.tier == "collection")
-    geojson = routes_geojson(instance, plan, context.provider)
-    return {
-        "row": {
-            "electric_share_fleet": round(electric_fleet_share(instance), 4),
-            "cost_per_day": plan.cost,
-            "annual_cost": round(outcome.annual_cost, 2),
-            "collection_trucks": collection,
-            "transfer_trucks": len(plan.routes) - collection,
-            "distance_km": round(per_day.distance_km, 3),
-            "diesel_l": round(per_day.diesel_l, 3),
-            "lng_kg": round(per_day.lng_kg, 3),
-            "electricity_kwh": round(per_day.electricity_kwh, 3),
-            "transport_co2e_t_per_yr": round(per_year.transport_co2e_t, 3),
-            "net_co2e_t_per_yr": round(per_year.net_co2e_t, 3),
-            "overflow_t_per_day": round(per_day.overflow_t, 3),
-            "unserved_t_per_day": round(per_day.unserved_t, 3),
-            "backlog_t_per_day": round(per_day.backlog_t, 3),
-        },
-        "plan_json": dump_json(plan),
-        "routes_geojson": json.dumps(geojson, ensure_ascii=False),
+    row = {
+        "electric_share_fleet": round(electric_fleet_share(instance), 4),
+        "cost_per_day": plan.cost,
+        "annual_cost": round(outcome.annual_cost, 2),
+        "collection_trucks": collection,
+        "transfer_trucks": len(plan.routes) - collection,
+        "distance_km": round(per_day.distance_km, 3),
+        "diesel_l": round(per_day.diesel_l, 3),
+        "lng_kg": round(per_day.lng_kg, 3),
+        "electricity_kwh": round(per_day.electricity_kwh, 3),
+        "transport_co2e_t_per_yr": round(per_year.transport_co2e_t, 3),
+        "net_co2e_t_per_yr": round(per_year.net_co2e_t, 3),
+        "overflow_t_per_day": round(per_day.overflow_t, 3),
+        "unserved_t_per_day": round(per_day.unserved_t, 3),
+        "backlog_t_per_day": round(per_day.backlog_t, 3),
     }
+    geojson = routes_geojson(instance, plan, context.provider)
+    return CellOutcome(row, dump_json(plan), json.dumps(geojson, ensure_ascii=False))
 
 
 def run_cell(context: SweepContext, cell: Cell) -> CellOutcome:
@@ -102,22 +99,23 @@ def run_cell(context: SweepContext, cell: Cell) -> CellOutcome:
     """
     cap_solver_threads(1)
     started, cpu_started = time.perf_counter(), time.process_time()
-    row: dict[str, Any] = {**cell.params(), "status": "ok", "error": ""}
-    texts: dict[str, Any] = {}
     try:
-        result = _results(context, cell)
-        row.update(result.pop("row"))
-        texts = result
+        planned = _planned(context, cell)
+        status = {"status": "ok", "error": ""}
     except Exception as exc:  # every failure of a cell is reported in its row, never lost
         log.warning("cell %s (%s) failed: %s", cell.key, cell.label, exc)
-        row.update(status="failed", error=_error_text(exc))
-    row.update(
-        seconds=round(time.perf_counter() - started, 3),
-        cpu_s=round(time.process_time() - cpu_started, 3),
-        worker=worker_name(),
-        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    return CellOutcome(row, texts.get("plan_json"), texts.get("routes_geojson"))
+        planned = CellOutcome({})
+        status = {"status": "failed", "error": _error_text(exc)}
+    row = {
+        **cell.params(),
+        **status,
+        **planned.row,
+        "seconds": round(time.perf_counter() - started, 3),
+        "cpu_s": round(time.process_time() - cpu_started, 3),
+        "worker": worker_name(),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return CellOutcome(row, planned.plan_json, planned.routes_geojson)
 
 
 def _error_text(exc: BaseException) -> str:

@@ -92,7 +92,8 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     summary = pd.DataFrame(lines).reindex(columns=SUMMARY_COLUMNS)
     planned = summary["annual_cost"].notna()
     summary["pareto"] = False
-    summary.loc[planned, "pareto"] = pareto_mask(
-        summary.loc[planned, "annual_cost"], summary.loc[planned, "net_co2e_t_per_yr"]
-    )
+    if planned.any():
+        summary.loc[planned, "pareto"] = pareto_mask(
+            summary.loc[planned, "annual_cost"], summary.loc[planned, "net_co2e_t_per_yr"]
+        )
     return summary.sort_values("annual_cost", na_position="last").reset_index(drop=True)
