@@ -10,13 +10,16 @@ from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.downloads import attachment
 from api.errors import instance_error, problem_responses
+from api.json_body import ParsedJsonRoute
 from api.schemas import ComparisonRequest, JobStatus
 from api.tasks import COMPARISON_FILE
 from wasteopt.errors import InstanceError
 from wasteopt.scenario import apply_scenario, scenario_from_dict, with_today
 
 KIND = "comparison"
-router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["comparison"])
+router = APIRouter(
+    prefix=job_views.PREFIXES[KIND], tags=["comparison"], route_class=ParsedJsonRoute
+)
 
 _RESULT_SCHEMA = {
     "type": "object",

@@ -11,6 +11,7 @@ from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.downloads import attachment
 from api.errors import not_found, problem_responses
+from api.json_body import ParsedJsonRoute
 from api.schemas import JobStatus, PlanRequest, SheetList
 from api.tasks import GEOJSON_FILE, SHEETS_PREFIX
 from wasteopt.impact import assess, impact_csv
@@ -18,7 +19,7 @@ from wasteopt.io import instance_from_dict
 from wasteopt.model import Plan
 
 KIND = "plan"
-router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"])
+router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"], route_class=ParsedJsonRoute)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.downloads import attachment
 from api.errors import instance_error, invalid, problem_responses
+from api.json_body import ParsedJsonRoute
 from api.schemas import JobStatus, SitingRequest
 from api.tasks import ASSIGNMENT_FILE, siting_options
 from wasteopt.errors import InstanceError, OptionsError
@@ -17,7 +18,7 @@ from wasteopt.model import Facility
 from wasteopt.siting import candidates_from_csv_text, with_candidates
 
 KIND = "siting"
-router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["siting"])
+router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["siting"], route_class=ParsedJsonRoute)
 
 _RESULT_SCHEMA = {
     "type": "object",
