@@ -46,7 +46,10 @@ def test_plan_writes_plan_geojson_and_one_sheet_per_truck(planned, example_path)
     raw = (planned / "sheets" / f"{plan.routes[0].vehicle_id}.csv").read_bytes()
     assert raw.startswith("\ufeff".encode())
     text = raw.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("seq,site_id,place,action,arrive,leave")
+    lines = text.splitlines()
+    assert lines[0].startswith(f"vehicle,{plan.routes[0].vehicle_id},")  # the sheet's header
+    assert any(line.startswith("note,no road network: great-circle") for line in lines)
+    assert any(line.startswith("seq,site_id,place,action,arrive,leave") for line in lines)
     names = {s.id: s.name for s in load_instance(example_path).sites}
     first_collect = next(s for s in plan.routes[0].stops if s.action in ("collect", "pickup"))
     assert names[first_collect.site_id] in text

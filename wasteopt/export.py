@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from wasteopt import csv_cells
 from wasteopt.io import dump_json, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Instance, Plan, Route, Site
+from wasteopt.provenance import road_network
 
 SHEET_COLUMNS = (
     "seq",
@@ -33,19 +35,37 @@ def _sites(instance: Instance) -> dict[str, Site]:
     return {site.id: site for site in instance.sites}
 
 
-def sheet_csv(instance: Instance, route: Route) -> str:
-    """One truck's dispatch sheet as CSV text with a BOM, so Excel shows Chinese names."""
+def place_name(instance: Instance, site_id: str) -> str:
+    """A site's name as people see it, marked ``(assumed)`` for an assumed facility."""
     sites = _sites(instance)
+    site = sites.get(site_id)
+    if site is None:
+        return ""
+    return site.name + (" (assumed)" if getattr(site, "assumption", "") else "")
+
+
+def sheet_csv(
+    instance: Instance, route: Route, date: str | None = None, caveats: Sequence[str] = ()
+) -> str:
+    """One truck's dispatch sheet as CSV text with a BOM, so Excel shows Chinese names.
+
+    A header names the truck and the day and notes what the times and distances rest on that
+    is assumed or approximate (``caveats``); a blank row, then one row per stop.
+    """
+    names = {site.id: place_name(instance, site.id) for site in instance.sites}
     buffer = io.StringIO()
     writer = csv_cells.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["vehicle", route.vehicle_id, route.vehicle_type, "date", date or ""])
+    for caveat in caveats:
+        writer.writerow(["note", caveat])
+    writer.writerow([])
     writer.writerow(SHEET_COLUMNS)
     for seq, stop in enumerate(route.stops, start=1):
-        site = sites.get(stop.site_id)
         writer.writerow(
             [
                 seq,
                 stop.site_id,
-                site.name if site is not None else "",
+                names.get(stop.site_id, ""),
                 stop.action,
                 stop.arrive,
                 stop.depart,
@@ -59,13 +79,21 @@ def sheet_csv(instance: Instance, route: Route) -> str:
 
 def sheets_csv(instance: Instance, plan: Plan) -> dict[str, str]:
     """Vehicle id -> dispatch sheet CSV text, for every route of the plan."""
-    return {route.vehicle_id: sheet_csv(instance, route) for route in plan.routes}
+    return {
+        route.vehicle_id: sheet_csv(instance, route, plan.date, plan.caveats)
+        for route in plan.routes
+    }
 
 
 def routes_geojson(instance: Instance, plan: Plan, provider: MatrixProvider) -> dict[str, Any]:
     """A FeatureCollection: one LineString per route drawn along ``provider``'s legs, and
-    one Point per site with its role."""
+    one Point per site with its role.
+
+    Route lines carry ``road_network`` (what their shape and length rest on), an assumed
+    facility's point its ``assumed``, and the collection the plan's ``caveats``.
+    """
     sites = _sites(instance)
+    roads = road_network(provider)
     features: list[dict[str, Any]] = []
     for route in plan.routes:
         moves = [s for s in route.stops if s.action != "break"]
@@ -90,6 +118,7 @@ def routes_geojson(instance: Instance, plan: Plan, provider: MatrixProvider) -> 
                     "distance_km": route.distance_km,
                     "trips": route.trips,
                     "stops": [s.site_id for s in moves],
+                    "road_network": roads,
                 },
             }
         )
@@ -101,6 +130,8 @@ def routes_geojson(instance: Instance, plan: Plan, provider: MatrixProvider) -> 
         properties: dict[str, Any] = {"id": site.id, "name": site.name, "role": roles[site.id]}
         if site.id in unserved:
             properties["unserved"] = True
+        if getattr(site, "assumption", ""):
+            properties["assumed"] = site.assumption
         features.append(
             {
                 "type": "Feature",
@@ -108,7 +139,7 @@ def routes_geojson(instance: Instance, plan: Plan, provider: MatrixProvider) -> 
                 "properties": properties,
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "caveats": plan.caveats, "features": features}
 
 
 def write_outputs(

@@ -118,9 +118,12 @@ def caveats(instance: Instance, provider: MatrixProvider) -> list[str]:
     words = road_network(provider)
     notes = [words] if "approximate" in words or "estimates" in words else []
     notes += instance.assumptions
+    by_text: dict[str, list[str]] = {}
     for facility in instance.facilities:
         if facility.assumption and facility.status == "open":
-            notes.append(f"facility {facility.id} ({facility.name}): {facility.assumption}")
+            by_text.setdefault(facility.assumption, []).append(facility.id)
+    for text, ids in by_text.items():
+        notes.append(f"{', '.join(ids)}: {text}")
     return notes
 
 

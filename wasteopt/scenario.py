@@ -2,8 +2,9 @@
 
 A scenario opens or closes transfer stations (adding new sites if needed), changes plant
 capacity or inflow (e.g. incinerator phase 2: 600 -> 900 t/day, DOMAIN.md 专栏14 item 3),
-changes fleet energy type, size or rates, and scales the day's waste. Applying one never edits
-the instance in place: :func:`apply_scenario` returns a changed copy.
+changes fleet energy type, size or rates, scales the day's waste, and lets households sort
+food waste and recyclables out of residual waste at given rates (:mod:`wasteopt.sorting`).
+Applying one never edits the instance in place: :func:`apply_scenario` returns a changed copy.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import EnergyModel, Facility, Instance, Plan
 from wasteopt.planning import PlanOptions, Progress, plan_day
+from wasteopt.sorting import SortingRates, sort_at_source
 from wasteopt.units import TONNE_TOL, minutes_to_hours
 
 if TYPE_CHECKING:
@@ -92,6 +94,9 @@ class Scenario(_Strict):
     facilities: list[FacilityChange] = Field(default_factory=list)
     fleet: list[FleetChange] = Field(default_factory=list)
     tonnes_factor: float = Field(default=1.0, gt=0, description="scales every point's tonnes")
+    sorting: SortingRates | None = Field(
+        default=None, description="sorting at source: shares moved out of residual waste"
+    )
     estimate: SitingEstimate | None = None
 
 
@@ -201,7 +206,7 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
             p.model_copy(update={"tonnes_per_day": p.tonnes_per_day * scenario.tonnes_factor})
             for p in points
         ]
-    return instance.model_copy(
+    changed = instance.model_copy(
         update={
             "name": f"{instance.name} / {scenario.name}",
             "facilities": new_facilities,
@@ -209,6 +214,7 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
             "points": points,
         }
     )
+    return changed if scenario.sorting is None else sort_at_source(changed, scenario.sorting)
 
 
 def scenario_from_siting(

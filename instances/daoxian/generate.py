@@ -126,7 +126,7 @@ INCINERATOR = ("incinerator", "永州南部生活垃圾焚烧发电厂", 25.455,
 KITCHEN_CENTRE = ("kitchen-centre", "永州市南部餐厨垃圾再生利用中心", 25.458, 111.646)
 # The landfill lies 0.8 km beyond the plant as seen from the county seat (plants are often built
 # beside the landfill they replace); tipping at its working face takes longer than at the pit.
-LANDFILL = ("landfill", "道县生活垃圾卫生填埋场（应急）", 25.4495, 111.6452)
+LANDFILL = ("landfill", "假设的应急填埋场（规划未列）", 25.4495, 111.6452)
 LANDFILL_UNLOAD_MIN = 20.0
 
 # Yards: id, name, lat, lon, fleet mix key
@@ -178,6 +178,33 @@ KITCHEN_FLEET = [  # (yard, payload, energy, shift, count)
     ("yard-city", 3.0, "electric", "kitchen-night", 4),
 ]
 KM_PER_DEG_LAT = 110.574
+# The county's western limit near 审章塘 (assumption: about 111 deg 17 min E; no boundary polygon
+# is available offline). A scattered place west of it is mirrored back across it, so it lands
+# as far inside as it fell outside and every other place stays where it was.
+WEST_LIMIT_LON = 111.285
+# Recyclables (seed (六)4: 建设规范的回收网点和分拣中心; no site or size given): an assumed
+# sorting and recycling centre in the county town's east, sized above the 72 t/day that a 30 %
+# recyclables sorting rate moves out of 750 t of residual waste (32 % of it recyclable material),
+# delivered free (the centre sells what it sorts); 5 t box trucks (consumption as a 5 t compactor).
+SORTING_CENTRE = ("sorting-centre", "可回收物分拣中心（假设）", 25.5205, 111.6150)
+SORTING_CENTRE_CAPACITY_T = 100.0
+RECYCLABLE_FLEET = [("yard-city", 3), ("yard-north", 1), ("yard-south", 1), ("yard-east", 1)]
+RECYCLABLE_PAYLOAD_T = 5.0
+# What every output of these instances repeats (Instance.assumptions).
+ASSUMPTIONS = [
+    "the day's tonnage (750 t residual, 80 t kitchen waste) is the collection system's design"
+    " capacity (27.375万 t and 2.92万 t a year ÷ 365, county plan 专栏14 item 1), used as one"
+    " day's tonnage: no day was measured",
+    "collection points, their tonnages and township seats are synthetic"
+    " (instances/daoxian/SOURCES.md)",
+]
+STATION_ASSUMPTION = "assumed: the county plan names no transfer stations (sites, capacity)"
+PLANT_ASSUMPTION = "site and 100 t/day from neighbouring counties assumed"
+KITCHEN_CENTRE_ASSUMPTION = "site and 120 t/day from neighbouring counties assumed"
+LANDFILL_ASSUMPTION = "assumed emergency outlet, not in the county plan (site, capacity, fee)"
+SORTING_CENTRE_ASSUMPTION = (
+    "assumed: the county plan asks for sorting centres ((六)4) but names none (site, capacity)"
+)
 
 
 def offset(lat: float, lon: float, east_km: float, north_km: float) -> tuple[float, float]:
@@ -199,12 +226,18 @@ def apportion(total: int, weights: Sequence[float], minimum: int = 0) -> list[in
     return [int(p) + minimum for p in parts]
 
 
+def inside_county(lat: float, lon: float) -> tuple[float, float]:
+    """``(lat, lon)``, mirrored east across WEST_LIMIT_LON if it lies west of the county."""
+    return (lat, 2 * WEST_LIMIT_LON - lon) if lon < WEST_LIMIT_LON else (lat, lon)
+
+
 def scatter(rng: np.random.Generator, lat: float, lon: float, radius_km: float, n: int):
-    """``n`` places uniformly spread over a disc of ``radius_km`` around ``(lat, lon)``."""
+    """``n`` places uniformly spread over a disc of ``radius_km`` around ``(lat, lon)``, inside
+    the county."""
     r = radius_km * np.sqrt(rng.random(n))
     theta = 2 * math.pi * rng.random(n)
     return [
-        offset(lat, lon, float(x), float(y))
+        inside_county(*offset(lat, lon, float(x), float(y)))
         for x, y in zip(r * np.cos(theta), r * np.sin(theta), strict=True)
     ]
 
@@ -354,6 +387,7 @@ def facilities(points: list[dict], phase: int) -> list[dict]:
             "unload_min": 10.0,
             "cost_per_t": STATION_COST_PER_T,
             "status": status,
+            "assumption": STATION_ASSUMPTION,
         }
         if status == "candidate":
             station["annual_fixed_cost"] = STATION_ANNUAL_FIXED_COST
@@ -361,6 +395,7 @@ def facilities(points: list[dict], phase: int) -> list[dict]:
     plant_id, plant_name, plat, plon = INCINERATOR
     kc_id, kc_name, klat, klon = KITCHEN_CENTRE
     lf_id, lf_name, llat, llon = LANDFILL
+    sc_id, sc_name, slat, slon = SORTING_CENTRE
     capacity = INCINERATOR_PHASE1_T if phase == 1 else INCINERATOR_PHASE2_T
     result += [
         {
@@ -375,6 +410,7 @@ def facilities(points: list[dict], phase: int) -> list[dict]:
             "gate": {"start": "05:00", "end": "23:00"},
             "unload_min": 12.0,
             "cost_per_t": INCINERATOR_COST_PER_T,
+            "assumption": PLANT_ASSUMPTION,
         },
         {
             "id": kc_id,
@@ -388,6 +424,7 @@ def facilities(points: list[dict], phase: int) -> list[dict]:
             "gate": {"start": "06:00", "end": "24:00"},
             "unload_min": 15.0,
             "cost_per_t": KITCHEN_CENTRE_COST_PER_T,
+            "assumption": KITCHEN_CENTRE_ASSUMPTION,
         },
         {
             "id": lf_id,
@@ -400,6 +437,20 @@ def facilities(points: list[dict], phase: int) -> list[dict]:
             "gate": {"start": "06:00", "end": "22:00"},
             "unload_min": LANDFILL_UNLOAD_MIN,
             "cost_per_t": LANDFILL_COST_PER_T,
+            "assumption": LANDFILL_ASSUMPTION,
+        },
+        {
+            "id": sc_id,
+            "name": sc_name,
+            "lon": slon,
+            "lat": slat,
+            "kind": "sorting_centre",
+            "streams": ["recyclable"],
+            "capacity_t_per_day": SORTING_CENTRE_CAPACITY_T,
+            "gate": {"start": "07:00", "end": "18:00"},
+            "unload_min": 15.0,
+            "cost_per_t": 0.0,
+            "assumption": SORTING_CENTRE_ASSUMPTION,
         },
     ]
     return result
@@ -494,6 +545,16 @@ def fleet(points: list[dict], fleet_energy: str | None) -> list[dict]:
                 tag, name, "kitchen", f"tank-{payload:g}", payload, count, yard_id, energy, shift
             )
         )
+    for yard_id, count in RECYCLABLE_FLEET:
+        energy = fleet_energy or "diesel"
+        tag = f"{yard_id.removeprefix('yard-')}-r{RECYCLABLE_PAYLOAD_T:g}-{energy}"
+        name = f"{RECYCLABLE_PAYLOAD_T:g}吨{ENERGY_NAMES[energy]}可回收物收集车"
+        types.append(
+            vehicle_type(
+                tag, name, "recyclable", f"compactor-{RECYCLABLE_PAYLOAD_T:g}",
+                RECYCLABLE_PAYLOAD_T, count, yard_id, energy, "collection",
+            )
+        )  # fmt: skip
     trips = RESIDUAL_T_PER_YEAR / DAYS_PER_YEAR / TRANSFER_PAYLOAD_T * FLEET_SLACK
     total = math.ceil(trips / TRANSFER_TRIPS_PER_DAY)
     transfer: dict[tuple[str, str], int] = {}
@@ -537,6 +598,7 @@ def instance(
         "title": "道县",
         "description": f"Daoxian county (道县), Hunan: one day of domestic and kitchen waste, "
         f"{label}. Figures and their sources: instances/daoxian/SOURCES.md.",
+        "assumptions": ASSUMPTIONS,
         "settings": {"circuity_factor": 1.35, "average_speed_kmh": 30.0},
         "yards": [
             {"id": yid, "name": name, "lon": lon, "lat": lat} for yid, name, lat, lon, _ in YARDS
