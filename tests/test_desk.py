@@ -251,8 +251,8 @@ def test_planner_sites_compares_and_opens_a_scenario_on_the_map(
     page.click("#compare-form button[type=submit]")
     expect(page.locator("#compare-result")).to_be_visible(timeout=90_000)
     header = page.locator("table.comparison thead th")
-    expect(header).to_have_count(2 + 3 + 1)  # metric, unit, today + 二期 + sited, difference
-    expect(page.locator("#compare-verdict")).to_contain_text("元/天")
+    expect(header).to_have_count(2 + 3 + 2)  # metric, unit, 3 scenarios, 2 differences
+    expect(page.locator("#compare-verdict")).to_contain_text("年成本")
     shoot(page, "planner")
 
     page.click('.open-scenario[data-index="1"]')

@@ -26,8 +26,15 @@ window.DeskPlanning = (() => {
     "annual cost (routing-validated)": "年成本（线路验证）",
     "annual cost (location model, excl. carbon)": "年成本（选址模型，不含碳价）",
     "location model vs routing": "选址模型与线路之差",
+    "brick line share from this plan's ash": "本计划炉渣占制砖线能力",
   };
-  const metricName = (metric) => (window.DeskI18n.language === "zh" ? METRICS_ZH[metric] ?? metric : metric);
+  const PLANT_ROWS_ZH = [[": intake incl. outside inflow", "：进厂量（含外来）"], [": capacity", "：处理能力"]];
+  function metricName(metric) {
+    if (window.DeskI18n.language !== "zh") return metric;
+    if (METRICS_ZH[metric]) return METRICS_ZH[metric];
+    const plant = PLANT_ROWS_ZH.find(([suffix]) => metric.endsWith(suffix));
+    return plant ? metric.slice(0, -plant[0].length) + plant[1] : metric;
+  }
 
   /** Poll a job until it ends; resolves with its final status document. */
   async function waitFor(prefix, job, statusEl) {
@@ -160,20 +167,30 @@ window.DeskPlanning = (() => {
     return found[0].values.map((_, i) => found.reduce((s, r) => s + (Number(r.values[i]) || 0), 0));
   };
 
-  /** One line: how the last scenario differs from the first in cost, trucks, km and CO2e. */
-  function verdict(names, cost, trucks, km, co2) {
-    const last = names.length - 1;
-    if (last < 1) return "";
-    const diff = (values) => values[last] - values[0];
-    const pct = cost[0] ? (diff(cost) / cost[0]) * 100 : 0;
+  /** One line: the scenario with the least routing-validated annual cost against the first
+      (or, when the first stays cheapest, the next cheapest), in cost, trucks, km and CO2e;
+      flagged when it leaves more waste uncollected or unburnt than the first. */
+  function verdict(names, series) {
+    if (names.length < 2) return "";
+    const { annual, trucks, km, co2, left } = series;
+    const order = names.map((_, i) => i).sort((a, b) => annual[a] - annual[b]);
+    const other = order[0] === 0 ? order[1] : order[0];
+    const delta = (values) => values[other] - values[0];
+    const pct = annual[0] ? (delta(annual) / annual[0]) * 100 : 0;
     const signed = (v, digits = 0) => `${v > 0 ? "+" : v < 0 ? "−" : "±"}${number(Math.abs(v), digits)}`;
-    const cheaper = diff(cost) <= 0 ? t("verdict_cheaper") : t("verdict_dearer");
-    if (window.DeskI18n.language === "zh") {
-      return `「${names[last]}」比「${names[0]}」${cheaper}：成本 ${signed(diff(cost))} 元/天（${signed(pct, 1)}%），` +
-        `车辆 ${signed(diff(trucks))} 辆，里程 ${signed(diff(km), 1)} 公里/天，净 CO2e ${signed(diff(co2), 1)} 吨/年。`;
-    }
-    return `“${names[last]}” is ${cheaper} than “${names[0]}”: cost ${signed(diff(cost))} CNY/day (${signed(pct, 1)}%), ` +
-      `${signed(diff(trucks))} ${t("trucks_word")}, ${signed(diff(km), 1)} km/day, net CO2e ${signed(diff(co2), 1)} t/yr.`;
+    const worse = left[other] > left[0] + 1e-6;
+    const zh = window.DeskI18n.language === "zh";
+    const [a, b] = [names[0], names[other]];
+    const lead = order[0] === 0
+      ? (zh ? `「${a}」仍最省；次优「${b}」` : `“${a}” stays the cheapest; the next, “${b}”,`)
+      : (zh ? `「${b}」最省：比「${a}」` : `“${b}” costs the least: against “${a}”,`);
+    const figures = zh
+      ? `年成本 ${signed(delta(annual))} 元（${signed(pct, 1)}%），车辆 ${signed(delta(trucks))} 辆，里程 ${signed(delta(km), 1)} 公里/天，净 CO2e ${signed(delta(co2), 1)} 吨/年`
+      : ` annual cost ${signed(delta(annual))} CNY (${signed(pct, 1)}%), ${signed(delta(trucks))} ${t("trucks_word")}, ${signed(delta(km), 1)} km/day, net CO2e ${signed(delta(co2), 1)} t/yr`;
+    const warning = !worse ? "" : zh
+      ? `；但「${b}」留下更多未收运或未焚烧的垃圾，并非同等比较`
+      : `; but “${b}” leaves more waste uncollected or unburnt: not like for like`;
+    return `${lead}${figures}${warning}${zh ? "。" : "."}`;
   }
 
   function cell(value, unit) {
@@ -183,34 +200,53 @@ window.DeskPlanning = (() => {
     return number(value, Math.abs(value) >= 100 || unit === "count" ? 0 : 1);
   }
 
-  function difference(values, unit) {
-    const [first, last] = [values[0], values[values.length - 1]];
-    if (values.length < 2 || typeof first !== "number" || typeof last !== "number") return "";
-    const d = last - first;
-    const text = unit === "share" ? `${number(d * 100, 1)} pp` : number(d, Math.abs(d) >= 100 || unit === "count" ? 0 : 1);
-    return `<span class="${d < 0 ? "down" : d > 0 ? "up" : ""}">${d > 0 ? "+" : ""}${text}</span>`;
+  /** ``value`` minus the first scenario's, signed; percentage points for shares. */
+  function difference(value, first, unit) {
+    if (typeof first !== "number" || typeof value !== "number") return "";
+    const digits = unit === "share" ? 1 : Math.abs(value - first) >= 100 || unit === "count" ? 0 : 1;
+    const scale = unit === "share" ? 100 : 1;
+    const d = Number(((value - first) * scale).toFixed(digits)); // as shown: no "−0.0"
+    if (d === 0) return "0";
+    const text = `${number(d, digits)}${unit === "share" ? " pp" : ""}`;
+    return `<span class="${d < 0 ? "down" : "up"}">${d > 0 ? "+" : ""}${text}</span>`;
   }
+
+  const SECTIONS_ZH = { configuration: "配置", "per day": "每天", "per year": "每年", "shares of the day": "当日比例" };
 
   function renderComparison() {
     const { document } = state.comparison;
     const names = document.scenarios.map((s) => s.name);
     const rows = document.rows;
-    const cost = row(rows, "routing cost")?.values ?? document.scenarios.map((s) => s.routing_cost_per_day);
-    const trucks = sumRows(rows, ["collection trucks used", "transfer trucks used"]) ?? names.map(() => 0);
-    const km = row(rows, "vehicle distance")?.values ?? names.map(() => 0);
-    const co2 = row(rows, "net CO2e")?.values ?? names.map(() => 0);
+    const zeros = names.map(() => 0);
+    const series = {
+      annual: row(rows, "annual cost (routing-validated)")?.values ?? document.scenarios.map((s) => s.annual_cost),
+      trucks: sumRows(rows, ["collection trucks used", "transfer trucks used"]) ?? zeros,
+      km: row(rows, "vehicle distance")?.values ?? zeros,
+      co2: row(rows, "net CO2e")?.values ?? zeros,
+      left: sumRows(rows, ["left uncollected", "residual not incinerated (overflow)"]) ?? zeros,
+    };
     $("compare-result").hidden = false;
-    $("compare-verdict").textContent = verdict(names, cost, trucks, km, co2);
+    $("compare-verdict").textContent = verdict(names, series);
+    const zh = window.DeskI18n.language === "zh";
     const groups = [
-      { label: `${metricName("routing cost")} (CNY/day)`, values: cost, format: (v) => number(v) },
-      { label: window.DeskI18n.language === "zh" ? "使用车辆" : "trucks used", values: trucks, format: (v) => number(v) },
-      { label: `${metricName("vehicle distance")} (km/day)`, values: km, format: (v) => number(v, 1) },
-      { label: `${metricName("net CO2e")} (t/yr)`, values: co2, format: (v) => number(v, 1) },
+      { label: `${metricName("annual cost (routing-validated)")} (CNY/yr)`, values: series.annual, format: (v) => number(v) },
+      { label: zh ? "使用车辆" : "trucks used", values: series.trucks, format: (v) => number(v) },
+      { label: `${metricName("vehicle distance")} (km/day)`, values: series.km, format: (v) => number(v, 1) },
+      { label: `${metricName("net CO2e")} (t/yr)`, values: series.co2, format: (v) => number(v, 1) },
     ];
     $("compare-chart").innerHTML = groupedBars(groups, names, SERIES_COLOURS);
-    const header = names.map((n, i) => `<th>${esc(n)}<br><button type="button" class="open-scenario" data-index="${i}">${t("open_on_map")}</button></th>`).join("");
-    $("compare-table").innerHTML = `<table class="comparison"><thead><tr><th>${t("metric")}</th><th>${t("unit")}</th>${header}<th>${t("difference")}</th></tr></thead>
-      <tbody>${rows.map((r) => `<tr><td>${esc(metricName(r.metric))}</td><td>${esc(r.unit)}</td>${r.values.map((v) => `<td>${cell(v, r.unit)}</td>`).join("")}<td>${difference(r.values, r.unit)}</td></tr>`).join("")}</tbody></table>`;
+    const later = names.slice(1);
+    const header = names.map((n, i) => `<th>${esc(n)}<br><button type="button" class="open-scenario" data-index="${i}">${t("open_on_map")}</button></th>`).join("")
+      + later.map((n) => `<th>${esc(n)} − ${esc(names[0])}</th>`).join("");
+    let section = null;
+    const body = rows.map((r) => {
+      const heading = r.section && r.section !== section
+        ? `<tr class="section"><th colspan="${2 + names.length + later.length}">${esc(zh ? SECTIONS_ZH[r.section] ?? r.section : r.section)}</th></tr>` : "";
+      section = r.section ?? section;
+      return `${heading}<tr><td>${esc(metricName(r.metric))}</td><td>${esc(r.unit)}</td>${r.values.map((v) => `<td>${cell(v, r.unit)}</td>`).join("")}${
+        r.values.slice(1).map((v) => `<td class="diff">${difference(v, r.values[0], r.unit)}</td>`).join("")}</tr>`;
+    }).join("");
+    $("compare-table").innerHTML = `<table class="comparison"><thead><tr><th>${t("metric")}</th><th>${t("unit")}</th>${header}</tr></thead><tbody>${body}</tbody></table>`;
     for (const button of $("compare-table").querySelectorAll(".open-scenario")) {
       button.addEventListener("click", () => openScenario(Number(button.dataset.index)));
     }
