@@ -304,3 +304,9 @@ def test_stop_early_keeps_the_best_plan_and_cancel_keeps_none(
     page.click("#cancel-plan")
     expect(page.locator("#progress-panel")).to_have_attribute("data-status", "cancelled")
     expect(page.locator("#results")).to_be_hidden()
+
+
+def test_api_docs_render_offline(page: Page) -> None:
+    """Swagger UI from the wheel (/redoc's page names only shipped files too: test_desk_data)."""
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)

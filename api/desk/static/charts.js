@@ -27,10 +27,15 @@ window.DeskCharts = (() => {
     const W = 1000, H = 140, left = 70, bottom = 20, top = 8, right = 10;
     const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
     const x0 = 0, x1 = Math.max(1, ...xs);
-    let y0 = Math.min(...ys), y1 = Math.max(...ys);
+    let y0 = Math.min(...ys);
+    // a first plan that leaves points unserved costs their penalties, orders of magnitude
+    // above the rest: such values are drawn at the top edge, which is labelled "≥"
+    const near = ys.filter((y) => y <= Math.max(y0 * 3, y0 + 1));
+    let y1 = Math.max(...near);
+    const clipped = near.length < ys.length;
     if (y1 - y0 < 1e-9) { y0 -= 1; y1 += 1; }
     const X = (x) => left + ((x - x0) / (x1 - x0)) * (W - left - right);
-    const Y = (y) => top + (1 - (y - y0) / (y1 - y0)) * (H - top - bottom);
+    const Y = (y) => top + (1 - (Math.min(y, y1) - y0) / (y1 - y0)) * (H - top - bottom);
     // a step line: the best cost holds until the next improvement
     let path = `M${X(points[0][0])},${Y(points[0][1])}`;
     for (let i = 1; i < points.length; i++) path += ` H${X(points[i][0])} V${Y(points[i][1])}`;
@@ -38,7 +43,7 @@ window.DeskCharts = (() => {
     svg.innerHTML = `
       <line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" class="axis"/>
       <line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" class="axis"/>
-      <text x="${left - 4}" y="${top + 8}" class="tick" text-anchor="end">${number(y1)}</text>
+      <text x="${left - 4}" y="${top + 8}" class="tick" text-anchor="end">${clipped ? "≥ " : ""}${number(y1)}</text>
       <text x="${left - 4}" y="${H - bottom}" class="tick" text-anchor="end">${number(y0)}</text>
       <text x="${W - right}" y="${H - 4}" class="tick" text-anchor="end">${number(x1, 1)} s</text>
       <path d="${path}" class="cost-line" vector-effect="non-scaling-stroke"/>`;
