@@ -36,7 +36,7 @@ def make_instance() -> Instance:
                     "streams": ["residual"],
                     "capacity_t_per_day": 100,
                     "unload_min": 10,
-                    "charger": {"power_kw": 60},
+                    "charger": {"power_kw": 60, "session_min": 45},
                 }
             ],
             "vehicle_types": [

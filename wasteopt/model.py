@@ -121,6 +121,9 @@ class Charger(_Strict):
 
     power_kw: float = Field(gt=0, description="power one plug delivers, kW")
     count: int = Field(default=1, ge=1, description="trucks that can charge at once")
+    session_min: float = Field(
+        default=30.0, gt=0, le=600, description="length of one charging session a route plans, min"
+    )
 
 
 class Site(_Strict):

@@ -1,9 +1,9 @@
 """Solver routes (seconds, node refs) to model Routes (clock times, tonnes, km).
 
 A battery truck's stops carry its state of charge (:mod:`wasteopt.soc`, at the real loads).
-Where it unloads at a facility with a charger and has time before it must leave for the next
-stop, it charges for that whole time (its plug is held while it waits, as the routing model
-counts it), up to a full battery: a ``charge`` stop after the unload.
+After an unload that the search planned with a charging session (a charge copy), it charges up
+to a full battery within the session: a ``charge`` stop after the unload. After its last unload
+it charges only what it needs to get home above its reserve (it charges overnight at its yard).
 """
 
 from __future__ import annotations
@@ -50,9 +50,6 @@ def decode_route(
     def km(a: str, b: str) -> float:
         return float(matrices.distance_m[index[a], index[b]]) / 1000.0
 
-    def travel_s(a: str, b: str) -> int:
-        return int(matrices.duration_s[index[a], index[b]])
-
     chargers = {f.id: f.charger for f in problem.facilities if f.charger is not None}
     battery = vt.battery
     soc = battery.usable_kwh if battery is not None else 0.0
@@ -96,16 +93,18 @@ def decode_route(
             depart = arrive + unload_s[visit.ref]
             add(_stop("unload", site, arrive, depart, load, 0.0, leg_km))
             load = 0.0
-            following = visits[k + 1]
-            next_site = vt.yard if following is None else following.site_id
-            leave = (end_s if following is None else following.start_s) - travel_s(site, next_site)
+            session = getattr(visit, "session_s", 0)
             charger = chargers.get(site)
-            if battery is not None and charger is not None and leave > depart:
-                room = battery.usable_kwh - soc
-                charged = math.floor(min(room, charger.power_kw * (leave - depart) / 3600) * 1000)
+            if battery is not None and charger is not None and session > 0:
+                most = min(battery.usable_kwh - soc, charger.power_kw * session / 3600)
+                if visits[k + 1] is None:  # only what the way home needs
+                    need = battery.reserve_kwh + vt.leg_energy(km(site, vt.yard), 0.0) - soc
+                    most = min(most, math.ceil(need * 1000) / 1000)
+                charged = math.floor(most * 1000 + 1e-6) / 1000
                 if charged > 0:
-                    add(_stop("charge", site, depart, leave, 0.0, 0.0, 0.0, charged / 1000))
-                    depart = leave
+                    done = depart + min(session, math.ceil(charged * 3600 / charger.power_kw))
+                    add(_stop("charge", site, depart, done, 0.0, 0.0, 0.0, charged))
+                    depart = done
         previous_site, previous_depart = site, depart
     return Route(
         vehicle_id=vehicle.vehicle_id,

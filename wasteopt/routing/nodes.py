@@ -1,7 +1,12 @@
 """The node table of one tier's routing model and its arrays in solver units.
 
 Nodes are jobs first (in a seed-dependent order), then each facility's optional unload
-*copies*, then one node per yard.
+*copies*, then one node per yard. Where battery trucks plan their range, a facility with a
+charger has *charge copies* before its unload copies (:data:`SESSIONS_PER_TRUCK` per battery
+truck that may unload there): a battery truck that unloads at one also charges for a session
+(:mod:`wasteopt.routing.or_energy`), and every truck spends the session's time there (a truck
+without a battery waits), so that constructions and insertions, which take a facility's copies
+in order and know no range, offer charging first and still time it right.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wasteopt.model import Facility
 from wasteopt.routing.problem import TierProblem
 
 DAY_HORIZON_S = 2 * 86400
+SESSIONS_PER_TRUCK = 2  # charge copies of a facility per battery truck that may unload there
 
 
 class NodeTable:
@@ -28,12 +35,16 @@ class NodeTable:
         self.kind: list[str] = ["job"] * len(jobs)
         self.ref: list[str] = [job.id for job in jobs]
         self.facility_copies: dict[str, list[int]] = {}
+        self.charge_copies: set[int] = set()  # copies where a battery truck also charges
         for facility in problem.facilities:
             count = copies.get(facility.id, 0)
             if count <= 0:
                 continue
             first = len(self.site)
-            self.facility_copies[facility.id] = list(range(first, first + count))
+            charging = _charge_copies(problem, facility)
+            self.facility_copies[facility.id] = list(range(first, first + count + charging))
+            self.charge_copies.update(range(first, first + charging))
+            count += charging
             self.site += [facility.id] * count
             self.kind += ["unload"] * count
             self.ref += [facility.id] * count
@@ -46,6 +57,17 @@ class NodeTable:
 
     def __len__(self) -> int:
         return len(self.site)
+
+
+def _charge_copies(problem: TierProblem, facility: Facility) -> int:
+    if facility.charger is None:
+        return 0
+    trucks = {
+        v.vehicle_id
+        for v in problem.vehicles
+        if v.vehicle_type.battery is not None and v.stream in facility.streams
+    }
+    return SESSIONS_PER_TRUCK * len(trucks)
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,8 @@ def node_data(
         facility = facility_by_id[facility_id]
         unload_s = int(round(facility.unload_min * 60))
         service[copies] = unload_s
+        for node in nodes.charge_copies.intersection(copies):
+            service[node] += int(round(facility.charger.session_min * 60))
         demand[copies] = -big
         window_start[copies] = facility.gate.start_s
         window_end[copies] = max(facility.gate.start_s, facility.gate.end_s - unload_s)

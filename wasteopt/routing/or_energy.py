@@ -1,14 +1,24 @@
 """Battery range in the OR-Tools model: an energy dimension that charging at facilities refills.
 
-The classic electric-VRP pattern with recharging: each battery truck's cumul at a node is its
-state of charge above the reserve, in Wh; it starts at the battery's usable energy less the
-reserve, every arc lowers it by its consumption, and it may never go below 0. Trucks charge
-while they are at a facility with a charger: the dimension's slack at that facility's unload
-copies is the energy taken in (elsewhere it is 0), never more than fills the battery, and it
-takes time, at least ``slack x 3600 / power`` seconds of the clock's slack at the copy. A truck
-that waits at a charger is plugged in, so the whole wait counts against the site's plugs: where
-more battery trucks could charge there than it has plugs, a cumulative constraint keeps them
-within the count.
+The electric-VRP pattern with recharging: each battery truck's cumul at a node is its state of
+charge above the reserve, in Wh, plus an offset; it starts at the battery's usable energy less
+the reserve (plus the offset) and every arc lowers it by its consumption. Falling below the
+offset, into the reserve, is priced (a soft lower bound at every node, each kWh worth
+:data:`DEFICIT_TONNES_PER_KWH` tonnes left unserved) rather than forbidden, so that a start that
+knows no range (the greedy construction) is still a plan the search can repair; whatever deficit
+the search leaves is cut off when the plan is read back (:func:`in_range_prefix`: the route ends
+at the last unload from which it gets home).
+
+Charging: a facility with a charger has *charge copies* (:class:`~wasteopt.routing.nodes.NodeTable`)
+whose service is the unload and then one charging session (the charger's ``session_min``). A
+battery truck that unloads at one takes in the session's energy (power x session): the arc into
+the copy adds it, and the copy's floor is raised by as much, so the truck must still arrive
+above its reserve; the capacity, a full battery, leaves such a copy to trucks with room for the
+whole session (the decoded charge stops when the battery is full, so the real state of charge
+is never lower). A session holds a plug: where more battery trucks could charge at a site than
+it has plugs, a cumulative constraint keeps the sessions within the count. (A fixed session
+keeps the model one that OR-Tools' cumul optimisers schedule quickly; tying the charging time to
+the clock's slack made checking one plan of Daoxian take seconds.)
 
 Consumption per arc comes from :meth:`wasteopt.model.VehicleType.leg_energy`, the formula the
 impact and the checker use, at the load the arc is driven with as far as a transit callback can
@@ -26,11 +36,15 @@ import math
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from wasteopt.model import VehicleType
-from wasteopt.routing.nodes import DAY_HORIZON_S, NodeData, NodeTable
+from wasteopt.model import Facility, VehicleType
+from wasteopt.routing.nodes import NodeData, NodeTable
 from wasteopt.routing.problem import TierProblem
 
 WH_PER_KWH = 1000
+# A kWh below the reserve costs as much as this many tonnes left unserved (assumption: far above
+# anything a route gains by it, so the search always prefers to leave jobs out)
+DEFICIT_TONNES_PER_KWH = 10
+DEFICIT_ROOM = 4  # a start may overdraw a battery by up to 4 times its reach
 
 
 def has_batteries(problem: TierProblem) -> bool:
@@ -45,6 +59,12 @@ def reach_wh(vt: VehicleType) -> int:
     return math.floor((vt.battery.usable_kwh - vt.battery.reserve_kwh) * WH_PER_KWH)
 
 
+def energy_offset(problem: TierProblem) -> int:
+    """The cumul of a state of charge exactly at the reserve: room below it for a deficit of
+    up to :data:`DEFICIT_ROOM` times the largest battery's reach."""
+    return DEFICIT_ROOM * max(reach_wh(v.vehicle_type) for v in problem.vehicles)
+
+
 def consumption_wh(vt: VehicleType, nodes: NodeTable, dist_m: np.ndarray) -> np.ndarray:
     """Node x node Wh of the arcs of ``vt``: the leg empty or fully loaded (see the module
     docstring), rounded up, plus the work at the arc's head."""
@@ -55,6 +75,28 @@ def consumption_wh(vt: VehicleType, nodes: NodeTable, dist_m: np.ndarray) -> np.
     actions = [job.action for job in nodes.jobs] + nodes.kind[len(nodes.jobs) :]  # unload, yard
     work = np.array([math.ceil(vt.stop_energy(a) * WH_PER_KWH) for a in actions], dtype=np.int64)
     return np.ceil(dist_m * rate[:, None]).astype(np.int64) + work[None, :]
+
+
+def session_s(facility: Facility) -> int:
+    """Seconds of one charging session at ``facility`` (0 without a charger)."""
+    return 0 if facility.charger is None else int(round(facility.charger.session_min * 60))
+
+
+def session_wh(facility: Facility) -> int:
+    """Wh one charging session at ``facility`` puts into a battery (rounded down)."""
+    if facility.charger is None:
+        return 0
+    return math.floor(facility.charger.power_kw * session_s(facility) / 3.6)  # kW x s -> Wh
+
+
+def floor_wh(problem: TierProblem, nodes: NodeTable, node: int) -> int:
+    """The least cumul a battery truck may have at ``node`` without a deficit: the offset, and
+    at a charge copy the session's energy above it (the cumul there counts the session, the
+    truck must arrive above its reserve)."""
+    if node not in nodes.charge_copies:
+        return energy_offset(problem)
+    facility = next(f for f in problem.facilities if f.id == nodes.ref[node])
+    return energy_offset(problem) + session_wh(facility)
 
 
 def add_energy(
@@ -69,7 +111,17 @@ def add_energy(
     """Add the energy dimension, charging and the plug counts to ``routing`` (module docstring)."""
     solver = routing.solver()
     vehicles = problem.vehicles
-    reach = [reach_wh(v.vehicle_type) for v in vehicles]
+    facility_by_id = {f.id: f for f in problem.facilities}
+    offset = energy_offset(problem)
+    session = np.zeros(len(nodes), dtype=np.int64)  # Wh a session adds at each charge copy
+    for node in nodes.charge_copies:
+        session[node] = session_wh(facility_by_id[nodes.ref[node]])
+    # trucks without a battery stay at a level no floor reaches
+    constant = offset + int(session.max())
+    full = [
+        offset + reach_wh(v.vehicle_type) if v.vehicle_type.battery is not None else constant
+        for v in vehicles
+    ]
     zero = routing.RegisterUnaryTransitVector([0] * len(nodes))
     evaluators: list[int] = []
     by_type: dict[str, int] = {}
@@ -79,49 +131,64 @@ def add_energy(
             evaluators.append(zero)
             continue
         if vt.id not in by_type:
-            used = consumption_wh(vt, nodes, data.dist)[np.ix_(index_node, index_node)]
-            table = memoryview(-used)  # the callback holds the table, not the model
+            change = session[None, :] - consumption_wh(vt, nodes, data.dist)
+            table = memoryview(change[np.ix_(index_node, index_node)])  # held by the callback
             by_type[vt.id] = routing.RegisterTransitCallback(lambda i, j, t=table: t[i, j])
         evaluators.append(by_type[vt.id])
-    routing.AddDimensionWithVehicleTransitAndCapacity(
-        evaluators, max(reach), reach, False, "energy"
-    )
+    routing.AddDimensionWithVehicleTransitAndCapacity(evaluators, 0, full, False, "energy")
     energy = routing.GetDimensionOrDie("energy")
+    deficit_per_wh = max(1, int(round(DEFICIT_TONNES_PER_KWH * problem.unserved_penalty_per_t)))
     for v in range(len(vehicles)):
-        energy.CumulVar(routing.Start(v)).SetValue(reach[v])
-        energy.SlackVar(routing.Start(v)).SetValue(0)
-    facility_by_id = {f.id: f for f in problem.facilities}
-    charging: dict[str, list[int]] = {}
+        energy.CumulVar(routing.Start(v)).SetValue(full[v])
+        energy.SetCumulVarSoftLowerBound(routing.End(v), offset, deficit_per_wh)
+        routing.AddToAssignment(energy.CumulVar(routing.End(v)))  # read by or_extract
+    battery_of = [0, *(int(v.vehicle_type.battery is not None) for v in vehicles)]
+    sessions: dict[str, list[pywrapcp.IntervalVar]] = {}
     for node in range(len(nodes)):
         if nodes.kind[node] == "yard":
             continue
         index = manager.NodeToIndex(node)
-        charger = facility_by_id[nodes.ref[node]].charger if nodes.kind[node] == "unload" else None
-        if charger is None:
-            energy.SlackVar(index).SetValue(0)
-        else:
-            charging.setdefault(nodes.ref[node], []).append(index)
-    reach_of = [0, *reach]  # by vehicle + 1 (an inactive copy's vehicle is -1)
-    battery_of = [0, *(int(v.vehicle_type.battery is not None) for v in vehicles)]
+        energy.SetCumulVarSoftLowerBound(index, offset + int(session[node]), deficit_per_wh)
+        routing.AddToAssignment(energy.CumulVar(index))
+        if node not in nodes.charge_copies:
+            continue
+        facility = facility_by_id[nodes.ref[node]]
+        vehicle_plus_one = (routing.VehicleVar(index) + 1).Var()  # -1 when inactive
+        plugged = solver.Element(battery_of, vehicle_plus_one).Var()
+        unload = int(data.service[node]) - session_s(facility)
+        starts = (clock.CumulVar(index) + unload).Var()  # the session follows the unload
+        sessions.setdefault(facility.id, []).append(
+            solver.FixedDurationIntervalVar(starts, session_s(facility), plugged, f"charge {index}")
+        )
     battery_vehicles = sum(battery_of)
-    for facility_id, indices in charging.items():
-        charger = facility_by_id[facility_id].charger
-        power_w = int(round(charger.power_kw * 1000))
-        plugs: list[pywrapcp.IntervalVar] = []
-        for index in indices:
-            vehicle_plus_one = (routing.VehicleVar(index) + 1).Var()
-            taken_in, soc = energy.SlackVar(index), energy.CumulVar(index)
-            solver.Add(soc + taken_in <= solver.Element(reach_of, vehicle_plus_one))
-            solver.Add(clock.SlackVar(index) * power_w >= taken_in * 3600)
-            if battery_vehicles > charger.count:
-                stay = solver.IntervalVar(
-                    0, 2 * DAY_HORIZON_S, 0, DAY_HORIZON_S, 0, 3 * DAY_HORIZON_S, False,
-                    f"charge {index}",
-                )  # fmt: skip
-                service = int(data.service[index_node[index]])
-                solver.Add(stay.StartExpr() == clock.CumulVar(index) + service)
-                plugged = solver.Element(battery_of, vehicle_plus_one)
-                solver.Add(stay.DurationExpr() == clock.SlackVar(index) * plugged)
-                plugs.append(stay)
-        if plugs:
-            solver.Add(solver.Cumulative(plugs, [1] * len(plugs), charger.count, facility_id))
+    for facility_id, stays in sessions.items():
+        plugs = facility_by_id[facility_id].charger.count
+        if battery_vehicles > plugs:
+            solver.Add(solver.Cumulative(stays, [1] * len(stays), plugs, facility_id))
+
+
+def in_range_prefix(
+    problem: TierProblem,
+    nodes: NodeTable,
+    data: NodeData,
+    vehicle: int,
+    route: list[int],
+    soc: list[int],
+) -> int:
+    """How many visits of ``vehicle``'s ``route`` (nodes) to keep so that it stays above its
+    reserve: all of them when no cumul ``soc`` (one per visit, then the end) falls below its
+    floor (:func:`floor_wh`), else up to the last unload from which it gets home; 0 when there
+    is no such unload."""
+    vt = problem.vehicles[vehicle].vehicle_type
+    offset = energy_offset(problem)
+    floors = [floor_wh(problem, nodes, node) for node in route] + [offset]
+    short = [k for k, (have, need) in enumerate(zip(soc, floors, strict=True)) if have < need]
+    if vt.battery is None or not short:
+        return len(route)
+    yard = data.starts[vehicle]
+    for k in range(short[0] - 1, -1, -1):
+        node = route[k]
+        home = math.ceil(data.dist[node, yard] * vt.leg_energy(1.0, 0.0))
+        if nodes.kind[node] == "unload" and soc[k] - home >= offset:
+            return k + 1
+    return 0

@@ -181,7 +181,7 @@ def build_model(
 
     if has_batteries(problem):
         add_energy(routing, manager, problem, nodes, data, index_node, clock)
-        capacity_bound = True  # charging time and plugs are CP constraints too
+        capacity_bound = True  # a full battery and the plugs are CP constraints too
 
     # --- compatibility and one stream per physical vehicle -------------------------------------
     by_stream: dict[str, list[int]] = {}
