@@ -249,15 +249,18 @@ window.DeskDispatch = (() => {
 
   function render(view) {
     state.view = view;
-    const { plan, instance } = view;
+    const { plan } = view;
     const colours = new Map(plan.routes.map((r, i) => [r.vehicle_id, truckColour(i)]));
     view.colourOf = (id) => colours.get(id) ?? "#333";
     $("results").hidden = false;
-    $("progress-panel").hidden = view.jobId == null && $("progress-panel").hidden;
-    if (plan.stats && plan.stats[0] && plan.stats[0].history.length) {
-      $("progress-panel").hidden = false;
-      costLine($("cost-chart"), plan.stats[0].history);
+    const history = plan.stats?.[0]?.history ?? [];
+    $("progress-panel").hidden = !history.length;
+    if (history.length) {
+      // the search as it went: the collection tier's best cost over time, the bar full
+      costLine($("cost-chart"), history);
       $("progress-fill").style.width = "100%";
+      $("progress-bar").setAttribute("aria-valuenow", "100");
+      if (!view.jobId) $("progress-status").textContent = `${t("scenario_plan")}${view.title}`;
     }
     renderSummary(view);
     renderMap(view);
