@@ -173,7 +173,8 @@ def test_plan_job_serves_instance_timeline_workbook_and_network(client: TestClie
     timeline = client.get(f"{base}/timeline").json()
     assert [t["vehicle_id"] for t in timeline] == [r["vehicle_id"] for r in plan["routes"]]
     workbook = client.get(f"{base}/workbook?lang=en")
-    assert workbook.headers["content-disposition"].endswith('.xlsx"')
+    disposition = workbook.headers["content-disposition"]
+    assert "filename*=UTF-8''api-tiny-2026-12-01.xlsx" in disposition
     book = openpyxl.load_workbook(io.BytesIO(workbook.content))
     assert book.sheetnames == ["Overview", *(r["vehicle_id"] for r in plan["routes"])]
     assert client.get(f"{base}/workbook?lang=fr").status_code == 422

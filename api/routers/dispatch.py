@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 
 from api import job_views
 from api.deps import SettingsDep, StoreDep
+from api.downloads import attachment
 from api.errors import ApiError, not_found, problem_responses
 from api.store import Store
 from api.tasks import (
@@ -147,12 +148,10 @@ def get_workbook(
     """The plan as an Excel workbook: an overview sheet (every truck, totals, unserved points
     and station backlog) and one sheet per truck with its stops; Chinese headers by default."""
     instance = _job_instance(store, job_id)
-    data = plan_workbook(instance, _finished_plan(store, job_id), language)
-    filename = f"plan-{job_id}.xlsx"
+    plan = _finished_plan(store, job_id)
+    filename = f"{instance.title or instance.name}-{plan.date or job_id}.xlsx"
     return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        plan_workbook(instance, plan, language), media_type=XLSX, headers=attachment(filename)
     )
 
 
