@@ -32,6 +32,7 @@ from api.routers import (
     replans,
     session,
     sitings,
+    sweeps,
 )
 from api.settings import Settings
 from api.store import Store
@@ -117,7 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (session, admin):
         app.include_router(module.router)
-    for module in (health, instances, graphs, plans, replans, sitings, comparisons, dispatch):
+    routers = (health, instances, graphs, plans, replans, sitings, comparisons, dispatch, sweeps)
+    for module in routers:
         app.include_router(module.router)
     desk.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

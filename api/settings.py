@@ -29,6 +29,9 @@ class Settings:
     data_dir:
         The allow-listed folder of road graphs: an instance's ``settings.graph`` names a
         ``.graphml`` file inside it, relative to it, and nothing else on the server.
+    sweeps_dir:
+        The folder whose sub-folders are ``wasteopt sweep --out`` results the API and desk show
+        (read only; sweeps run from the command line on a Dask cluster).
     workers:
         Solver processes running at once (the bounded pool).
     queue_size:
@@ -60,6 +63,7 @@ class Settings:
 
     db: Path = Path("wasteopt-api.db")
     data_dir: Path = Path("graphs")
+    sweeps_dir: Path = Path("sweeps")
     workers: int = 2
     queue_size: int = 16
     max_time_limit_s: float = 600.0
@@ -88,7 +92,7 @@ class Settings:
         for name in ("queue_size", "cancel_grace_s", "retention_days"):
             if getattr(self, name) < 0:
                 raise WasteoptError(f"{_env_name(name)} must not be negative")
-        for name in ("db", "data_dir"):
+        for name in ("db", "data_dir", "sweeps_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
         if self.default_time_limit_s > self.max_time_limit_s:
             object.__setattr__(self, "default_time_limit_s", self.max_time_limit_s)

@@ -5,13 +5,15 @@ flushed and synced to disk as the cell finishes; ``DIR/cells/<key>/plan.json`` a
 ``routes.geojson`` are written (atomically) before their row, so a row always has its files.
 A row cut short by a crash of the client has no line end; it is dropped when the store is
 opened and its cell runs again. CSV rather than Parquet: a Parquet file cannot take one more
-row without being rewritten, and a 300-cell table is under 100 KB.
+row without being rewritten, and a 300-cell table is under 100 KB. ``DIR/sweep.json`` names
+the sweep and its cells' keys, for readers such as the API.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,7 @@ COLUMNS = (
     "finished_at",
 )
 RESULTS = "results.csv"
+MANIFEST = "sweep.json"
 BOM = "\ufeff"
 
 
@@ -67,6 +70,11 @@ class ResultStore:
     def __init__(self, out: str | Path):
         self.out = Path(out)
         self.path = self.out / RESULTS
+
+    def write_manifest(self, name: str, keys: list[str]) -> None:
+        """``sweep.json``: the sweep's name and its cells' keys (what a row counts towards)."""
+        text = json.dumps({"name": name, "keys": keys}, ensure_ascii=False, indent=1)
+        write_text_atomic(self.out / MANIFEST, text + "\n")
 
     def cell_dir(self, key: str) -> Path:
         return self.out / "cells" / key

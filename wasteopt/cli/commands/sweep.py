@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     done_before = store.done_keys()
     missing = sum(1 for c in sweep.cells if c.key not in done_before)
     print(f"{sweep.spec.name}: {len(sweep.cells)} cells, {missing} to run")
+    store.write_manifest(sweep.spec.name, [c.key for c in sweep.cells])
     if missing:
         with open_client(args.scheduler, args.local_workers) as client:
             try:
