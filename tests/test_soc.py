@@ -8,10 +8,14 @@ Two trips out and back need about 100 kWh, so the day needs a charge at F.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pytest
 
 from wasteopt.check import SOC, check_plan
+from wasteopt.export import sheet_csv
 from wasteopt.matrix import ExplicitMatrixProvider
 from wasteopt.model import Instance, Plan, Route, Stop, TravelMatrices
 from wasteopt.planning import PlanOptions, plan_day_full
@@ -133,6 +137,17 @@ def test_a_day_without_enough_charge_is_rejected():
     violations = check_plan(instance, _plan(stops), make_matrices(instance))
     assert [(v.kind, v.site_id) for v in violations] == [(SOC, "F")]
     assert "3.50 kWh" in violations[0].message
+
+
+def test_the_sheet_shows_the_state_of_charge_and_the_charge():
+    instance = make_instance()
+    rows = list(csv.reader(io.StringIO(sheet_csv(instance, _plan(TWO_TRIPS).routes[0]))))
+    header = next(k for k, row in enumerate(rows) if row[:1] == ["seq"])
+    table = [dict(zip(rows[header], row, strict=True)) for row in rows[header + 1 :]]
+    assert [row["soc_kwh"] for row in table][:5] == ["72.0", "46.5", "44.8", "20.2", "70.2"]
+    assert [(row["action"], row["charged_kwh"]) for row in table if row["charged_kwh"]] == [
+        ("charge", "50.0")
+    ]
 
 
 def test_a_day_that_needs_a_charge_gets_one_and_fails_without_it():

@@ -24,6 +24,8 @@ SHEET_COLUMNS = (
     "tonnes",
     "load_after_t",
     "km_from_prev",
+    "soc_kwh",
+    "charged_kwh",
 )
 # The names a plan's files take wherever they are written (a folder, an API job's files).
 PLAN_FILE = "plan.json"
@@ -72,6 +74,8 @@ def sheet_csv(
                 f"{stop.tonnes:.3f}",
                 f"{stop.load_after_t:.3f}",
                 f"{stop.distance_from_prev_km:.2f}",
+                "" if stop.soc_kwh is None else f"{stop.soc_kwh:.1f}",
+                f"{stop.charged_kwh:.1f}" if stop.action == "charge" else "",
             ]
         )
     return "\ufeff" + buffer.getvalue()

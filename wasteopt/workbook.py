@@ -47,6 +47,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tonnes": "吨数",
         "load_after_t": "作业后载重（吨）",
         "km_from_prev": "距上站（公里）",
+        "soc_kwh": "作业后电量（千瓦时）",
         "unserved": "未收运点",
         "backlog": "中转站积压",
         "point": "收集点",
@@ -80,6 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tonnes": "Tonnes",
         "load_after_t": "Load after (t)",
         "km_from_prev": "km from previous",
+        "soc_kwh": "Charge after (kWh)",
         "unserved": "Unserved points",
         "backlog": "Station backlog",
         "point": "Point",
@@ -94,6 +96,7 @@ WORDS: dict[str, dict[str, str]] = {
         "collect": "收集",
         "unload": "卸载",
         "pickup": "提箱",
+        "charge": "充电",
         "break": "休息",
         "end": "收车",
         "collection": "收集",
@@ -234,7 +237,8 @@ def _truck_sheet(
         sheet.cell(row=row, column=1).font = _BOLD
     sheet.append([])
     keys = ("seq", "site_id", "place", "action", "arrive", "leave", "tonnes", "load_after_t")
-    _header(sheet, [label[k] for k in (*keys, "km_from_prev")])
+    battery = route.stops[0].soc_kwh is not None  # a battery truck: its charge after each stop
+    _header(sheet, [label[k] for k in (*keys, "km_from_prev", *(["soc_kwh"] if battery else []))])
     for seq, stop in enumerate(route.stops, start=1):
         sheet.append(
             [
@@ -247,6 +251,7 @@ def _truck_sheet(
                 round(stop.tonnes, 3),
                 round(stop.load_after_t, 3),
                 round(stop.distance_from_prev_km, 2),
+                *([round(stop.soc_kwh or 0.0, 1)] if battery else []),
             ]
         )
     sheet.append(

@@ -154,6 +154,22 @@ BODIES = {
     "hooklift-12": (32.0, 45.0, 0.30, 400_000.0),
 }
 PRICE_FACTOR = {"diesel": 1.0, "lng": 1.15, "electric": 1.7}  # purchase price vs diesel
+# Electric bodies' traction batteries, nameplate kWh (assumption: LFP packs of Chinese electric
+# sanitation chassis of each size class; reasoning in SOURCES.md), the share the battery lets a
+# truck use and the share of that kept in reserve
+BATTERY_KWH = {
+    "compactor-3": 110.0,
+    "compactor-5": 170.0,
+    "compactor-8": 280.0,
+    "tank-3": 110.0,
+    "tank-5": 170.0,
+    "hooklift-12": 350.0,
+}
+BATTERY_USABLE_SHARE, BATTERY_RESERVE_SHARE = 0.9, 0.1
+# Chargers (assumption): one 60 kW plug per electric truck at its yard (overnight), and two
+# 120 kW plugs where electric hook-lifts and tankers unload: the plant and the kitchen centre
+YARD_CHARGER_KW = 60.0
+FACILITY_CHARGERS = {"incinerator": (120.0, 2), "kitchen-centre": (120.0, 2)}  # id: kW, plugs
 SHIFTS = {
     "collection": ("06:00", "14:00"),
     "transfer": ("07:00", "19:00"),
@@ -500,7 +516,32 @@ def vehicle_type(
         "cost_per_km": round(mean_per_km * price[energy] + MAINTENANCE_CNY_PER_KM[energy], 2),
         "cost_per_hour": CREW_CNY_PER_HOUR[crew],
         "energy": model,
+        **({"battery": battery(body)} if energy == "electric" else {}),
     }
+
+
+def battery(body: str) -> dict:
+    """The traction battery of an electric ``body``."""
+    return {
+        "capacity_kwh": BATTERY_KWH[body],
+        "usable_share": BATTERY_USABLE_SHARE,
+        "reserve_share": BATTERY_RESERVE_SHARE,
+    }
+
+
+def with_chargers(yards: list[dict], sites: list[dict], types: list[dict]) -> None:
+    """Chargers at the yards that base electric trucks (a plug each) and at FACILITY_CHARGERS."""
+    electric: dict[str, int] = {}
+    for vt in types:
+        if "battery" in vt:
+            electric[vt["yard"]] = electric.get(vt["yard"], 0) + vt["count"]
+    for yard in yards:
+        if yard["id"] in electric:
+            yard["charger"] = {"power_kw": YARD_CHARGER_KW, "count": electric[yard["id"]]}
+    for site in sites:
+        if site["id"] in FACILITY_CHARGERS:
+            power_kw, plugs = FACILITY_CHARGERS[site["id"]]
+            site["charger"] = {"power_kw": power_kw, "count": plugs}
 
 
 ENERGY_NAMES = {"diesel": "柴油", "lng": "LNG", "electric": "纯电动"}
@@ -593,6 +634,10 @@ def instance(
     points: list[dict], name: str, phase: int, fleet_energy: str | None, label: str
 ) -> dict:
     """One scenario's instance document (points are referenced through points.csv)."""
+    yards = [{"id": yid, "name": name, "lon": lon, "lat": lat} for yid, name, lat, lon, _ in YARDS]
+    sites = facilities(points, phase)
+    types = fleet(points, fleet_energy)
+    with_chargers(yards, sites, types)
     return {
         "name": name,
         "title": "道县",
@@ -600,11 +645,9 @@ def instance(
         f"{label}. Figures and their sources: instances/daoxian/SOURCES.md.",
         "assumptions": ASSUMPTIONS,
         "settings": {"circuity_factor": 1.35, "average_speed_kmh": 30.0},
-        "yards": [
-            {"id": yid, "name": name, "lon": lon, "lat": lat} for yid, name, lat, lon, _ in YARDS
-        ],
-        "facilities": facilities(points, phase),
-        "vehicle_types": fleet(points, fleet_energy),
+        "yards": yards,
+        "facilities": sites,
+        "vehicle_types": types,
         "points_csv": "points.csv",
     }
 
