@@ -36,7 +36,7 @@ import pytest
 
 from wasteopt.model import Site
 from wasteopt.network import RoadNetworkProvider, load_provider
-from wasteopt.network.matrix import SiteGraph
+from wasteopt.network.site_matrix import SiteGraph
 
 ANDORRA = Path(__file__).resolve().parents[1] / "tests" / "data" / "osm" / "andorra-latest.osm.pbf"
 SITES = 1000

@@ -12,10 +12,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from wasteopt.model import Site
-from wasteopt.network import RoadNetworkProvider, load_provider
-from wasteopt.network import matrix as site_matrix
+from wasteopt.network import RoadNetworkProvider, load_provider, site_matrix
 from wasteopt.network.hierarchy import Hierarchy
-from wasteopt.network.matrix import SiteGraph
+from wasteopt.network.site_matrix import SiteGraph
 
 ANDORRA = Path(__file__).parent / "data" / "osm" / "andorra-latest.osm.pbf"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from shapely.ops import substring
 
 from wasteopt.model import Site
-from wasteopt.network.matrix import Arcs
 from wasteopt.network.roads import RoadArrays
+from wasteopt.network.site_matrix import Arcs
 
 
 def leg_polyline(

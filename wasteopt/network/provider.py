@@ -14,8 +14,8 @@ from wasteopt.model import Site, TravelMatrices
 from wasteopt.network.cache import cache_key, load_cached, store
 from wasteopt.network.geometry import leg_polyline
 from wasteopt.network.load import prepare_graph, read_graph
-from wasteopt.network.matrix import SiteGraph
 from wasteopt.network.roads import road_arrays
+from wasteopt.network.site_matrix import SiteGraph
 from wasteopt.network.snap import DEFAULT_SNAP_WARN_M, EdgeIndex, Snap
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from wasteopt.errors import NetworkError
 
 # osmnx takes over a second to import: the network modules load only when this command runs
 if TYPE_CHECKING:
-    from wasteopt.network.summary import GraphSummary
+    from wasteopt.network.graph_summary import GraphSummary
 
 
 _BUILD_EXAMPLES = (
@@ -99,9 +99,9 @@ def run_build(args: argparse.Namespace) -> int:
     import osmnx as ox
     import requests
 
+    from wasteopt.network.graph_summary import summarize
     from wasteopt.network.load import download_graph, keep_largest_component, read_osm
     from wasteopt.network.speeds import add_truck_travel_times, read_speed_file, speed_table
-    from wasteopt.network.summary import summarize
 
     if not str(args.out).lower().endswith(".graphml"):
         raise NetworkError(f"--out {args.out}: the file name must end in .graphml")
@@ -127,9 +127,9 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from wasteopt.network.graph_summary import summarize
     from wasteopt.network.load import prepare_graph, read_graph
     from wasteopt.network.speeds import read_speed_file
-    from wasteopt.network.summary import summarize
 
     speeds = read_speed_file(args.speeds) if args.speeds else None
     graph = read_graph(args.graph)
