@@ -16,8 +16,9 @@ import pytest
 
 from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
+from wasteopt.impact import assess
 from wasteopt.matrix import ExplicitMatrixProvider
-from wasteopt.model import Instance, Plan, Route, Stop, TravelMatrices
+from wasteopt.model import Instance, Plan, Route, Settings, Stop, TravelMatrices
 from wasteopt.planning import PlanOptions, plan_day_full
 from wasteopt.soc import soc_walk
 
@@ -164,3 +165,30 @@ def test_a_day_that_needs_a_charge_gets_one_and_fails_without_it():
     without = [s for k, s in enumerate(route.stops) if k not in charges]
     unplugged = plan.model_copy(update={"routes": [route.model_copy(update={"stops": without})]})
     assert SOC in {v.kind for v in check_plan(instance, unplugged, matrices)}
+
+
+def test_charging_energy_and_its_time_of_use_cost_by_hand():
+    """The charge stop 07:02-07:52 (50 kWh) spans 28 min of the 0.3 CNY valley and 22 min of
+    the 1.0 CNY peak: 50 x (28 x 0.3 + 22 x 1.0) / 50 = 30.4 CNY; the yard refills the
+    72 - 13.5 = 58.5 kWh used beyond it at the valley price, 17.55 CNY. Together 108.5 kWh, the
+    day's consumption as the impact integrates it."""
+    tariff = [
+        {"window": {"start": "00:00", "end": "07:30"}, "cny_per_kwh": 0.3},
+        {"window": {"start": "07:30", "end": "22:00"}, "cny_per_kwh": 1.0},
+        {"window": {"start": "22:00", "end": "24:00"}, "cny_per_kwh": 0.3},
+    ]
+    instance = make_instance()
+    instance = instance.model_copy(update={"settings": Settings.model_validate({"tariff": tariff})})
+    report = assess(instance, _plan(TWO_TRIPS))
+    charging = report.charging
+    assert (charging.en_route_kwh, charging.overnight_kwh) == pytest.approx((50.0, 58.5))
+    assert charging.cost_cny == pytest.approx(30.4 + 17.55)
+    assert report.per_day.electricity_kwh == pytest.approx(charging.total_kwh)
+    [use] = charging.chargers
+    assert (use.site_id, use.sessions, use.busiest, use.plugs) == ("F", 1, 1, 1)
+
+
+def test_a_tariff_must_cover_the_day_once():
+    gap = [{"window": {"start": "00:00", "end": "08:00"}, "cny_per_kwh": 0.3}]
+    with pytest.raises(ValueError, match="nothing from 08:00 to 24:00"):
+        Settings.model_validate({"tariff": gap})

@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from wasteopt.charging import busiest
 from wasteopt.model import (
     Charger,
     CollectionPoint,
@@ -819,11 +820,7 @@ def _check_breakdowns(index: _Index, facts: _Facts, out: list[Violation]) -> Non
 def _check_charger_count(index: _Index, facts: _Facts, out: list[Violation]) -> None:
     """No more trucks charge at a site at once than it has plugs (stays are half-open)."""
     for site, stays in facts.charging.items():
-        events = sorted([(a, 1) for a, _ in stays] + [(d, -1) for _, d in stays])
-        busy = most = 0
-        for _, change in events:  # at equal times a departure (-1) sorts first
-            busy += change
-            most = max(most, busy)
+        most = busiest(stays)
         plugs = index.chargers[site].count
         if most > plugs:
             out.append(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from wasteopt import csv_cells
 from wasteopt import factors as F
 from wasteopt._text import display_width, pad
+from wasteopt.charging import ChargingFigures, charging_figures, format_charging
 from wasteopt.errors import WasteoptError
 from wasteopt.model import GridFactor, Instance, Plan, Route, VehicleType, titled_name
 from wasteopt.summary import facility_intake
@@ -176,6 +177,7 @@ class ImpactReport(_Report):
     grid: GridFactor = NATIONAL_GRID
     caveats: list[str] = []
     not_counted: list[str] = list(NOT_COUNTED)
+    charging: ChargingFigures | None = None  # battery trucks' charging (wasteopt.charging)
 
 
 def route_energy(route: Route, vehicle: VehicleType) -> tuple[float, float]:
@@ -453,6 +455,7 @@ def assess(instance: Instance, plan: Plan, grid: GridFactor | None = None) -> Im
         factors={**FACTORS, "grid_kg_co2_per_kwh": grid.kg_co2_per_kwh},
         grid=grid,
         caveats=plan.caveats,
+        charging=charging_figures(instance, plan),
     )
 
 
@@ -481,6 +484,8 @@ def format_impact(report: ImpactReport, caveats: bool = True) -> str:
             f"  incinerator shortfall: {report.plant_shortfall_t:,.1f} t/day of residual waste"
             " exceed the plant's free capacity (capacity - outside inflow)"
         )
+    if report.charging is not None:
+        lines += format_charging(report.charging)
     lines.append("Targets and utilisation")
     width = max(display_width(kpi.label) for kpi in report.kpis)
     for kpi in report.kpis:

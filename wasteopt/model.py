@@ -280,6 +280,13 @@ class VehicleType(_Strict):
         return self.energy.per_stop if action in ENERGY_STOPS else 0.0
 
 
+class TariffPeriod(_Strict):
+    """One period of a time-of-use electricity tariff (分时电价): its hours and its price."""
+
+    window: TimeWindow
+    cny_per_kwh: float = Field(ge=0)
+
+
 class Settings(_Strict):
     """Instance-wide settings; every default is an assumption documented in the README."""
 
@@ -293,6 +300,31 @@ class Settings(_Strict):
         default=20000.0, gt=0, description="CNY/t charged for each tonne left unserved"
     )
     graph: str | None = Field(default=None, description="road graph file, relative to instance")
+    tariff: list[TariffPeriod] = Field(
+        default_factory=list,
+        description="time-of-use electricity tariff for charging: periods covering the whole"
+        " day once (00:00-24:00); empty: charging energy is reported without a cost",
+    )
+
+    @model_validator(mode="after")
+    def _tariff_covers_the_day(self) -> Settings:
+        if not self.tariff:
+            return self
+        spans = sorted((p.window.start_s, p.window.end_s) for p in self.tariff)
+        at = 0
+        for start, end in spans:
+            if start != at:
+                where = seconds_to_clock(min(start, at))
+                raise ValueError(
+                    f"tariff: {'gap' if start > at else 'overlap'} at {where};"
+                    " the periods must cover 00:00-24:00 once"
+                )
+            at = end
+        if at != 86400:
+            raise ValueError(
+                f"tariff: nothing from {seconds_to_clock(at)} to 24:00; cover the whole day"
+            )
+        return self
 
 
 class Instance(_Strict):

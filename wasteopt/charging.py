@@ -1,0 +1,134 @@
+"""What a plan's battery trucks draw from chargers, when, at what price, and how busy the
+chargers are.
+
+A battery truck's day ends with what its stops say (:mod:`wasteopt.soc`): it took in each
+``charge`` stop's energy at that stop's charger, and its yard refills what it used beyond that
+overnight, so what the chargers deliver over the day is what the trucks used. With a time-of-use
+tariff (``settings.tariff``, 分时电价, county plan 三(三)) a charge stop pays the prices of the
+hours it spans (its energy spread evenly over them) and the overnight refill the cheapest
+period's price (*assumption*: yard chargers are timed to the valley hours, as time-of-use
+tariffs intend).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from wasteopt.model import Instance, Plan, TariffPeriod, clock_to_seconds
+from wasteopt.soc import soc_walk
+
+DAY_S = 86400
+
+
+class _Figures(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChargerUse(_Figures):
+    """One site's charger over the day: sessions, hours plugged, most trucks at once, plugs."""
+
+    site_id: str
+    sessions: int
+    plugged_hours: float
+    busiest: int
+    plugs: int
+
+
+class ChargingFigures(_Figures):
+    """A day's charging: en route (charge stops) and overnight at the yards; its cost when the
+    instance has a tariff (None otherwise); each charging site's use."""
+
+    battery_trucks: int
+    charge_stops: int
+    en_route_kwh: float
+    overnight_kwh: float
+    cost_cny: float | None
+    chargers: list[ChargerUse]
+
+    @property
+    def total_kwh(self) -> float:
+        return self.en_route_kwh + self.overnight_kwh
+
+
+def charging_figures(instance: Instance, plan: Plan) -> ChargingFigures | None:
+    """The day's charging by ``plan``'s battery trucks; None when none of them has a battery."""
+    types = {vt.id: vt for vt in instance.vehicle_types}
+    routes = [r for r in plan.routes if r.vehicle_type in types and types[r.vehicle_type].battery]
+    if not routes:
+        return None
+    tariff = instance.settings.tariff
+    valley = min((p.cny_per_kwh for p in tariff), default=0.0)
+    en_route = overnight = cost = 0.0
+    stays: dict[str, list[tuple[int, int]]] = {}
+    for route in routes:
+        vt = types[route.vehicle_type]
+        refill = vt.battery.usable_kwh - soc_walk(route, vt)[-1]
+        overnight += refill
+        cost += refill * valley
+        for stop in route.stops:
+            if stop.action != "charge":
+                continue
+            arrive, depart = clock_to_seconds(stop.arrive), clock_to_seconds(stop.depart)
+            en_route += stop.charged_kwh
+            cost += stop.charged_kwh * mean_price(tariff, arrive, depart)
+            stays.setdefault(stop.site_id, []).append((arrive, depart))
+    plugs = {s.id: s.charger.count for s in (*instance.yards, *instance.facilities) if s.charger}
+    return ChargingFigures(
+        battery_trucks=len(routes),
+        charge_stops=sum(len(times) for times in stays.values()),
+        en_route_kwh=en_route,
+        overnight_kwh=overnight,
+        cost_cny=cost if tariff else None,
+        chargers=[
+            ChargerUse(
+                site_id=site,
+                sessions=len(times),
+                plugged_hours=sum(d - a for a, d in times) / 3600,
+                busiest=busiest(times),
+                plugs=plugs.get(site, 0),
+            )
+            for site, times in sorted(stays.items())
+        ],
+    )
+
+
+def mean_price(tariff: list[TariffPeriod], start_s: int, end_s: int) -> float:
+    """CNY/kWh of energy drawn evenly from ``start_s`` to ``end_s`` (clock seconds, which may
+    pass midnight) under ``tariff``: 0 without one; an instant pays the price of its period."""
+    if not tariff:
+        return 0.0
+    end_s = max(end_s, start_s + 1)
+    paid = 0.0
+    for period in tariff:
+        begin, finish = period.window.start_s, period.window.end_s
+        for day in range(start_s // DAY_S, (end_s - 1) // DAY_S + 1):
+            overlap = min(end_s, finish + day * DAY_S) - max(start_s, begin + day * DAY_S)
+            paid += max(0, overlap) * period.cny_per_kwh
+    return paid / (end_s - start_s)
+
+
+def busiest(stays: list[tuple[int, int]]) -> int:
+    """Most stays ``(arrive, depart)`` at once (half-open: one leaving as another comes is 1)."""
+    events = sorted([(a, 1) for a, _ in stays] + [(d, -1) for _, d in stays])
+    now = most = 0
+    for _, change in events:
+        now += change
+        most = max(most, now)
+    return most
+
+
+def format_charging(figures: ChargingFigures) -> list[str]:
+    """The charging block of the impact report, as lines of text."""
+    cost = "" if figures.cost_cny is None else f", {figures.cost_cny:,.0f} CNY at the tariff"
+    lines = [
+        f"Charging ({figures.battery_trucks} battery trucks): {figures.total_kwh:,.0f} kWh/day"
+        f" = {figures.en_route_kwh:,.0f} at {figures.charge_stops} charge stops"
+        f" + {figures.overnight_kwh:,.0f} overnight at the yards{cost}"
+    ]
+    for use in figures.chargers:
+        full = " (every plug busy at once)" if use.busiest >= use.plugs else ""
+        lines.append(
+            f"  {use.site_id}: {use.sessions} sessions, {use.plugged_hours:.1f} h plugged,"
+            f" at most {use.busiest} of {use.plugs} plugs at once{full}"
+        )
+    return lines
