@@ -165,7 +165,7 @@ def locate_inputs(plan: Plan, plan_path: str | Path) -> tuple[Path, Path | None]
     if provenance is None or provenance.instance is None:
         why = "records no provenance" if provenance is None else "was made from no instance file"
         raise WasteoptError(
-            f"{plan_path} {why}; pass its instance as well: wasteopt COMMAND INSTANCE PLAN"
+            f"{plan_path} {why}; give the instance it was made from as INSTANCE before PLAN"
         )
     instance = find_input("instance", provenance.instance, plan_path)
     graph = find_input("road graph", provenance.graph, plan_path) if provenance.graph else None
