@@ -42,6 +42,13 @@ from wasteopt.routing import (
     kg_down,
     solve_tier,
 )
+from wasteopt.units import (
+    ROUNDING_TOL,
+    TONNE_TOL,
+    kg_to_tonnes,
+    minutes_to_hours,
+    minutes_to_s,
+)
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +178,7 @@ def _collection_problem(instance: Instance) -> TierProblem:
             site_id=p.id,
             stream=p.stream,
             tonnes=p.tonnes_per_day,
-            service_s=round(p.service_min * 60),
+            service_s=minutes_to_s(p.service_min),
             window=(p.window.start_s, p.window.end_s) if p.window else None,
         )
         for p in instance.points
@@ -208,13 +215,13 @@ def _container_jobs(
 ) -> list[Job]:
     """Split what arrived at ``station`` into container loads released as they fill."""
     total = sum(t for _, t in events)
-    count = math.ceil(total / container_t - 1e-9)
+    count = math.ceil(total / container_t - ROUNDING_TOL)
     jobs, cumulative, event = [], 0.0, 0
-    handling_s = round(station.unload_min * 60)
+    handling_s = minutes_to_s(station.unload_min)
     latest = station.gate.end_s - handling_s
     for k in range(1, count + 1):
         tonnes = min(container_t, total - (k - 1) * container_t)
-        target = (k - 1) * container_t + tonnes - 1e-9
+        target = (k - 1) * container_t + tonnes - ROUNDING_TOL
         while cumulative < target:
             cumulative += events[event][1]
             event += 1
@@ -301,7 +308,8 @@ class _Diagnosis:
         facilities = problem.facilities_for(job.stream)
         if not facilities:
             return f"no open facility with free capacity accepts {job.stream!r} waste"
-        room = sum(problem.free_capacity_kg[f.id] / 1000 - self.received[f.id] for f in facilities)
+        free = problem.free_capacity_kg
+        room = sum(kg_to_tonnes(free[f.id]) - self.received[f.id] for f in facilities)
         if room < job.tonnes:
             return (
                 f"the facilities accepting {job.stream!r} waste are full today"
@@ -324,7 +332,7 @@ def _plan_cost(instance: Instance, routes: list[Route]) -> float:
     for route in routes:
         vt = instance.vehicle_type(route.vehicle_type)
         cost += vt.fixed_cost_per_day + vt.cost_per_km * route.distance_km
-        cost += vt.cost_per_hour * route.duration_min / 60.0
+        cost += vt.cost_per_hour * minutes_to_hours(route.duration_min)
         cost += sum(fees[s.site_id] * s.tonnes for s in route.stops if s.action == "unload")
     return round(cost, 2)
 
@@ -351,7 +359,7 @@ def _backlog(
             reason=reasons.get(facility_id, "not hauled today"),
         )
         for facility_id, tonnes in sorted(left.items())
-        if tonnes > 1e-6
+        if tonnes > TONNE_TOL
     ]
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from wasteopt._text import table
 from wasteopt.model import Instance, Plan
+from wasteopt.units import minutes_to_hours
 
 
 def facility_intake(plan: Plan) -> dict[str, float]:
@@ -26,7 +27,7 @@ def format_summary(instance: Instance, plan: Plan) -> str:
         routes = [r for r in plan.routes if r.tier == tier]
         if routes:
             km = sum(r.distance_km for r in routes)
-            hours = sum(r.duration_min for r in routes) / 60
+            hours = minutes_to_hours(sum(r.duration_min for r in routes))
             trips = sum(r.trips for r in routes)
             tiers.append([tier, str(len(routes)), str(trips), f"{km:.1f}", f"{hours:.1f}"])
     lines += table(tiers, "<>>>>")

@@ -1,7 +1,8 @@
 """Unit conversions and numeric tolerances, in one place.
 
-Solvers work in whole metres, seconds, kilograms and milli-CNY; people see tonnes, km,
-minutes, hours and CNY (shared/DESIGN.md, Conventions).
+Solvers work in whole metres, seconds and kilograms; people see tonnes, km, minutes, hours
+(shared/DESIGN.md, Conventions). The routing tiers' own solver units (milli-CNY) are converted
+where their problem is built, in :mod:`wasteopt.routing`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ KG_PER_TONNE = 1000
 M_PER_KM = 1000
 SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3600
-MILLI_CNY_PER_CNY = 1000
+MINUTES_PER_HOUR = 60
 
 TONNE_TOL = 1e-6
 """Slack when comparing tonnages summed in floating point (a gram in a thousand tonnes)."""
@@ -36,18 +37,9 @@ def minutes_to_s(minutes: float) -> int:
     return int(round(minutes * SECONDS_PER_MINUTE))
 
 
-def s_to_minutes(seconds: float) -> float:
-    return seconds / SECONDS_PER_MINUTE
-
-
 def minutes_to_hours(minutes: float) -> float:
-    return minutes * SECONDS_PER_MINUTE / SECONDS_PER_HOUR
+    return minutes / MINUTES_PER_HOUR
 
 
 def s_to_hours(seconds: float) -> float:
     return seconds / SECONDS_PER_HOUR
-
-
-def cny_to_milli(cny: float) -> int:
-    """CNY as whole milli-CNY (rounded), the routing solver's cost unit."""
-    return int(round(cny * MILLI_CNY_PER_CNY))

@@ -22,6 +22,7 @@ import numpy as np
 from wasteopt.errors import InstanceError
 from wasteopt.matrix import great_circle_m
 from wasteopt.model import Instance, Site, TimeWindow
+from wasteopt.units import TONNE_TOL, m_to_km, minutes_to_s
 
 FAR_SPREAD_FACTOR = 5.0
 FAR_MIN_KM = 100.0
@@ -38,7 +39,7 @@ def far_sites(instance: Instance) -> list[tuple[str, str]]:
 
     def km_from(sites: list[Site], lon: float, lat: float) -> np.ndarray:
         lons, lats = np.array([s.lon for s in sites]), np.array([s.lat for s in sites])
-        return great_circle_m(lons, lats, lon, lat) / 1000
+        return m_to_km(great_circle_m(lons, lats, lon, lat))
 
     centre = (
         float(np.median([p.lon for p in instance.points])),
@@ -137,7 +138,7 @@ def find_problems(instance: Instance) -> list[tuple[str, str]]:
     for i, vt in enumerate(instance.vehicle_types):
         if vt.break_ is not None:
             brk = vt.break_
-            if brk.duration_min * 60 > brk.window.end_s - brk.window.start_s:
+            if minutes_to_s(brk.duration_min) > brk.window.end_s - brk.window.start_s:
                 problems.append(
                     (
                         f"vehicle_types[{i}] ({vt.id}).break",
@@ -159,7 +160,7 @@ def find_problems(instance: Instance) -> list[tuple[str, str]]:
         waste[point.stream] += point.tonnes_per_day
     for stream, tonnes in sorted(waste.items()):
         capacity = sum(f.free_capacity_t for f in facilities if stream in f.streams)
-        if capacity and tonnes > capacity + 1e-9:
+        if capacity and tonnes > capacity + TONNE_TOL:
             problems.append(
                 (
                     "facilities",

@@ -9,6 +9,7 @@ import networkx as nx
 from wasteopt.network.load import DropReport
 from wasteopt.network.roads import road_arrays
 from wasteopt.network.speeds import road_classes
+from wasteopt.units import m_to_km, s_to_hours
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ def summarize(graph: nx.MultiDiGraph, dropped: DropReport) -> GraphSummary:
     for i, (*_, data) in enumerate(graph.edges(data=True)):
         share = 0.5 if roads.reverse[i] >= 0 else 1.0
         road_class = "+".join(sorted(set(road_classes(data)))) or "unknown"
-        km[road_class] = km.get(road_class, 0.0) + share * roads.length_m[i] / 1000.0
-        hours[road_class] = hours.get(road_class, 0.0) + share * roads.time_s[i] / 3600.0
+        km[road_class] = km.get(road_class, 0.0) + share * m_to_km(roads.length_m[i])
+        hours[road_class] = hours.get(road_class, 0.0) + share * s_to_hours(roads.time_s[i])
     order = sorted(km, key=km.get, reverse=True)
     return GraphSummary(
         nodes=len(graph),
