@@ -18,21 +18,13 @@ import numpy as np
 
 from wasteopt.model import Facility, Site, TimeWindow, TravelMatrices, VehicleType, Yard
 from wasteopt.replan.state import VehicleState
+from wasteopt.replan.stitch import load_site, start_site, whole_route
 from wasteopt.routing import Job, TierProblem
 from wasteopt.routing.regions import StartRoute
+from wasteopt.soc import soc_walk
 
 UNREACHABLE_S = 20 * 86400  # beyond any shift: the arc can never be driven
 UNREACHABLE_M = 10_000_000
-
-
-def start_site(vehicle_id: str) -> str:
-    """The start site standing for a truck on the road."""
-    return f"~{vehicle_id}"
-
-
-def load_site(vehicle_id: str) -> str:
-    """The site (and job id) of what a truck on the road carries."""
-    return f"~load:{vehicle_id}"
 
 
 def _clock(seconds: int) -> str:
@@ -62,8 +54,18 @@ def _vehicle_type(state: VehicleState) -> VehicleType | None:
         closes = max(vt.break_.window.end_s, opens + round(vt.break_.duration_min * 60))
         window = TimeWindow(start=_clock(opens), end=_clock(closes))
         rest = vt.break_.model_copy(update={"window": window})
+    battery = vt.battery
+    if battery is not None and state.started:  # what is left of the charge is its battery now
+        left = soc_walk(whole_route(state, state.done), vt)[-1]
+        battery = battery.model_copy(
+            update={
+                "capacity_kwh": max(left, 1e-3) / battery.usable_share,
+                "reserve_share": min(0.99, battery.reserve_kwh / max(left, 1e-3)),
+            }
+        )
     return vt.model_copy(
         update={
+            "battery": battery,
             "id": state.vehicle_id,
             "count": 1,
             "yard": start_site(state.vehicle_id) if state.started else vt.yard,

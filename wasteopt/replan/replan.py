@@ -17,7 +17,7 @@ from wasteopt.check import check_plan
 from wasteopt.errors import InfeasibleError, PlanCheckError
 from wasteopt.impact import assess
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Instance, Plan, Route, SolveStats, TravelMatrices, Unserved
+from wasteopt.model import Instance, Plan, Route, SolveStats, Stop, TravelMatrices, Unserved
 from wasteopt.planning import (
     Progress,
     _backlog,
@@ -28,10 +28,16 @@ from wasteopt.planning import (
 )
 from wasteopt.replan.day import Day
 from wasteopt.replan.diff import PlanDiff, plan_diff
-from wasteopt.replan.remainder import Remainder, load_site, remainder_tier
+from wasteopt.replan.remainder import Remainder, remainder_tier
 from wasteopt.replan.roads import day_network
-from wasteopt.replan.state import VehicleState
-from wasteopt.replan.stitch import breakdown_route, joined, unload_and_home, whole_route
+from wasteopt.replan.standing import standing_routes
+from wasteopt.replan.stitch import (
+    breakdown_route,
+    joined,
+    load_site,
+    unload_and_home,
+    whole_route,
+)
 from wasteopt.routing import Job, SearchOptions, TierSolution, kg_down
 from wasteopt.routing.decode import decode_route
 from wasteopt.routing.driver import solve_model
@@ -144,15 +150,25 @@ def _solve(
     return _Solved(remainder, rests, [*raw.dropped, *(jobs[ref] for ref in cut)], stats)
 
 
-def _carried_left(states: list[VehicleState], solved: _Solved) -> None:
-    """Raise when the search left a truck on the road with its load (no facility can take it)."""
-    dropped = {job.id for job in solved.dropped}
-    for state in states:
-        if state.started and state.load_t > 0 and load_site(state.vehicle_id) in dropped:
-            raise InfeasibleError(
-                f"{state.vehicle_id} carries {state.load_t:.3f} t of {state.stream} and no open"
-                " facility can take it on its way today; reopen a facility or raise a capacity"
-            )
+def _within_room(rests: dict[str, list[Stop]], room_t: dict[str, float]) -> None:
+    """Leave out of ``rests`` the latest ones unloading at a facility until what they unload
+    there fits its room (each rest holds on its own; together they may not)."""
+    while True:
+        load: dict[str, float] = {}
+        for rest in rests.values():
+            for stop in rest:
+                if stop.action == "unload":
+                    load[stop.site_id] = load.get(stop.site_id, 0.0) + stop.tonnes
+        full = [f for f, tonnes in load.items() if tonnes > room_t.get(f, 0.0) + 1e-6]
+        if not full:
+            return
+        last = max(
+            (stop.depart, vehicle_id)
+            for vehicle_id, rest in rests.items()
+            for stop in rest
+            if stop.action == "unload" and stop.site_id == full[0]
+        )
+        del rests[last[1]]
 
 
 def _rests(
@@ -166,9 +182,12 @@ def _rests(
     warm: bool,
     progress: Callable[[Progress], None] | None,
     should_stop: Callable[[], bool] | None,
+    earlier: tuple[int, TravelMatrices] | None = None,
 ) -> tuple[list[Route], _Solved]:
     """The tier's trucks' whole days: frozen stops, then the re-planned rest or the way home.
-    ``room_t`` is each facility's room left today (less what withdrawn trucks unload)."""
+    ``room_t`` is each facility's room left today (less what withdrawn trucks unload and what
+    the trucks whose plan stands unload). With stability (``options.move_penalty`` > 0) the
+    collection trucks whose plan still holds keep it and the others share the rest."""
     instance = day.instance
     states = [s for s in day.state.vehicles.values() if s.vehicle_type.tier == tier]
     facilities = [
@@ -185,6 +204,21 @@ def _rests(
         elif state.status == "finished":
             routes[state.vehicle_id] = whole_route(state, state.done)
     planned = [s for s in states if s.status in ("idle", "working")]
+    if tier == "collection" and options.move_penalty > 0:
+        rests = {
+            vehicle_id: route.stops[len(day.state.vehicles[vehicle_id].done) :]
+            for vehicle_id, route in standing_routes(instance, planned, matrices, earlier).items()
+        }
+        _within_room(rests, room_t)
+        for vehicle_id, rest in rests.items():
+            state = day.state.vehicles[vehicle_id]
+            routes[vehicle_id] = whole_route(state, [*state.done, *rest])
+            for stop in rest:
+                if stop.action == "unload":
+                    room_t[stop.site_id] = room_t.get(stop.site_id, 0.0) - stop.tonnes
+        planned = [s for s in planned if s.vehicle_id not in rests]
+        taken = {stop.site_id for rest in rests.values() for stop in rest}
+        jobs = [job for job in jobs if job.id not in taken]
     seconds = options.time_limit_s if tier == "collection" else max(1.0, options.time_limit_s / 4)
     remainder = remainder_tier(
         tier,
@@ -201,12 +235,21 @@ def _rests(
     )
     report = None if progress is None else lambda s, c: progress(Progress(tier, s, c))
     solved = _solve(remainder, options.search(seconds), warm, report, should_stop)
-    _carried_left(planned, solved)
+    dropped = {job.id for job in solved.dropped}
+    lost: list[Job] = []
+    by_id = {job.id: job for job in jobs}
     for state in planned:
-        if state.vehicle_id in solved.rests:
-            routes[state.vehicle_id] = joined(state, solved.rests[state.vehicle_id])
+        rest = solved.rests.get(state.vehicle_id)
+        if rest is not None and state.started and load_site(state.vehicle_id) in dropped:
+            # the search left its load on board: it unloads and goes home, its rest undone
+            lost += [by_id[s.site_id] for s in rest.stops if s.site_id in by_id]
+            rest = None
+        if rest is not None:
+            routes[state.vehicle_id] = joined(state, rest)
         elif state.started:  # nothing left for it (or its shift is over): home
             routes[state.vehicle_id] = unload_and_home(state, facilities, room_t, matrices)
+    if lost:
+        solved = replace(solved, dropped=[*solved.dropped, *lost])
     return [route for route in routes.values() if route is not None], solved
 
 
@@ -321,8 +364,12 @@ def replan_day(
     }
     collection_routes, collection = _rests(
         "collection", day, matrices, _points_left(day), room, options, keep_with, True,
-        progress, should_stop,
+        progress, should_stop, earlier,
     )  # fmt: skip
+    room = {
+        f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
+        for f in day.instance.open_facilities()
+    }
     for route in collection_routes:
         for stop in route.stops[len(state.vehicles[route.vehicle_id].done) :]:
             if stop.action == "unload":

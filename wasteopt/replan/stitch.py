@@ -12,17 +12,28 @@ from wasteopt.model import (
     clock_to_seconds,
     seconds_to_clock,
 )
-from wasteopt.replan.remainder import load_site, start_site
 from wasteopt.replan.state import VehicleState
+from wasteopt.soc import soc_walk
+
+
+def start_site(vehicle_id: str) -> str:
+    """The start site standing for a truck on the road."""
+    return f"~{vehicle_id}"
+
+
+def load_site(vehicle_id: str) -> str:
+    """The site (and job id) of what a truck on the road carries."""
+    return f"~load:{vehicle_id}"
 
 
 def whole_route(state: VehicleState, stops: list[Stop]) -> Route | None:
-    """The truck's route made of ``stops`` (None when there are none)."""
+    """The truck's route made of ``stops`` (None when there are none); a battery truck's
+    stops after its done ones carry the state of charge its whole day gives."""
     if not stops:
         return None
     vt = state.vehicle_type
     morning = state.morning
-    return Route(
+    route = Route(
         vehicle_id=state.vehicle_id,
         vehicle_type=vt.id,
         tier=vt.tier,
@@ -33,6 +44,15 @@ def whole_route(state: VehicleState, stops: list[Stop]) -> Route | None:
             (clock_to_seconds(stops[-1].arrive) - clock_to_seconds(stops[0].depart)) / 60.0, 1
         ),
     )
+    if vt.battery is None:
+        return route
+    walk = soc_walk(route, vt)
+    done = len(state.done)
+    charged = [
+        stop if k < done else stop.model_copy(update={"soc_kwh": round(walk[k], 3)})
+        for k, stop in enumerate(route.stops)
+    ]
+    return route.model_copy(update={"stops": charged})
 
 
 def joined(state: VehicleState, rest: Route) -> Route:
@@ -142,25 +162,32 @@ def unload_and_home(
     room_t: dict[str, float],
     matrices: TravelMatrices,
 ) -> Route:
-    """A withdrawn truck: it unloads what it carries at the facility it reaches first that
-    takes its stream, is open then and has room, takes its break if due, and goes home.
-    ``room_t`` loses what it unloads."""
+    """A truck with no more work (withdrawn, or left without any): it takes its break if its
+    window is open, unloads what it carries at the facility it reaches first that takes its
+    stream, is open then and has room and lets it be home within its shift, takes its break
+    if still due, and goes home. ``room_t`` loses what it unloads."""
     drive = Drive(state, matrices)
+    rule, vt = state.vehicle_type.break_, state.vehicle_type
+    if rule is not None and drive.clock >= rule.window.start_s:
+        drive.rest()
     if state.load_t > 0:
         choices = []
+        home = drive.index[vt.yard]
         for facility in facilities:
             unload_s = round(facility.unload_min * 60)
             arrive = max(drive.arrival(facility.id), facility.gate.start_s)
+            back = int(matrices.duration_s[drive.index[facility.id], home])
             if (
                 state.stream in facility.streams
                 and room_t.get(facility.id, 0.0) >= state.load_t
                 and arrive + unload_s <= facility.gate.end_s
+                and arrive + unload_s + back <= vt.shift.end_s
             ):
                 choices.append((arrive, facility.id, unload_s, facility.gate.start_s))
         if not choices:
             raise InfeasibleError(
-                f"withdrawn {state.vehicle_id} carries {state.load_t:.3f} t of {state.stream}"
-                " and no open facility can take it today; leave it in service or open one"
+                f"{state.vehicle_id} carries {state.load_t:.3f} t of {state.stream} and no open"
+                " facility with room can take it within its shift; open one or extend the shift"
             )
         _, facility_id, unload_s, opens = min(choices)
         room_t[facility_id] -= state.load_t

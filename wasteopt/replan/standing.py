@@ -1,0 +1,66 @@
+"""The trucks whose plan still holds: a re-plan with stability leaves their routes as they are.
+
+A truck's plan holds when its done stops and the rest of its planned route, as planned, pass
+every rule of a single route (times, travel, windows, gates, shift, break, loads, streams,
+distances) against the day's instance and roads: an event that touches it (a cancelled point,
+changed tonnes, a closed road or facility, a later gate, a late report) breaks one of them.
+"""
+
+from __future__ import annotations
+
+from wasteopt.check import (
+    BACKLOG,
+    BREAKDOWN,
+    CAPACITY,
+    COST,
+    COVERAGE,
+    DUPLICATE_VEHICLE,
+    STATION_BALANCE,
+    STATION_ORDER,
+    UNSERVED,
+    check_plan,
+)
+from wasteopt.model import Instance, Plan, Route, TravelMatrices
+from wasteopt.replan.state import VehicleState
+from wasteopt.replan.stitch import whole_route
+
+# rules of the whole plan, which a single route cannot be held to
+PLAN_RULES = frozenset(
+    {
+        BACKLOG,
+        BREAKDOWN,
+        CAPACITY,
+        COST,
+        COVERAGE,
+        DUPLICATE_VEHICLE,
+        STATION_BALANCE,
+        STATION_ORDER,
+        UNSERVED,
+    }
+)
+
+
+def planned_route(state: VehicleState) -> Route | None:
+    """The truck's done stops followed by the rest of its planned route."""
+    if state.morning is None:
+        return None
+    return whole_route(state, [*state.done, *state.morning.stops[len(state.done) :]])
+
+
+def standing_routes(
+    instance: Instance,
+    states: list[VehicleState],
+    matrices: TravelMatrices,
+    earlier: tuple[int, TravelMatrices] | None,
+) -> dict[str, Route]:
+    """Vehicle id -> its planned route, for the trucks in ``states`` whose plan still holds."""
+    kept = {}
+    for state in states:
+        route = planned_route(state)
+        if route is None:
+            continue
+        alone = Plan(instance_name=instance.name, routes=[route])
+        violations = check_plan(instance, alone, matrices, earlier)
+        if not any(v.kind not in PLAN_RULES for v in violations):
+            kept[state.vehicle_id] = route
+    return kept
