@@ -18,8 +18,9 @@ from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
 from wasteopt.impact import assess
 from wasteopt.matrix import ExplicitMatrixProvider
-from wasteopt.model import Instance, Plan, Route, Settings, Stop, TravelMatrices
+from wasteopt.model import EnergyModel, Instance, Plan, Route, Settings, Stop, TravelMatrices
 from wasteopt.planning import PlanOptions, plan_day_full
+from wasteopt.scenario import Scenario, apply_scenario
 from wasteopt.soc import soc_walk
 
 POS = {"Y": 0, "F": 10, "P0": 25, "P1": 26, "P2": 27, "P3": 28}
@@ -192,3 +193,17 @@ def test_a_tariff_must_cover_the_day_once():
     gap = [{"window": {"start": "00:00", "end": "08:00"}, "cny_per_kwh": 0.3}]
     with pytest.raises(ValueError, match="nothing from 08:00 to 24:00"):
         Settings.model_validate({"tariff": gap})
+
+
+def test_an_electric_share_converts_trucks_with_batteries_and_plugs_at_their_yard():
+    instance = make_instance()
+    diesel = instance.vehicle_types[0].model_copy(
+        update={"id": "D", "count": 2, "battery": None, "energy": EnergyModel()}
+    )
+    instance = instance.model_copy(update={"vehicle_types": [*instance.vehicle_types, diesel]})
+    changed = apply_scenario(instance, Scenario(name="all electric", electric_share=1.0))
+    types = {vt.id: vt for vt in changed.vehicle_types}
+    assert sorted(types) == ["D-ev", "E"]
+    assert types["D-ev"].count == 2 and types["D-ev"].battery == types["E"].battery
+    [yard] = changed.yards
+    assert (yard.charger.power_kw, yard.charger.count) == (30, 3)  # a plug per battery truck

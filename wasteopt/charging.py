@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from wasteopt.model import Instance, Plan, TariffPeriod, clock_to_seconds
+from wasteopt.model import Charger, Instance, Plan, TariffPeriod, clock_to_seconds
 from wasteopt.soc import soc_walk
 
 DAY_S = 86400
+YARD_CHARGER_KW = 60.0  # a yard plug where a yard has none yet (assumption: a common DC rating)
 
 
 class _Figures(BaseModel):
@@ -132,3 +133,29 @@ def format_charging(figures: ChargingFigures) -> list[str]:
             f" at most {use.busiest} of {use.plugs} plugs at once{full}"
         )
     return lines
+
+
+def yard_plugs_needed(instance: Instance) -> dict[str, int]:
+    """Yard id -> plugs it lacks for one per battery truck based there (overnight charging)."""
+    trucks: dict[str, int] = {}
+    for vt in instance.vehicle_types:
+        if vt.battery is not None:
+            trucks[vt.yard] = trucks.get(vt.yard, 0) + vt.count
+    have = {y.id: y.charger.count if y.charger else 0 for y in instance.yards}
+    return {yard: n - have[yard] for yard, n in sorted(trucks.items()) if n > have[yard]}
+
+
+def with_yard_plugs(instance: Instance) -> Instance:
+    """``instance`` with a plug per battery truck at each yard (:func:`yard_plugs_needed`);
+    a yard without a charger gets :data:`YARD_CHARGER_KW` plugs."""
+    lacking = yard_plugs_needed(instance)
+    if not lacking:
+        return instance
+    yards = []
+    for yard in instance.yards:
+        if yard.id in lacking:
+            have = yard.charger or Charger(power_kw=YARD_CHARGER_KW, count=1)
+            count = (yard.charger.count if yard.charger else 0) + lacking[yard.id]
+            yard = yard.model_copy(update={"charger": have.model_copy(update={"count": count})})
+        yards.append(yard)
+    return instance.model_copy(update={"yards": yards})

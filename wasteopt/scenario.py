@@ -22,12 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from wasteopt import csv_cells
 from wasteopt._text import table
+from wasteopt.charging import with_yard_plugs
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
 from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import EnergyModel, Facility, Instance, Plan
+from wasteopt.model import EnergyModel, Facility, Instance, Plan, Yard
 from wasteopt.planning import PlanOptions, Progress, plan_day
 from wasteopt.sorting import SortingRates, sort_at_source
 from wasteopt.units import TONNE_TOL, minutes_to_hours
@@ -96,6 +97,14 @@ class Scenario(_Strict):
     tonnes_factor: float = Field(default=1.0, gt=0, description="scales every point's tonnes")
     sorting: SortingRates | None = Field(
         default=None, description="sorting at source: shares moved out of residual waste"
+    )
+    electric_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of each non-electric collection type's trucks made battery-electric"
+        " like the instance's electric type of the same payload and streams (battery included);"
+        " their yards get a plug per battery truck",
     )
     estimate: SitingEstimate | None = None
 
@@ -214,6 +223,10 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
             "points": points,
         }
     )
+    if scenario.electric_share > 0:
+        from wasteopt.sweep.levers import electrify  # the sweep's lever (it imports scenarios)
+
+        changed = with_yard_plugs(electrify(changed, scenario.electric_share))
     return changed if scenario.sorting is None else sort_at_source(changed, scenario.sorting)
 
 
@@ -318,8 +331,14 @@ def _prefixed(
     return lambda p: progress(replace(p, tier=f"{name}: {p.tier}"))
 
 
-Section = Literal["configuration", "per day", "per year", "shares of the day"]
-SECTIONS: tuple[Section, ...] = ("configuration", "per day", "per year", "shares of the day")
+Section = Literal["configuration", "per day", "charging", "per year", "shares of the day"]
+SECTIONS: tuple[Section, ...] = (
+    "configuration",
+    "per day",
+    "charging",
+    "per year",
+    "shares of the day",
+)
 
 
 @dataclass(frozen=True)
@@ -334,6 +353,26 @@ class Row:
     unit: str
     values: list[float | str | None]
     section: Section = "per day"
+
+
+def _battery_trucks(o: Outcome) -> int:
+    return sum(vt.count for vt in o.instance.vehicle_types if vt.battery is not None)
+
+
+def _plugs(sites: Sequence[Yard | Facility]) -> int:
+    return sum(site.charger.count for site in sites if site.charger is not None)
+
+
+def _charging(o: Outcome, field: str) -> float | None:
+    return None if o.impact.charging is None else getattr(o.impact.charging, field)
+
+
+def _busiest_site(o: Outcome) -> str | None:
+    charging = o.impact.charging
+    if charging is None or not charging.chargers:
+        return None
+    use = max(charging.chargers, key=lambda c: (c.busiest / max(c.plugs, 1), c.plugged_hours))
+    return f"{use.site_id} {use.busiest}/{use.plugs}"
 
 
 def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
@@ -371,6 +410,12 @@ def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
         row("per day", "diesel", "L/day", lambda o: o.impact.per_day.diesel_l),
         row("per day", "LNG", "kg/day", lambda o: o.impact.per_day.lng_kg),
         row("per day", "fleet electricity", "kWh/day", lambda o: o.impact.per_day.electricity_kwh),
+        row("charging", "battery trucks in the fleet", "count", _battery_trucks),
+        row("charging", "yard plugs", "count", lambda o: _plugs(o.instance.yards)),
+        row("charging", "plugs at facilities", "count", lambda o: _plugs(o.instance.facilities)),
+        row("charging", "charge stops", "count", lambda o: _charging(o, "charge_stops")),
+        row("charging", "charged en route", "kWh/day", lambda o: _charging(o, "en_route_kwh")),
+        row("charging", "busiest charging site", "trucks at once / plugs", _busiest_site),
     ]
     plants: dict[str, str] = {}
     for o in outcomes:
