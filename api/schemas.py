@@ -46,6 +46,16 @@ class InstanceSummary(BaseModel):
     href: str
 
 
+class UploadedInstance(InstanceSummary):
+    """The answer to an upload: the stored instance, and for a CSV the encoding read."""
+
+    csv_encoding: Literal["UTF-8", "GB18030"] | None = Field(
+        default=None,
+        description="CSV uploads: the encoding the points were read in (GB18030 covers GBK,"
+        " as Excel saves CSV on a Chinese-language Windows)",
+    )
+
+
 class InstanceRecord(InstanceSummary):
     """A stored instance with its document (as the CLI reads it)."""
 

@@ -181,6 +181,23 @@ def test_csv_points_replace_the_points_of_the_base_instance(client: TestClient) 
     assert (
         stored["facilities"] == client.get(f"/v1/instances/{base}").json()["instance"]["facilities"]
     )
+    assert response.json()["csv_encoding"] == "UTF-8"
+
+
+def test_a_csv_saved_by_excel_in_chinese_gbk_is_read_and_the_answer_says_so(
+    client: TestClient,
+) -> None:
+    base = upload(client, TINY)
+    gbk = POINTS_CSV.decode("utf-8").encode("gbk")
+    assert gbk != POINTS_CSV  # the Chinese names are encoded differently
+    response = client.post(
+        "/v1/instances", params={"base": base}, content=gbk, headers={"content-type": "text/csv"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["csv_encoding"] == "GB18030"
+    stored = client.get(response.headers["location"]).json()["instance"]
+    assert [p["name"] for p in stored["points"]] == ["柑子园村", "营江社区"]
+    assert stored["points"][1]["township"] == "营江街道"
 
 
 def test_csv_upload_refusals(client: TestClient) -> None:

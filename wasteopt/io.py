@@ -180,31 +180,43 @@ def points_from_csv_text(text: str, source: str = "points.csv") -> list[Collecti
     return points
 
 
-def read_csv_text(path: str | Path) -> str:
-    """A CSV file's text, UTF-8 (BOM optional) or else GB18030, and says which it read.
+UTF8 = "UTF-8"
+GB18030 = "GB18030"
 
-    GB18030 extends GBK, the encoding Excel saves "CSV" in on a Chinese-language Windows. A
-    missing file, or one in neither encoding, is an InstanceError naming it.
+
+def decode_csv(raw: bytes, source: str) -> tuple[str, str]:
+    """CSV bytes as text and the encoding read: UTF-8 (BOM optional) or else GB18030.
+
+    GB18030 extends GBK, the encoding Excel saves "CSV" in on a Chinese-language Windows.
+    Bytes in neither encoding are an InstanceError naming ``source``.
+    """
+    try:
+        return raw.decode("utf-8-sig"), UTF8
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), GB18030
+    except UnicodeDecodeError:
+        raise InstanceError(
+            [(source, "is neither UTF-8 nor GBK/GB18030 text; save the CSV as UTF-8")]
+        ) from None
+
+
+def read_csv_text(path: str | Path) -> str:
+    """A CSV file's text (see :func:`decode_csv`); logs which encoding it read.
+
+    A missing file is an InstanceError naming it.
     """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InstanceError([(str(path), "file not found")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    else:
+    text, encoding = decode_csv(raw, str(path))
+    if encoding == UTF8:
         log.info("%s: read as UTF-8", path)
-        return text
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InstanceError(
-            [(str(path), "is neither UTF-8 nor GBK/GB18030 text; save the CSV as UTF-8")]
-        ) from None
-    log.warning("%s: not UTF-8; read as GBK/GB18030 (as Excel saves CSV in Chinese)", path)
+    else:
+        log.warning("%s: not UTF-8; read as GBK/GB18030 (as Excel saves CSV in Chinese)", path)
     return text
 
 

@@ -12,12 +12,12 @@ from api.auth import current_key
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError, instance_error, invalid, not_found, problem_responses
 from api.quotas import storage_admission
-from api.schemas import InstanceList, InstanceRecord, InstanceSummary
+from api.schemas import InstanceList, InstanceRecord, InstanceSummary, UploadedInstance
 from api.settings import Settings
 from api.store import InstanceRow, Store
 from api.validation import instance_document, parse_json, validate_instance
 from wasteopt.errors import InstanceError
-from wasteopt.io import points_from_csv_text
+from wasteopt.io import decode_csv, points_from_csv_text
 
 router = APIRouter(prefix="/v1/instances", tags=["instances"])
 
@@ -52,7 +52,7 @@ def summary(row: InstanceRow) -> InstanceSummary:
 @router.post(
     "",
     status_code=201,
-    response_model=InstanceSummary,
+    response_model=UploadedInstance,
     openapi_extra=_UPLOAD_BODY,
     responses=problem_responses(404, 413, 415, 422),
     summary="Upload an instance (JSON), or points (CSV) onto a base instance",
@@ -69,11 +69,12 @@ async def upload_instance(
     name: Annotated[
         str | None, Query(min_length=1, max_length=200, description="CSV only: new name")
     ] = None,
-) -> InstanceSummary:
+) -> UploadedInstance:
     """Store a validated instance and answer its summary with a ``Location``.
 
     JSON: the instance document the CLI reads (``points_csv`` is not accepted). CSV: the
-    day's collection points, which replace the points of instance ``base``.
+    day's collection points, which replace the points of instance ``base``; UTF-8, or GBK as
+    Excel saves CSV on a Chinese-language Windows (``csv_encoding`` says which was read).
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -84,12 +85,13 @@ async def upload_instance(
                 [(f"query parameter {key}", "only applies to a CSV upload") for key in given]
             )
         row = await run_in_threadpool(_store_json, body, settings, store)
+        encoding = None
     elif media_type == "text/csv":
         if base is None:
             raise invalid(
                 [("query parameter base", "is required for a CSV upload: the instance id")]
             )
-        row = await run_in_threadpool(_store_csv, body, base, name, settings, store)
+        row, encoding = await run_in_threadpool(_store_csv, body, base, name, settings, store)
     else:
         raise ApiError(
             415,
@@ -97,7 +99,7 @@ async def upload_instance(
             f"send the instance as application/json or its points as text/csv, not {media_type!r}",
         )
     response.headers["Location"] = f"/v1/instances/{row.id}"
-    return summary(row)
+    return UploadedInstance(**summary(row).model_dump(), csv_encoding=encoding)
 
 
 def _store_json(body: bytes, settings: Settings, store: Store) -> InstanceRow:
@@ -123,15 +125,14 @@ def _store_document(data: object, settings: Settings, store: Store) -> InstanceR
 
 def _store_csv(
     body: bytes, base: str, name: str | None, settings: Settings, store: Store
-) -> InstanceRow:
+) -> tuple[InstanceRow, str]:
+    """Points read from ``body`` (UTF-8, or GBK/GB18030 as Excel saves CSV in Chinese) onto
+    instance ``base``; the stored row and the encoding read."""
     found = store.get_instance(base)
     if found is None:
         raise not_found("instance", base)
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise invalid([("body", "is not UTF-8; save the CSV as UTF-8")]) from None
-    try:
+        text, encoding = decode_csv(body, "body")
         points = points_from_csv_text(text, "points.csv")
     except InstanceError as exc:
         raise instance_error(exc) from None
@@ -139,7 +140,7 @@ def _store_csv(
     document["points"] = [p.model_dump(mode="json", by_alias=True) for p in points]
     if name is not None:
         document["name"] = name
-    return _store_document(document, settings, store)
+    return _store_document(document, settings, store), encoding
 
 
 @router.get("", response_model=InstanceList, responses=problem_responses(422))
