@@ -23,6 +23,7 @@ import hashlib
 import secrets
 import threading
 import time
+import weakref
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -94,7 +95,9 @@ class Authenticator:
         self._sessions: dict[bytes, tuple[str, float]] = {}
         self._keys_defined: tuple[bool, float] = (False, -1.0)
         self._pending: dict[bytes, asyncio.Future[bool]] = {}
-        self._scrypt_slots = threading.BoundedSemaphore(SCRYPT_AT_ONCE)
+        self._scrypt_slots: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Semaphore
+        ] = weakref.WeakKeyDictionary()
 
     def close(self) -> None:
         self.ring.close()
@@ -145,11 +148,11 @@ class Authenticator:
         if stored is None:
             return False
 
-        def match() -> bool:
-            with self._scrypt_slots:
-                return secret_matches(secret, *stored)
-
-        return await run_in_threadpool(match)
+        # waiting happens on the event loop, so queued checks hold no worker thread
+        loop = asyncio.get_running_loop()
+        slots = self._scrypt_slots.setdefault(loop, asyncio.Semaphore(SCRYPT_AT_ONCE))
+        async with slots:
+            return await run_in_threadpool(secret_matches, secret, *stored)
 
     def open_session(self, key: KeyRecord) -> str:
         token = secrets.token_urlsafe(32)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from wasteopt.apikeys import ROLES, KeyRing
 from wasteopt.cli import main as cli
 from wasteopt.errors import WasteoptError
 
-REPO = Path(__file__).resolve().parents[1]
 TINY = json.loads((Path(__file__).parent / "data" / "api" / "tiny.json").read_text("utf-8"))
 LONG = {"time_limit_s": 30}
 
@@ -41,15 +39,24 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def keyed(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    db = tmp_path / "api.db"
+@pytest.fixture(scope="module")
+def key_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A database holding the keys, made once (each key costs a scrypt) and copied per test."""
+    db = tmp_path_factory.mktemp("keys") / "keys.db"
     keys = make_keys(
         db,
         one_job={"max_jobs": 1},
         little_cpu={"cpu_s_per_day": 10.0},
         tiny_disk={"max_stored_bytes": 100},
     )
+    return db, keys
+
+
+@pytest.fixture
+def keyed(key_template, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    db = tmp_path / "api.db"
+    shutil.copyfile(key_template[0], db)
+    keys = key_template[1]
     settings = Settings(db=db, workers=1, queue_size=4, max_time_limit_s=60, cancel_grace_s=3)
     with TestClient(create_app(settings)) as client:
         yield client, keys
@@ -202,26 +209,13 @@ def test_cors_is_closed_unless_configured(keyed, tmp_path: Path) -> None:
         assert allowed.headers["access-control-allow-origin"] == "http://desk.example"
 
 
-def test_a_non_loopback_bind_without_keys_refuses_to_start(tmp_path: Path) -> None:
+def test_a_non_loopback_bind_without_keys_refuses_to_start(tmp_path: Path, capsys) -> None:
     with pytest.raises(WasteoptError, match="refusing to listen on 0.0.0.0 without API keys"):
         create_app(Settings(db=tmp_path / "api.db", host="0.0.0.0"))
-    served = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wasteopt",
-            "serve",
-            "--host",
-            "0.0.0.0",
-            "--db",
-            str(tmp_path / "s.db"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-    )
-    assert served.returncode == 2
-    assert served.stderr.count("\n") == 1 and "without API keys" in served.stderr
-    make_keys(tmp_path / "keyed.db")
+    assert cli(["serve", "--host", "0.0.0.0", "--db", str(tmp_path / "s.db")]) == 2
+    refused = capsys.readouterr().err
+    assert refused.count("\n") == 1 and "without API keys" in refused
+    ring = KeyRing(tmp_path / "keyed.db")
+    ring.add("operator", "admin")
+    ring.close()
     create_app(Settings(db=tmp_path / "keyed.db", host="0.0.0.0"))  # keys exist: it starts
