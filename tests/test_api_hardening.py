@@ -186,6 +186,8 @@ def test_the_cli_applies_the_same_ranges(tmp_path: Path, capsys) -> None:
     path = tmp_path / "absurd.json"
     path.write_text(json.dumps(with_changes(vehicle_types__0__payload_t=1e20)), encoding="utf-8")
     assert cli(["validate", str(path)]) == 2
-    assert (
-        "vehicle_types[0].payload_t: 1e+20 is outside above 0 to 100 t" in capsys.readouterr().err
-    )
+    message = "vehicle_types[0].payload_t: 1e+20: must be above 0 and at most 100 t"
+    assert message in capsys.readouterr().err
+    tiny = Path(__file__).parent / "data" / "api" / "tiny.json"
+    assert cli(["plan", str(tiny), "--time-limit", "5e-324"]) == 2
+    assert "--time-limit: 4.94066e-324: must be between 0.1 and 86400 s" in capsys.readouterr().err

@@ -55,8 +55,10 @@ class Range:
         return low_ok and value <= self.high
 
     def describe(self) -> str:
-        low = f"above {self.low:g}" if self.above_low else f"from {self.low:g}"
-        return f"{low} to {self.high:g} {self.unit}".rstrip()
+        """``between 1 and 130 km/h``, or ``above 0 and at most 100 t``."""
+        if self.above_low:
+            return f"above {self.low:g} and at most {self.high:g} {self.unit}"
+        return f"between {self.low:g} and {self.high:g} {self.unit}"
 
 
 _MINUTES = Range(0, 720, "min")
@@ -114,7 +116,14 @@ def _number_problems(loc: str, document: dict[str, Any], ranges: dict[str, Range
         if not math.isfinite(value):
             yield f"{loc}.{field}", f"{value} is not a finite number"
         elif field in ranges and not ranges[field].holds(value):
-            yield f"{loc}.{field}", f"{value:g} is outside {ranges[field].describe()}"
+            yield f"{loc}.{field}", f"{value:g}: must be {ranges[field].describe()}"
+
+
+def time_limit_problem(seconds: float) -> str | None:
+    """What is wrong with ``seconds`` as a search time, or None."""
+    if math.isfinite(seconds) and TIME_LIMIT.holds(seconds):
+        return None
+    return f"{seconds:g}: must be {TIME_LIMIT.describe()}"
 
 
 def id_problem(value: str) -> str | None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wasteopt.bounds import time_limit_problem
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
 from wasteopt.io import load_instance
@@ -63,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0:
         raise WasteoptError("--time-limit must be positive")
+    if (problem := time_limit_problem(args.time_limit)) is not None:
+        raise WasteoptError(f"--time-limit: {problem}")
     instance = load_instance(args.instance)
     scenarios = with_today([load_scenario(path) for path in args.scenarios], not args.no_today)
     provider = resolve_provider(instance, args.instance.parent, args.graph)

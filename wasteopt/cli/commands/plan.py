@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from wasteopt.bounds import time_limit_problem
 from wasteopt.cli.grid import add_grid_options, grid_from_args
 from wasteopt.cli.interrupt import StopOnInterrupt
 from wasteopt.cli.progress import ProgressLine
@@ -97,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0 or args.workers < 1:
         print("wasteopt: error: --time-limit and --workers must be positive", file=sys.stderr)
         return 2
+    if (problem := time_limit_problem(args.time_limit)) is not None:
+        raise WasteoptError(f"--time-limit: {problem}")
     instance = load_instance(args.instance)
     date = plan_date(args.date, instance.date)
     grid = grid_from_args(args) or NATIONAL_GRID
