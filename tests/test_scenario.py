@@ -10,9 +10,10 @@ import sys
 
 import pytest
 
+from tests.builders import build_instance, facility, point, station, truck
 from wasteopt.check import check_plan
 from wasteopt.errors import InstanceError
-from wasteopt.io import dump_json, instance_from_dict, load_plan
+from wasteopt.io import dump_json, load_plan
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import EnergyModel, Facility, Instance
 from wasteopt.planning import PlanOptions
@@ -37,61 +38,22 @@ STATION = {"kind": "transfer_station", "streams": ["residual"], "capacity_t_per_
 
 
 def instance() -> Instance:
-    return instance_from_dict(
-        {
-            "name": "town",
-            "yards": [{"id": "Y", "lon": 111.6, "lat": 25.5}],
-            "facilities": [
-                {
-                    "id": "PLANT",
-                    "name": "焚烧厂",
-                    "lon": 111.6,
-                    "lat": 25.5,
-                    "kind": "incinerator",
-                    "streams": ["residual"],
-                    "capacity_t_per_day": 600,
-                },
-                {"id": "TS-A", "lon": 111.7, "lat": 25.6, **STATION},
-                {"id": "TS-B", "lon": 111.5, "lat": 25.4, **STATION, "status": "candidate"},
-            ],
-            "vehicle_types": [
-                {
-                    "id": "compactor",
-                    "streams": ["residual"],
-                    "payload_t": 5,
-                    "count": 2,
-                    "yard": "Y",
-                    "shift": {"start": "06:00", "end": "16:00"},
-                    "cost_per_km": 3.0,
-                },
-                {
-                    "id": "hooklift",
-                    "tier": "transfer",
-                    "streams": ["residual"],
-                    "payload_t": 10,
-                    "count": 1,
-                    "yard": "Y",
-                    "shift": {"start": "06:00", "end": "18:00"},
-                    "cost_per_km": 5.0,
-                },
-            ],
-            "points": [
-                {
-                    "id": "P1",
-                    "lon": 111.72,
-                    "lat": 25.61,
-                    "stream": "residual",
-                    "tonnes_per_day": 2,
-                },
-                {
-                    "id": "P2",
-                    "lon": 111.48,
-                    "lat": 25.41,
-                    "stream": "residual",
-                    "tonnes_per_day": 3,
-                },
-            ],
-        }
+    """A town with a plant at the yard and two stations (one a candidate) to the NE and SW."""
+    return build_instance(
+        name="town",
+        facilities=[
+            facility("PLANT", 0.0, name="焚烧厂"),
+            station("TS-A", 0.0, lon=111.7, lat=25.6),
+            station("TS-B", 0.0, lon=111.5, lat=25.4, status="candidate"),
+        ],
+        points=[
+            point("P1", 0.0, tonnes=2, lon=111.72, lat=25.61),
+            point("P2", 0.0, tonnes=3, lon=111.48, lat=25.41),
+        ],
+        vehicle_types=[
+            truck("compactor", count=2, shift={"start": "06:00", "end": "16:00"}, cost_per_km=3.0),
+            truck("hooklift", tier="transfer", payload=10, cost_per_km=5.0),
+        ],
     )
 
 

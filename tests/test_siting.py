@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.builders import build_instance, facility, point, station, truck
 from wasteopt.errors import InfeasibleError, InstanceError, OptionsError, WasteoptError
 from wasteopt.io import load_instance
 from wasteopt.matrix import ExplicitMatrixProvider
@@ -42,72 +43,38 @@ def make_instance(
         }
 
     stations = [
-        {
-            "id": f"TS{j}",
-            **spot(0.25),
-            "kind": "transfer_station",
-            "streams": ["residual"],
-            "capacity_t_per_day": round(float(rng.uniform(*capacity)), 1),
-            "annual_fixed_cost": round(float(rng.uniform(2e5, 9e5)), -3),
-            "cost_per_t": 8.0,
-            "status": "open" if j == 0 else "candidate",
-        }
+        station(
+            f"TS{j}",
+            0.0,
+            **spot(0.25),  # drawn before the capacity: the order fixes each seed's instance
+            capacity=round(float(rng.uniform(*capacity)), 1),
+            annual_fixed_cost=round(float(rng.uniform(2e5, 9e5)), -3),
+            cost_per_t=8.0,
+            status="open" if j == 0 else "candidate",
+        )
         for j in range(n_candidates)
     ]
     points = [
-        {
-            "id": f"P{i}",
+        point(
+            f"P{i}",
+            0.0,
             **spot(0.3),
-            "stream": "residual",
-            "tonnes_per_day": round(float(rng.uniform(*tonnes)), 3),
-            "township": f"T{i % 4}",
-        }
+            tonnes=round(float(rng.uniform(*tonnes)), 3),
+            township=f"T{i % 4}",
+        )
         for i in range(n_points)
     ]
-    return Instance.model_validate(
-        {
-            "name": f"siting-{seed}",
-            "yards": [{"id": "Y", "lon": 111.6, "lat": 25.5}],
-            "facilities": [
-                {
-                    "id": "PLANT",
-                    "lon": 111.6,
-                    "lat": 25.5,
-                    "kind": "incinerator",
-                    "streams": ["residual"],
-                    "capacity_t_per_day": 600,
-                    "cost_per_t": 60.0,
-                },
-                *stations,
-            ],
-            "vehicle_types": [
-                {
-                    "id": "compactor",
-                    "streams": ["residual"],
-                    "payload_t": 5,
-                    "count": 10,
-                    "yard": "Y",
-                    "shift": {"start": "06:00", "end": "16:00"},
-                    "fixed_cost_per_day": 300,
-                    "cost_per_km": 3.0,
-                    "cost_per_hour": 60,
-                },
-                {
-                    "id": "hooklift",
-                    "tier": "transfer",
-                    "streams": ["residual"],
-                    "payload_t": 10,
-                    "count": 3,
-                    "yard": "Y",
-                    "shift": {"start": "06:00", "end": "18:00"},
-                    "fixed_cost_per_day": 400,
-                    "cost_per_km": 5.0,
-                    "cost_per_hour": 80,
-                },
-            ],
-            "points": points,
-        }
-    )
+    return build_instance(
+        name=f"siting-{seed}",
+        facilities=[facility("PLANT", 0.0, cost_per_t=60.0), *stations],
+        points=points,
+        vehicle_types=[
+            truck("compactor", count=10, shift={"start": "06:00", "end": "16:00"},
+                  fixed_cost_per_day=300, cost_per_km=3.0, cost_per_hour=60),
+            truck("hooklift", tier="transfer", payload=10, count=3, fixed_cost_per_day=400,
+                  cost_per_km=5.0, cost_per_hour=80),
+        ],
+    )  # fmt: skip
 
 
 def options(**kw) -> SitingOptions:
