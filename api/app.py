@@ -28,6 +28,7 @@ from api.routers import (
     graphs,
     health,
     instances,
+    keys,
     plans,
     replans,
     session,
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     errors.install(app)
-    for module in (session, admin):
+    for module in (session, admin, keys):
         app.include_router(module.router)
     routers = (health, instances, graphs, plans, replans, sitings, comparisons, dispatch, sweeps)
     for module in routers:

@@ -75,6 +75,23 @@ def test_keys_are_stored_hashed_and_revoked_keys_stop_at_once(keyed, tmp_path: P
     assert client.get("/v1/instances").status_code == 401
 
 
+def test_an_admin_manages_keys_over_http(keyed) -> None:
+    client, keys = keyed
+    body = {"name": "desk-2", "role": "viewer", "max_jobs": 2}
+    assert client.post("/v1/keys", json=body, headers=bearer(keys["planner"])).status_code == 403
+    made = client.post("/v1/keys", json=body, headers=bearer(keys["admin"]))
+    assert made.status_code == 201 and made.json()["max_jobs"] == 2
+    token = made.json()["key"]
+    assert client.get("/v1/instances", headers=bearer(token)).status_code == 200
+    listed = client.get("/v1/keys", headers=bearer(keys["admin"])).json()
+    assert "desk-2" in {k["name"] for k in listed} and all("key" not in k for k in listed)
+    again = client.post("/v1/keys", json=body, headers=bearer(keys["admin"]))
+    assert again.status_code == 422 and again.json()["errors"][0]["loc"] == "name"
+    assert client.delete("/v1/keys/desk-2", headers=bearer(keys["admin"])).status_code == 200
+    assert client.get("/v1/instances", headers=bearer(token)).status_code == 401
+    assert client.delete("/v1/keys/desk-2", headers=bearer(keys["admin"])).status_code == 404
+
+
 def test_keys_command_adds_lists_and_revokes(tmp_path: Path, capsys) -> None:
     db = str(tmp_path / "k.db")
     assert (
