@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from wasteopt.check import check_plan
+from wasteopt.check import BACKLOG, STATION_BALANCE, STATION_ORDER, check_plan
 from wasteopt.errors import InfeasibleError, PlanCheckError
 from wasteopt.impact import assess
 from wasteopt.matrix import MatrixProvider
@@ -31,6 +31,7 @@ from wasteopt.replan.diff import PlanDiff, plan_diff
 from wasteopt.replan.remainder import Remainder, remainder_tier
 from wasteopt.replan.roads import day_network
 from wasteopt.replan.standing import standing_routes
+from wasteopt.replan.state import VehicleState
 from wasteopt.replan.stitch import (
     breakdown_route,
     joined,
@@ -45,6 +46,10 @@ from wasteopt.routing.search import RawRoute
 from wasteopt.validate import ensure_valid
 
 log = logging.getLogger(__name__)
+STATION_RULES = frozenset({STATION_BALANCE, STATION_ORDER, BACKLOG})
+# idle trucks of a type offered at a yard near the jobs left when most plans stand (assumption:
+# two per type, enough for a broken truck's rest; all idle trucks made Daoxian's model slow)
+IDLE_PER_YARD = 2
 
 # CNY per point given to another truck than the one that had it (assumption: about half an
 # hour of a compactor's duty and driving cost on Daoxian, what calling a driver about a change
@@ -62,11 +67,10 @@ class ReplanOptions:
     solution_limit: int | None = None
     move_penalty: float = DEFAULT_MOVE_PENALTY
 
-    def search(self, seconds: float) -> SearchOptions:
-        # the core's compiled search starts trucks at yards only: OR-Tools searches alone
+    def search(self, seconds: float, compiled: bool) -> SearchOptions:
         return SearchOptions(
             time_limit_s=seconds, seed=self.seed, solution_limit=self.solution_limit,
-            compiled=False,
+            compiled=compiled,
         )  # fmt: skip
 
 
@@ -150,6 +154,34 @@ def _solve(
     return _Solved(remainder, rests, [*raw.dropped, *(jobs[ref] for ref in cut)], stats)
 
 
+def _nearby(
+    states: list[VehicleState], jobs: list[Job], matrices: TravelMatrices
+) -> list[VehicleState]:
+    """The trucks offered to the jobs left when most plans stand: every truck already on the
+    road, and of the idle ones, up to :data:`IDLE_PER_YARD` of each type at the yard nearest to
+    each job among those with an idle truck that carries its stream."""
+    index = matrices.index()
+    offered = [s for s in states if s.started]
+    idle = [s for s in states if not s.started]
+    chosen: set[tuple[str, str]] = set()
+    for job in jobs:
+        able = [s for s in idle if job.stream in s.vehicle_type.streams]
+        if able:
+            nearest = min(
+                able,
+                key=lambda s: matrices.duration_s[index[s.vehicle_type.yard], index[job.site_id]],
+            )
+            chosen.add((nearest.vehicle_type.yard, job.stream))
+    count: dict[tuple[str, str], int] = {}
+    for state in idle:
+        vt = state.vehicle_type
+        if any((vt.yard, stream) in chosen for stream in vt.streams):
+            count[(vt.yard, vt.id)] = count.get((vt.yard, vt.id), 0) + 1
+            if count[(vt.yard, vt.id)] <= IDLE_PER_YARD:
+                offered.append(state)
+    return offered
+
+
 def _within_room(rests: dict[str, list[Stop]], room_t: dict[str, float]) -> None:
     """Leave out of ``rests`` the latest ones unloading at a facility until what they unload
     there fits its room (each rest holds on its own; together they may not)."""
@@ -182,12 +214,11 @@ def _rests(
     warm: bool,
     progress: Callable[[Progress], None] | None,
     should_stop: Callable[[], bool] | None,
-    earlier: tuple[int, TravelMatrices] | None = None,
+    kept: dict[str, list[Stop]],
 ) -> tuple[list[Route], _Solved]:
-    """The tier's trucks' whole days: frozen stops, then the re-planned rest or the way home.
-    ``room_t`` is each facility's room left today (less what withdrawn trucks unload and what
-    the trucks whose plan stands unload). With stability (``options.move_penalty`` > 0) the
-    collection trucks whose plan still holds keep it and the others share the rest."""
+    """The tier's trucks' whole days: frozen stops, then the ``kept`` rest (trucks whose plan
+    stands), the re-planned rest or the way home. ``room_t`` is each facility's room left
+    today; it loses what withdrawn and kept trucks unload."""
     instance = day.instance
     states = [s for s in day.state.vehicles.values() if s.vehicle_type.tier == tier]
     facilities = [
@@ -204,21 +235,17 @@ def _rests(
         elif state.status == "finished":
             routes[state.vehicle_id] = whole_route(state, state.done)
     planned = [s for s in states if s.status in ("idle", "working")]
-    if tier == "collection" and options.move_penalty > 0:
-        rests = {
-            vehicle_id: route.stops[len(day.state.vehicles[vehicle_id].done) :]
-            for vehicle_id, route in standing_routes(instance, planned, matrices, earlier).items()
-        }
-        _within_room(rests, room_t)
-        for vehicle_id, rest in rests.items():
-            state = day.state.vehicles[vehicle_id]
-            routes[vehicle_id] = whole_route(state, [*state.done, *rest])
-            for stop in rest:
-                if stop.action == "unload":
-                    room_t[stop.site_id] = room_t.get(stop.site_id, 0.0) - stop.tonnes
-        planned = [s for s in planned if s.vehicle_id not in rests]
-        taken = {stop.site_id for rest in rests.values() for stop in rest}
-        jobs = [job for job in jobs if job.id not in taken]
+    for vehicle_id, rest in kept.items():
+        state = day.state.vehicles[vehicle_id]
+        routes[vehicle_id] = whole_route(state, [*state.done, *rest])
+        for stop in rest:
+            if stop.action == "unload":
+                room_t[stop.site_id] = room_t.get(stop.site_id, 0.0) - stop.tonnes
+    planned = [s for s in planned if s.vehicle_id not in kept]
+    taken = {stop.site_id for rest in kept.values() for stop in rest}
+    jobs = [job for job in jobs if job.id not in taken]
+    if kept:
+        planned = _nearby(planned, jobs, matrices)
     seconds = options.time_limit_s if tier == "collection" else max(1.0, options.time_limit_s / 4)
     remainder = remainder_tier(
         tier,
@@ -234,7 +261,8 @@ def _rests(
         options.move_penalty,
     )
     report = None if progress is None else lambda s, c: progress(Progress(tier, s, c))
-    solved = _solve(remainder, options.search(seconds), warm, report, should_stop)
+    # a warm start is searched by OR-Tools alone; without one the compiled search starts
+    solved = _solve(remainder, options.search(seconds, not warm), warm, report, should_stop)
     dropped = {job.id for job in solved.dropped}
     lost: list[Job] = []
     by_id = {job.id: job for job in jobs}
@@ -264,14 +292,43 @@ def _unpicked(events: list[tuple[int, float]], picked: float) -> list[tuple[int,
     return left
 
 
-def _containers(day: Day, collection_routes: list[Route]) -> list[Job]:
-    """The containers at the stations not hauled yet, released as they fill."""
+def _kept(
+    tier: str,
+    day: Day,
+    matrices: TravelMatrices,
+    earlier: tuple[int, TravelMatrices] | None,
+    room_t: dict[str, float],
+) -> dict[str, list[Stop]]:
+    """The planned rest of each truck of ``tier`` whose plan stands, within the room left."""
+    states = [
+        s
+        for s in day.state.vehicles.values()
+        if s.vehicle_type.tier == tier and s.status in ("idle", "working")
+    ]
+    standing = standing_routes(day.instance, states, matrices, earlier)
+    rests = {
+        vehicle_id: route.stops[len(day.state.vehicles[vehicle_id].done) :]
+        for vehicle_id, route in standing.items()
+    }
+    _within_room(rests, room_t)
+    return rests
+
+
+def _containers(day: Day, collection_routes: list[Route], kept: dict[str, list[Stop]]) -> list[Job]:
+    """The containers at the stations not hauled yet (nor by the ``kept`` transfer rests),
+    released as they fill."""
+    picked = dict(day.state.picked_t)
+    for vehicle_id, rest in kept.items():
+        stream = day.state.vehicles[vehicle_id].stream or ""
+        for stop in rest:
+            if stop.action == "pickup":
+                picked[(stop.site_id, stream)] = picked.get((stop.site_id, stream), 0) + stop.tonnes
     instance = day.instance
     haulers = [vt for vt in instance.vehicle_types if vt.tier == "transfer"]
     stations = {f.id: f for f in instance.open_facilities() if f.kind == "transfer_station"}
     jobs: list[Job] = []
     for (station, stream), events in sorted(_deliveries(collection_routes).items()):
-        left = _unpicked(events, day.state.picked_t.get((station, stream), 0.0))
+        left = _unpicked(events, picked.get((station, stream), 0.0))
         if station not in stations or not left:
             continue
         payloads = [vt.payload_t for vt in haulers if stream in vt.streams]
@@ -362,50 +419,73 @@ def replan_day(
         for stop in route.stops
         if stop.action == "collect"
     }
+    stable = options.move_penalty > 0
+    kept = _kept("collection", day, matrices, earlier, room) if stable else {}
     collection_routes, collection = _rests(
         "collection", day, matrices, _points_left(day), room, options, keep_with, True,
-        progress, should_stop, earlier,
+        progress, should_stop, kept,
     )  # fmt: skip
-    room = {
-        f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
-        for f in day.instance.open_facilities()
-    }
-    for route in collection_routes:
-        for stop in route.stops[len(state.vehicles[route.vehicle_id].done) :]:
-            if stop.action == "unload":
-                room[stop.site_id] = room.get(stop.site_id, 0.0) - stop.tonnes
-    transfer_routes, transfer = _rests(
-        "transfer", day, matrices, _containers(day, collection_routes), room, options, {},
-        False, progress, should_stop,
-    )  # fmt: skip
-    routes = [*collection_routes, *transfer_routes]
-    transfer_solution = TierSolution(transfer_routes, transfer.dropped, transfer.stats)
-    diagnosis = _Diagnosis(
-        transfer.remainder.problem,
-        TierSolution(list(transfer.rests.values()), transfer.dropped, transfer.stats),
-        transfer.remainder.matrices,
-    )
-    replanned = plan.model_copy(
-        update={
-            "instance_name": day.instance.name,
-            "routes": routes,
-            "unserved": _unserved(day, collection),
-            "backlog": _backlog(
-                day.instance, _deliveries(collection_routes), transfer_solution, diagnosis
-            ),
-            "cost": _plan_cost(day.instance, routes),
-            "stats": [collection.stats, transfer.stats],
-            "impact": None,
+
+    def whole_day(keep_transfer: bool, dropped: set[str]) -> Plan:
+        room = {
+            f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
+            for f in day.instance.open_facilities()
         }
-    )
+        for route in collection_routes:
+            for stop in route.stops[len(state.vehicles[route.vehicle_id].done) :]:
+                if stop.action == "unload":
+                    room[stop.site_id] = room.get(stop.site_id, 0.0) - stop.tonnes
+        kept = _kept("transfer", day, matrices, earlier, room) if keep_transfer else {}
+        kept = {vehicle_id: rest for vehicle_id, rest in kept.items() if vehicle_id not in dropped}
+        containers = _containers(day, collection_routes, kept)
+        transfer_routes, transfer = _rests(
+            "transfer", day, matrices, containers, room, options, {}, False, progress,
+            should_stop, kept,
+        )  # fmt: skip
+        routes = [*collection_routes, *transfer_routes]
+        transfer_solution = TierSolution(transfer_routes, transfer.dropped, transfer.stats)
+        diagnosis = _Diagnosis(
+            transfer.remainder.problem,
+            TierSolution(list(transfer.rests.values()), transfer.dropped, transfer.stats),
+            transfer.remainder.matrices,
+        )
+        return plan.model_copy(
+            update={
+                "instance_name": day.instance.name,
+                "routes": routes,
+                "unserved": _unserved(day, collection),
+                "backlog": _backlog(
+                    day.instance, _deliveries(collection_routes), transfer_solution, diagnosis
+                ),
+                "cost": _plan_cost(day.instance, routes),
+                "stats": [collection.stats, transfer.stats],
+                "impact": None,
+            }
+        )
+
+    dropped: set[str] = set()
+    replanned = whole_day(stable, dropped)
     violations = check_plan(day.instance, replanned, matrices, earlier)
+    while stable and violations and {v.kind for v in violations} <= STATION_RULES:
+        # kept hauls no longer match what their stations receive: re-plan those stations' hauls
+        stations = {v.site_id for v in violations}
+        more = {
+            r.vehicle_id
+            for r in replanned.routes
+            if r.tier == "transfer" and stations & {s.site_id for s in r.stops}
+        } - dropped
+        if not more:
+            break
+        dropped |= more
+        replanned = whole_day(stable, dropped)
+        violations = check_plan(day.instance, replanned, matrices, earlier)
     if violations:
         for violation in violations:
             log.error("checker: %s", violation)
         raise PlanCheckError(violations)
     diff = plan_diff(plan, replanned)
     penalty_per_t = day.instance.settings.unserved_penalty_per_t
-    kept = (
+    stands = (
         options.move_penalty > 0
         and not day.events
         and day.actuals is None
@@ -413,9 +493,9 @@ def replan_day(
         >= _value(plan, penalty_per_t)
         and not check_plan(day.instance, plan, matrices)
     )
-    if kept:
+    if stands:
         replanned, diff = plan, plan_diff(plan, plan)
     impact = assess(day.instance, replanned).model_dump(mode="json")
     return ReplanResult(
-        replanned.model_copy(update={"impact": impact}), day.instance, roads, matrices, diff, kept
+        replanned.model_copy(update={"impact": impact}), day.instance, roads, matrices, diff, stands
     )

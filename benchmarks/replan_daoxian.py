@@ -1,0 +1,90 @@
+"""Re-planning the Daoxian day after a breakdown: how soon a checker-clean plan is back, how
+many points move with and without the stability price, and what the breakdown costs.
+
+    python -m benchmarks.replan_daoxian --plan out/daoxian/plan.json --runs 3
+
+At each time, the collection truck on the road with the most waste on board breaks down. The
+first figure is the wall time of ``build_day`` + ``replan_day`` with a search of one solution
+(state, events, both tiers' rests, stitching, the checker, impact), the road graph and its
+matrices already loaded (as in the API's worker); the median of ``--runs``. The others come
+from one re-plan each with ``--time-limit`` seconds, stability on (the default price) and off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from wasteopt.io import load_instance, load_plan
+from wasteopt.model import Instance, Plan, clock_to_seconds
+from wasteopt.planning import resolve_provider
+from wasteopt.replan import ReplanOptions, build_day, events_from_data, replan_day
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def broken_truck(instance: Instance, plan: Plan, at_s: int) -> str:
+    """The collection truck on the road at ``at_s`` with the most waste on board."""
+    state = build_day(instance, plan, at_s, []).state
+    working = [
+        v
+        for v in state.vehicles.values()
+        if v.status == "working" and v.vehicle_type.tier == "collection"
+    ]
+    return max(working, key=lambda v: (v.load_t, v.vehicle_id)).vehicle_id
+
+
+def run(instance: Instance, plan: Plan, provider, at: str, options: ReplanOptions):
+    at_s = clock_to_seconds(at)
+    events = events_from_data(
+        [{"type": "breakdown", "vehicle": broken_truck(instance, plan, at_s)}]
+    )
+    started = time.perf_counter()
+    day = build_day(instance, plan, at_s, events)
+    result = replan_day(instance, plan, day, provider, options)
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plan", type=Path, required=True, help="the morning plan.json")
+    parser.add_argument("--instance", type=Path, default=ROOT / "instances/daoxian/instance.json")
+    parser.add_argument("--graph", type=Path, default=ROOT / "graphs/daoxian.graphml")
+    parser.add_argument("--times", default="08:00,10:30,13:00")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    args = parser.parse_args()
+    instance = load_instance(args.instance)
+    plan = load_plan(args.plan)
+    provider = resolve_provider(instance, args.instance.parent, args.graph)
+    provider.matrices(instance.sites)  # load once, as a server does
+    print(f"morning: {plan.cost:,.2f} CNY, {len(plan.unserved)} unserved, {_backlog(plan)} t left")
+    print("time | broken truck | first clean s: median (runs) | points moved on / off |")
+    print("  cost - morning, CNY, on / off | unserved on / off | left at stations t on / off")
+    for at in args.times.split(","):
+        first = [
+            run(instance, plan, provider, at, ReplanOptions(time_limit_s=30, solution_limit=1))[0]
+            for _ in range(args.runs)
+        ]
+        truck = broken_truck(instance, plan, clock_to_seconds(at))
+        _, on = run(instance, plan, provider, at, ReplanOptions(time_limit_s=args.time_limit))
+        off_options = ReplanOptions(time_limit_s=args.time_limit, move_penalty=0)
+        _, off = run(instance, plan, provider, at, off_options)
+        runs = ", ".join(f"{s:.2f}" for s in first)
+        print(f"{at} | {truck} | {statistics.median(first):.2f} ({runs})")
+        print(
+            f"  moved {len(on.diff.moved)} / {len(off.diff.moved)}"
+            f" | cost {on.plan.cost - plan.cost:+,.2f} / {off.plan.cost - plan.cost:+,.2f}"
+            f" | unserved {len(on.plan.unserved)} / {len(off.plan.unserved)}"
+            f" | left {_backlog(on.plan)} / {_backlog(off.plan)}"
+        )
+
+
+def _backlog(plan: Plan) -> str:
+    return f"{sum(b.tonnes for b in plan.backlog):.1f}"
+
+
+if __name__ == "__main__":
+    main()
