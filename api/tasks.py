@@ -10,18 +10,22 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from pydantic import BaseModel, ConfigDict
+
 from api.schemas import SitingRequest
 from api.store import JobInput
-from wasteopt.export import GEOJSON_FILE, SHEETS_DIR, routes_geojson, sheets_csv
+from wasteopt.export import GEOJSON_FILE, PLAN_FILE, SHEETS_DIR, routes_geojson, sheets_csv
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Facility, Instance, Plan, TravelMatrices
 from wasteopt.planning import PlanOptions, Progress, plan_day
 from wasteopt.provenance import describe, grid_factor
 from wasteopt.scenario import (
+    COMPARISON_FILE,
+    Scenario,
     compare_scenarios,
     comparison_csv,
     comparison_rows,
-    scenario_from_dict,
+    comparison_verdict,
     scenario_from_siting,
 )
 from wasteopt.siting import SitingOptions, choose_stations
@@ -29,10 +33,8 @@ from wasteopt.siting.report import ASSIGNMENT_FILE, assignment_csv, siting_summa
 from wasteopt.timeline import plan_timeline
 
 SHEETS_PREFIX = f"{SHEETS_DIR}/"
-COMPARISON_FILE = "comparison.csv"
 SCENARIOS_PREFIX = "scenarios/"
 INSTANCE_FILE = "instance.json"
-PLAN_FILE = "plan.json"
 TIMELINE_FILE = "timeline.json"
 
 
@@ -141,14 +143,21 @@ def run_siting(task: TaskInput) -> TaskResult:
     return TaskResult(result.cost.total, json.dumps(document, ensure_ascii=False), files)
 
 
+class ComparisonJob(BaseModel):
+    """What a comparison job stores: its scenarios, today's first when asked for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenarios: list[Scenario]
+
+
 def run_comparison(task: TaskInput) -> TaskResult:
     """Each scenario routed and assessed, side by side as ``wasteopt compare`` tabulates it.
 
     Routing a scenario reports no progress here and cannot be interrupted: a cancelled
     comparison is stopped by ending its process.
     """
-    request = json.loads(task.job.options)
-    scenarios = [scenario_from_dict(s) for s in request["scenarios"]]
+    scenarios = ComparisonJob.model_validate_json(task.job.options).scenarios
     outcomes = compare_scenarios(task.instance, scenarios, task.provider, _plan_options(task.job))
     rows = comparison_rows(outcomes)
     document = {
@@ -163,6 +172,7 @@ def run_comparison(task: TaskInput) -> TaskResult:
             for o in outcomes
         ],
         "rows": [asdict(r) for r in rows],
+        "verdict": comparison_verdict(outcomes),
     }
     files = {COMPARISON_FILE: comparison_csv(outcomes, rows)}
     for index, o in enumerate(outcomes):  # each scenario's plan, to open it on a map

@@ -80,6 +80,7 @@ def test_siting_result_feeds_a_comparison(client: TestClient) -> None:
     )
     table = client.get(comparison["links"]["result"]).json()
     assert [s["name"] for s in table["scenarios"]] == ["today", "west"]
+    assert table["verdict"].startswith("verdict: ")
     assert all(len(row["values"]) == 2 for row in table["rows"])
     csv_text = client.get(comparison["links"]["csv"]).content.decode("utf-8")
     assert csv_text.startswith("\ufeffsection,metric,unit,today,west,west vs today")

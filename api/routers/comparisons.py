@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Response
 
 from api import job_views
@@ -12,7 +10,7 @@ from api.downloads import attachment
 from api.errors import instance_error, problem_responses
 from api.json_body import ParsedJsonRoute
 from api.schemas import ComparisonRequest, JobStatus
-from api.tasks import COMPARISON_FILE
+from api.tasks import COMPARISON_FILE, ComparisonJob
 from wasteopt.errors import InstanceError
 from wasteopt.scenario import apply_scenario, scenario_from_dict, with_today
 
@@ -24,9 +22,14 @@ router = APIRouter(
 _RESULT_SCHEMA = {
     "type": "object",
     "description": "scenarios: each one's open stations, costs and impact report; rows: the"
-    " side-by-side table of `wasteopt compare` (metric, unit, one value per scenario)",
-    "properties": {"scenarios": {"type": "array"}, "rows": {"type": "array"}},
-    "required": ["scenarios", "rows"],
+    " side-by-side table of `wasteopt compare` (section, metric, unit, one value per"
+    " scenario); verdict: its verdict line",
+    "properties": {
+        "scenarios": {"type": "array"},
+        "rows": {"type": "array"},
+        "verdict": {"type": "string"},
+    },
+    "required": ["scenarios", "rows", "verdict"],
 }
 
 
@@ -61,20 +64,19 @@ def submit_comparison(
             apply_scenario(instance, scenario)
     except InstanceError as exc:
         raise instance_error(exc) from None
-    scenarios = with_today(scenarios, request.include_today)
-    documents = [s.model_dump(mode="json", exclude_defaults=True) for s in scenarios]
+    job = ComparisonJob(scenarios=with_today(scenarios, request.include_today))
     job_id = job_views.submit(
         store,
         runner,
         settings,
         kind=KIND,
-        options=json.dumps({"scenarios": documents}, ensure_ascii=False),
+        options=job.model_dump_json(exclude_defaults=True),
         instance_id=source.instance_id,
         instance_name=source.name,
         instance=source.document,
         date=source.date,
         time_limit_s=limit,
-        budget_s=len(documents) * job_views.plan_budget_s(limit),
+        budget_s=len(job.scenarios) * job_views.plan_budget_s(limit),
         seed=request.seed,
         solution_limit=request.solution_limit,
     )
