@@ -460,6 +460,7 @@ def replan_day(
                 "cost": _plan_cost(day.instance, routes),
                 "stats": [collection.stats, transfer.stats],
                 "impact": None,
+                "provenance": None,  # the morning's inputs are not this plan's: see instance.json
             }
         )
 

@@ -81,8 +81,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _instance_path(args: argparse.Namespace, plan: Plan) -> Path:
     if args.instance is not None:
         return args.instance
-    record = getattr(plan, "provenance", None)
-    recorded = getattr(getattr(record, "instance", None), "path", None)
+    record = plan.provenance
+    recorded = record.instance.path if record is not None and record.instance else None
     if recorded is None:
         raise InstanceError([("--instance", "the plan does not record its instance; give it")])
     return Path(recorded)
