@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate
 from wasteopt.check import check_plan
+from wasteopt.impact import ImpactReport
 from wasteopt.matrix import ExplicitMatrixProvider, GreatCircleProvider
 from wasteopt.model import Instance, TimeWindow, TravelMatrices
 from wasteopt.planning import PlanOptions, plan_day, plan_day_full
@@ -298,9 +299,7 @@ def test_great_circle_provider_scales_with_circuity_and_speed(example):
 
 def test_multistart_keeps_the_best_of_its_workers(example):
     single = plan_day(example, options=PlanOptions(time_limit_s=600.0, solution_limit=3))
-    double = plan_day(
-        example, options=PlanOptions(time_limit_s=600.0, solution_limit=3, workers=2)
-    )
+    double = plan_day(example, options=PlanOptions(time_limit_s=600.0, solution_limit=3, workers=2))
     assert double.stats[0].objective <= single.stats[0].objective + 1e-9
 
 
@@ -328,3 +327,12 @@ def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
     )
     assert seen == [(0, "ruin_recreate")]  # this process: the options as given
     assert best.objective == 98  # worker 2: seed 2, the same search (worker 1: 99)
+
+
+def test_the_day_result_carries_its_impact_typed_and_as_the_plan_file_holds_it(example):
+    result = plan_day_full(example, options=FAST)
+    assert isinstance(result.impact, ImpactReport)
+    assert result.plan.impact == result.impact.model_dump(mode="json")
+    assert result.impact.per_day.distance_km == pytest.approx(
+        sum(r.distance_km for r in result.plan.routes)
+    )

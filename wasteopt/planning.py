@@ -19,7 +19,7 @@ from typing import Literal, get_args
 
 from wasteopt.check import check_plan
 from wasteopt.errors import NetworkError, OptionsError, PlanCheckError
-from wasteopt.impact import assess
+from wasteopt.impact import ImpactReport, assess
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import (
     Backlog,
@@ -131,10 +131,12 @@ class Progress:
 
 @dataclass(frozen=True)
 class DayResult:
-    """A checked plan together with the matrices it was checked against."""
+    """A checked plan, the matrices it was checked against and its impact report (the same
+    report ``plan.impact`` holds as the plan file's JSON)."""
 
     plan: Plan
     matrices: TravelMatrices
+    impact: ImpactReport
 
 
 def graph_path(
@@ -452,5 +454,6 @@ def plan_day_full(
         for violation in violations:
             log.error("checker: %s", violation)
         raise PlanCheckError(violations)
-    impact = assess(instance, plan).model_dump(mode="json")
-    return DayResult(plan.model_copy(update={"impact": impact}), matrices)
+    impact = assess(instance, plan)
+    plan = plan.model_copy(update={"impact": impact.model_dump(mode="json")})
+    return DayResult(plan, matrices, impact)

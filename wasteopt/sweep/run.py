@@ -19,7 +19,6 @@ from typing import Any
 
 from wasteopt.errors import WasteoptError
 from wasteopt.export import routes_geojson
-from wasteopt.impact import ImpactReport
 from wasteopt.io import dump_json
 from wasteopt.planning import PlanOptions, plan_day_full
 from wasteopt.scenario import Outcome
@@ -66,8 +65,8 @@ def _planned(context: SweepContext, cell: Cell) -> CellOutcome:
     options = PlanOptions(
         time_limit_s=cell.time_limit_s, seed=cell.seed, solution_limit=cell.solution_limit
     )
-    plan = plan_day_full(instance, context.provider, options).plan
-    impact = ImpactReport.model_validate(plan.impact)
+    result = plan_day_full(instance, context.provider, options)
+    plan, impact = result.plan, result.impact
     outcome = Outcome(context.scenarios[cell.scenario], instance, plan, impact)
     per_day, per_year = impact.per_day, impact.per_year
     collection = sum(1 for r in plan.routes if r.tier == "collection")

@@ -14,7 +14,7 @@ from wasteopt.cli.interrupt import StopOnInterrupt
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
 from wasteopt.export import write_outputs
-from wasteopt.impact import NATIONAL_GRID, ImpactReport, format_impact
+from wasteopt.impact import NATIONAL_GRID, format_impact
 from wasteopt.io import load_instance
 from wasteopt.planning import PlanOptions, graph_path, plan_day_full, resolve_provider
 from wasteopt.provenance import describe
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         )
     written = write_outputs(instance, result.plan, args.out, provider)
     print(format_summary(instance, result.plan))
-    print(format_impact(ImpactReport.model_validate(result.plan.impact), caveats=False))
+    print(format_impact(result.impact, caveats=False))
     elapsed = time.perf_counter() - started
     if any(stats.stopped_early for stats in result.plan.stats):
         print(f"  stopped early (Ctrl-C) after {elapsed:.1f} s: the best plan found by then")
