@@ -18,7 +18,15 @@ from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
 from wasteopt.impact import assess
 from wasteopt.matrix import ExplicitMatrixProvider
-from wasteopt.model import EnergyModel, Instance, Plan, Route, Settings, Stop, TravelMatrices
+from wasteopt.model import (
+    EnergyModel,
+    Instance,
+    InstanceSettings,
+    Plan,
+    Route,
+    Stop,
+    TravelMatrices,
+)
 from wasteopt.planning import PlanOptions, plan_day_full
 from wasteopt.scenario import Scenario, apply_scenario
 from wasteopt.soc import soc_walk
@@ -179,7 +187,8 @@ def test_charging_energy_and_its_time_of_use_cost_by_hand():
         {"window": {"start": "22:00", "end": "24:00"}, "cny_per_kwh": 0.3},
     ]
     instance = make_instance()
-    instance = instance.model_copy(update={"settings": Settings.model_validate({"tariff": tariff})})
+    settings = InstanceSettings.model_validate({"tariff": tariff})
+    instance = instance.model_copy(update={"settings": settings})
     report = assess(instance, _plan(TWO_TRIPS))
     charging = report.charging
     assert (charging.en_route_kwh, charging.overnight_kwh) == pytest.approx((50.0, 58.5))
@@ -192,7 +201,7 @@ def test_charging_energy_and_its_time_of_use_cost_by_hand():
 def test_a_tariff_must_cover_the_day_once():
     gap = [{"window": {"start": "00:00", "end": "08:00"}, "cny_per_kwh": 0.3}]
     with pytest.raises(ValueError, match="nothing from 08:00 to 24:00"):
-        Settings.model_validate({"tariff": gap})
+        InstanceSettings.model_validate({"tariff": gap})
 
 
 def test_an_electric_share_converts_trucks_with_batteries_and_plugs_at_their_yard():

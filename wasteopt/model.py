@@ -287,7 +287,7 @@ class TariffPeriod(_Strict):
     cny_per_kwh: float = Field(ge=0)
 
 
-class Settings(_Strict):
+class InstanceSettings(_Strict):
     """Instance-wide settings; every default is an assumption documented in the README."""
 
     circuity_factor: float = Field(
@@ -307,7 +307,7 @@ class Settings(_Strict):
     )
 
     @model_validator(mode="after")
-    def _tariff_covers_the_day(self) -> Settings:
+    def _tariff_covers_the_day(self) -> InstanceSettings:
         if not self.tariff:
             return self
         spans = sorted((p.window.start_s, p.window.end_s) for p in self.tariff)
@@ -341,7 +341,7 @@ class Instance(_Strict):
         description="what the whole instance assumes or approximates (e.g. a design capacity"
         " used as the day's tonnage); every output repeats it",
     )
-    settings: Settings = Settings()
+    settings: InstanceSettings = InstanceSettings()
     yards: list[Yard] = Field(min_length=1)
     facilities: list[Facility] = Field(min_length=1)
     vehicle_types: list[VehicleType] = Field(min_length=1)
