@@ -537,7 +537,3 @@ class TravelMatrices:
 
     def index(self) -> dict[str, int]:
         return {site_id: i for i, site_id in enumerate(self.site_ids)}
-
-
-def tonnes_to_kg(tonnes: float) -> int:
-    return int(round(tonnes * 1000))
