@@ -22,6 +22,7 @@ from wasteopt.charging import ChargingFigures, charging_figures, format_charging
 from wasteopt.errors import WasteoptError
 from wasteopt.model import GridFactor, Instance, Plan, Route, VehicleType, titled_name
 from wasteopt.summary import facility_intake
+from wasteopt.units import KG_PER_TONNE, ROUNDING_TOL, kg_to_tonnes
 
 NATIONAL_GRID = GridFactor(kg_co2_per_kwh=F.GRID_KG_CO2_PER_KWH, source=F.GRID_SOURCE)
 NOT_COUNTED = (
@@ -288,19 +289,19 @@ def _daily(
     backlog = sum(b.tonnes for b in plan.backlog)
     wte_kwh = incinerated * F.WTE_EXPORT_KWH_PER_T
     biogas_kwh = kitchen * F.BIOGAS_EXPORT_KWH_PER_T
-    avoided = (wte_kwh + biogas_kwh) * grid.kg_co2_per_kwh / 1000.0
+    avoided = kg_to_tonnes((wte_kwh + biogas_kwh) * grid.kg_co2_per_kwh)
     fossil = incinerated * F.INCINERATION_FOSSIL_CO2_T_PER_T
     n2o = incinerated * F.INCINERATION_N2O_CO2E_T_PER_T
     ch4 = incinerated * F.INCINERATION_CH4_CO2E_T_PER_T
     sorted_t = _kind_total(intakes, "sorting_centre")
     methane = landfilled * F.LANDFILL_CO2E_T_PER_T
-    transport = sum(r.co2e_kg for r in routes) / 1000.0
+    transport = kg_to_tonnes(sum(r.co2e_kg for r in routes))
     ash = incinerated * F.BOTTOM_ASH_FRACTION
-    bricks = ash * 1000.0 / F.ASH_PER_BRICK_KG
+    bricks = ash * KG_PER_TONNE / F.ASH_PER_BRICK_KG
     plant_ash = (incinerated + _kind_total(intakes, "incinerator", "external_t")) * (
         F.BOTTOM_ASH_FRACTION
     )
-    line_bricks = plant_ash * 1000.0 / F.ASH_PER_BRICK_KG
+    line_bricks = plant_ash * KG_PER_TONNE / F.ASH_PER_BRICK_KG
     line_cap = F.BRICK_LINE_BRICKS_PER_YEAR / F.DAYS_PER_YEAR
     capped = bricks * min(1.0, line_cap / line_bricks) if line_bricks > 0 else 0.0
     return Figures(
@@ -347,7 +348,7 @@ def _kpis(day: Figures, intakes: list[FacilityIntake]) -> list[Kpi]:
             value=harmless,
             target=F.HARMLESS_TREATMENT_TARGET,
             comparison=">=",
-            met=harmless >= F.HARMLESS_TREATMENT_TARGET - 1e-9,
+            met=harmless >= F.HARMLESS_TREATMENT_TARGET - ROUNDING_TOL,
             source="seed (六)4",
         ),
         Kpi(
@@ -356,7 +357,7 @@ def _kpis(day: Figures, intakes: list[FacilityIntake]) -> list[Kpi]:
             value=recovered,
             target=F.RESOURCE_RECOVERY_TARGET,
             comparison=">=",
-            met=recovered >= F.RESOURCE_RECOVERY_TARGET - 1e-9,
+            met=recovered >= F.RESOURCE_RECOVERY_TARGET - ROUNDING_TOL,
             source="seed (六)4; incineration with power, kitchen waste and recyclables recycled",
         ),
     ]
@@ -368,7 +369,7 @@ def _kpis(day: Figures, intakes: list[FacilityIntake]) -> list[Kpi]:
                 value=intake.utilisation,
                 target=1.0,
                 comparison="<=",
-                met=intake.utilisation <= 1.0 + 1e-9,
+                met=intake.utilisation <= 1.0 + ROUNDING_TOL,
             )
         )
     line_share = day.bricks_capped / (F.BRICK_LINE_BRICKS_PER_YEAR / F.DAYS_PER_YEAR)
