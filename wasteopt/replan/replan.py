@@ -66,11 +66,12 @@ class ReplanOptions:
     seed: int = 0
     solution_limit: int | None = None
     move_penalty: float = DEFAULT_MOVE_PENALTY
+    metaheuristic: str = "ruin_recreate"  # "greedy_descent" with solution_limit 1: a first plan
 
     def search(self, seconds: float, compiled: bool) -> SearchOptions:
         return SearchOptions(
             time_limit_s=seconds, seed=self.seed, solution_limit=self.solution_limit,
-            compiled=compiled,
+            compiled=compiled, metaheuristic=self.metaheuristic,
         )  # fmt: skip
 
 
@@ -281,6 +282,10 @@ def _rests(
     return [route for route in routes.values() if route is not None], solved
 
 
+def _at(deliveries: dict[tuple[str, str], list[tuple[int, float]]], station: str) -> list:
+    return sorted(v for (s, _), events in deliveries.items() if s == station for v in events)
+
+
 def _unpicked(events: list[tuple[int, float]], picked: float) -> list[tuple[int, float]]:
     """Deliveries in time order less the first ``picked`` tonnes, already hauled away."""
     left = []
@@ -464,7 +469,16 @@ def replan_day(
             }
         )
 
-    dropped: set[str] = set()
+    # hauls from stations whose deliveries the re-plan changed cannot stand as they were
+    before = _deliveries([r for r in plan.routes if r.tier == "collection"])
+    after = _deliveries(collection_routes)
+    changed = {station for station, _ in before.keys() | after.keys()}
+    changed = {s for s in changed if _at(before, s) != _at(after, s)}
+    dropped = {
+        r.vehicle_id
+        for r in plan.routes
+        if r.tier == "transfer" and changed & {s.site_id for s in r.stops}
+    }
     replanned = whole_day(stable, dropped)
     violations = check_plan(day.instance, replanned, matrices, earlier)
     while stable and violations and {v.kind for v in violations} <= STATION_RULES:

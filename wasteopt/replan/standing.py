@@ -53,14 +53,18 @@ def standing_routes(
     matrices: TravelMatrices,
     earlier: tuple[int, TravelMatrices] | None,
 ) -> dict[str, Route]:
-    """Vehicle id -> its planned route, for the trucks in ``states`` whose plan still holds."""
-    kept = {}
-    for state in states:
-        route = planned_route(state)
-        if route is None:
-            continue
-        alone = Plan(instance_name=instance.name, routes=[route])
-        violations = check_plan(instance, alone, matrices, earlier)
-        if not any(v.kind not in PLAN_RULES for v in violations):
-            kept[state.vehicle_id] = route
-    return kept
+    """Vehicle id -> its planned route, for the trucks in ``states`` whose plan still holds
+    (one check of all of them: the route rules are reported per vehicle)."""
+    planned = {s.vehicle_id: planned_route(s) for s in states if s.morning is not None}
+    routes = [route for route in planned.values() if route is not None]
+    together = Plan(instance_name=instance.name, routes=routes)
+    broken = {
+        v.vehicle_id
+        for v in check_plan(instance, together, matrices, earlier)
+        if v.kind not in PLAN_RULES
+    }
+    return {
+        vehicle_id: route
+        for vehicle_id, route in planned.items()
+        if route is not None and vehicle_id not in broken
+    }
