@@ -167,7 +167,9 @@ BATTERY_KWH = {
 }
 BATTERY_USABLE_SHARE, BATTERY_RESERVE_SHARE = 0.9, 0.1
 # Chargers (assumption): one 60 kW plug per electric truck at its yard (overnight), and two
-# 120 kW plugs where electric hook-lifts and tankers unload: the plant and the kitchen centre
+# 120 kW plugs where electric hook-lifts and tankers unload: the plant and the kitchen centre.
+# An all-electric fleet gets a plug there for every electric truck that may unload there, so
+# that its plan measures how many plugs the county would need (the busiest use).
 YARD_CHARGER_KW = 60.0
 FACILITY_CHARGERS = {"incinerator": (120.0, 2), "kitchen-centre": (120.0, 2)}  # id: kW, plugs
 SHIFTS = {
@@ -529,8 +531,11 @@ def battery(body: str) -> dict:
     }
 
 
-def with_chargers(yards: list[dict], sites: list[dict], types: list[dict]) -> None:
-    """Chargers at the yards that base electric trucks (a plug each) and at FACILITY_CHARGERS."""
+def with_chargers(
+    yards: list[dict], sites: list[dict], types: list[dict], all_electric: bool
+) -> None:
+    """Chargers at the yards that base electric trucks (a plug each) and at FACILITY_CHARGERS
+    (with ``all_electric``, a plug for every electric truck that may unload there)."""
     electric: dict[str, int] = {}
     for vt in types:
         if "battery" in vt:
@@ -541,6 +546,12 @@ def with_chargers(yards: list[dict], sites: list[dict], types: list[dict]) -> No
     for site in sites:
         if site["id"] in FACILITY_CHARGERS:
             power_kw, plugs = FACILITY_CHARGERS[site["id"]]
+            if all_electric:
+                plugs = sum(
+                    vt["count"]
+                    for vt in types
+                    if "battery" in vt and set(vt["streams"]) & set(site["streams"])
+                )
             site["charger"] = {"power_kw": power_kw, "count": plugs}
 
 
@@ -637,7 +648,7 @@ def instance(
     yards = [{"id": yid, "name": name, "lon": lon, "lat": lat} for yid, name, lat, lon, _ in YARDS]
     sites = facilities(points, phase)
     types = fleet(points, fleet_energy)
-    with_chargers(yards, sites, types)
+    with_chargers(yards, sites, types, fleet_energy == "electric")
     return {
         "name": name,
         "title": "道县",

@@ -11,14 +11,12 @@ at the last unload from which it gets home).
 
 Charging: a facility with a charger has *charge copies* (:class:`~wasteopt.routing.nodes.NodeTable`)
 whose service is the unload and then one charging session (the charger's ``session_min``). A
-battery truck that unloads at one takes in the session's energy (power x session): the arc into
-the copy adds it, and the copy's floor is raised by as much, so the truck must still arrive
-above its reserve; the capacity, a full battery, leaves such a copy to trucks with room for the
-whole session (the decoded charge stops when the battery is full, so the real state of charge
-is never lower). A session holds a plug: where more battery trucks could charge at a site than
-it has plugs, a cumulative constraint keeps the sessions within the count. (A fixed session
-keeps the model one that OR-Tools' cumul optimisers schedule quickly; tying the charging time to
-the clock's slack made checking one plan of Daoxian take seconds.)
+battery truck that unloads at one takes in up to the session's energy (power x session): the
+dimension's slack there, at most that much and never more than fills the battery (elsewhere
+the slack is 0). A session holds a plug: where more battery trucks could charge at a site than
+it has plugs, a cumulative constraint keeps the sessions within the count. (A session of fixed
+length keeps the model one that OR-Tools' cumul optimisers schedule quickly; tying the charging
+time to the clock's slack made checking one plan of Daoxian take 30 s.)
 
 Consumption per arc comes from :meth:`wasteopt.model.VehicleType.leg_energy`, the formula the
 impact and the checker use, at the load the arc is driven with as far as a transit callback can
@@ -89,16 +87,6 @@ def session_wh(facility: Facility) -> int:
     return math.floor(facility.charger.power_kw * session_s(facility) / 3.6)  # kW x s -> Wh
 
 
-def floor_wh(problem: TierProblem, nodes: NodeTable, node: int) -> int:
-    """The least cumul a battery truck may have at ``node`` without a deficit: the offset, and
-    at a charge copy the session's energy above it (the cumul there counts the session, the
-    truck must arrive above its reserve)."""
-    if node not in nodes.charge_copies:
-        return energy_offset(problem)
-    facility = next(f for f in problem.facilities if f.id == nodes.ref[node])
-    return energy_offset(problem) + session_wh(facility)
-
-
 def add_energy(
     routing: pywrapcp.RoutingModel,
     manager: pywrapcp.RoutingIndexManager,
@@ -113,15 +101,7 @@ def add_energy(
     vehicles = problem.vehicles
     facility_by_id = {f.id: f for f in problem.facilities}
     offset = energy_offset(problem)
-    session = np.zeros(len(nodes), dtype=np.int64)  # Wh a session adds at each charge copy
-    for node in nodes.charge_copies:
-        session[node] = session_wh(facility_by_id[nodes.ref[node]])
-    # trucks without a battery stay at a level no floor reaches
-    constant = offset + int(session.max())
-    full = [
-        offset + reach_wh(v.vehicle_type) if v.vehicle_type.battery is not None else constant
-        for v in vehicles
-    ]
+    full = [offset + reach_wh(v.vehicle_type) for v in vehicles]  # non-battery trucks: offset
     zero = routing.RegisterUnaryTransitVector([0] * len(nodes))
     evaluators: list[int] = []
     by_type: dict[str, int] = {}
@@ -131,29 +111,37 @@ def add_energy(
             evaluators.append(zero)
             continue
         if vt.id not in by_type:
-            change = session[None, :] - consumption_wh(vt, nodes, data.dist)
-            table = memoryview(change[np.ix_(index_node, index_node)])  # held by the callback
+            used = consumption_wh(vt, nodes, data.dist)[np.ix_(index_node, index_node)]
+            table = memoryview(-used)  # the callback holds the table, not the model
             by_type[vt.id] = routing.RegisterTransitCallback(lambda i, j, t=table: t[i, j])
         evaluators.append(by_type[vt.id])
-    routing.AddDimensionWithVehicleTransitAndCapacity(evaluators, 0, full, False, "energy")
+    most = max((session_wh(f) for f in problem.facilities), default=0)
+    routing.AddDimensionWithVehicleTransitAndCapacity(evaluators, most, full, False, "energy")
     energy = routing.GetDimensionOrDie("energy")
     deficit_per_wh = max(1, int(round(DEFICIT_TONNES_PER_KWH * problem.unserved_penalty_per_t)))
     for v in range(len(vehicles)):
         energy.CumulVar(routing.Start(v)).SetValue(full[v])
+        energy.SlackVar(routing.Start(v)).SetValue(0)
         energy.SetCumulVarSoftLowerBound(routing.End(v), offset, deficit_per_wh)
         routing.AddToAssignment(energy.CumulVar(routing.End(v)))  # read by or_extract
+    full_of = [max(full), *full]  # by vehicle + 1 (an inactive copy's vehicle is -1)
     battery_of = [0, *(int(v.vehicle_type.battery is not None) for v in vehicles)]
     sessions: dict[str, list[pywrapcp.IntervalVar]] = {}
     for node in range(len(nodes)):
         if nodes.kind[node] == "yard":
             continue
         index = manager.NodeToIndex(node)
-        energy.SetCumulVarSoftLowerBound(index, offset + int(session[node]), deficit_per_wh)
+        energy.SetCumulVarSoftLowerBound(index, offset, deficit_per_wh)
         routing.AddToAssignment(energy.CumulVar(index))
+        taken_in = energy.SlackVar(index)
         if node not in nodes.charge_copies:
+            taken_in.SetValue(0)
             continue
         facility = facility_by_id[nodes.ref[node]]
-        vehicle_plus_one = (routing.VehicleVar(index) + 1).Var()  # -1 when inactive
+        taken_in.SetMax(session_wh(facility))
+        routing.AddToAssignment(taken_in)
+        vehicle_plus_one = (routing.VehicleVar(index) + 1).Var()
+        solver.Add(energy.CumulVar(index) + taken_in <= solver.Element(full_of, vehicle_plus_one))
         plugged = solver.Element(battery_of, vehicle_plus_one).Var()
         unload = int(data.service[node]) - session_s(facility)
         starts = (clock.CumulVar(index) + unload).Var()  # the session follows the unload
@@ -174,21 +162,21 @@ def in_range_prefix(
     vehicle: int,
     route: list[int],
     soc: list[int],
+    charged: list[int],
 ) -> int:
     """How many visits of ``vehicle``'s ``route`` (nodes) to keep so that it stays above its
-    reserve: all of them when no cumul ``soc`` (one per visit, then the end) falls below its
-    floor (:func:`floor_wh`), else up to the last unload from which it gets home; 0 when there
-    is no such unload."""
+    reserve: all of them when no cumul ``soc`` (one per visit, then the end) falls below the
+    offset, else up to the last unload from which it gets home with what it holds after that
+    unload's charge (``charged``, Wh per visit); 0 when there is no such unload."""
     vt = problem.vehicles[vehicle].vehicle_type
     offset = energy_offset(problem)
-    floors = [floor_wh(problem, nodes, node) for node in route] + [offset]
-    short = [k for k, (have, need) in enumerate(zip(soc, floors, strict=True)) if have < need]
+    short = [k for k, have in enumerate(soc) if have < offset]
     if vt.battery is None or not short:
         return len(route)
     yard = data.starts[vehicle]
     for k in range(short[0] - 1, -1, -1):
         node = route[k]
         home = math.ceil(data.dist[node, yard] * vt.leg_energy(1.0, 0.0))
-        if nodes.kind[node] == "unload" and soc[k] - home >= offset:
+        if nodes.kind[node] == "unload" and soc[k] + charged[k] - home >= offset:
             return k + 1
     return 0

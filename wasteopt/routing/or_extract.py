@@ -89,7 +89,13 @@ def _in_range(
     routing, energy = model.routing, model.routing.GetDimensionOrDie("energy")
     soc = [solution.Value(energy.CumulVar(i)) for i in (*route, routing.End(vehicle))]
     node_route = model.index_node[route].tolist()
-    keep = in_range_prefix(model.problem, model.nodes, model.data, vehicle, node_route, soc)
+    charged = [
+        solution.Value(energy.SlackVar(i)) if n in model.nodes.charge_copies else 0
+        for i, n in zip(route, node_route, strict=True)
+    ]
+    keep = in_range_prefix(
+        model.problem, model.nodes, model.data, vehicle, node_route, soc, charged
+    )
     if keep == len(route):
         return route, end_s
     cut.update(route[keep:])
