@@ -403,7 +403,9 @@ def replan_day(
     ``provider`` gives the roads as in the morning (built with truck ``speeds``); road events
     change them for every leg that leaves after the re-plan time. With
     ``options.move_penalty`` > 0 and no events, the plan as it stands is kept unless a
-    re-plan saves more than the price of its moved points and one more. Raises InstanceError
+    re-plan saves more than the price of its moved points and one more; with it 0, the cheaper
+    of the plan where every truck whose plan holds keeps it and the one where every rest is
+    re-optimised (each searched for the time limit). Raises InstanceError
     for bad events, InfeasibleError when a truck's load cannot be unloaded, PlanCheckError if
     the checker rejects the result.
     """
@@ -414,92 +416,113 @@ def replan_day(
     matrices = morning if roads is provider else roads.matrices(day.instance.sites)
     earlier = None if roads is provider else (day.state.at_s, morning)
     state = day.state
-    room = {
-        f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
-        for f in day.instance.open_facilities()
-    }
     keep_with = {
         stop.site_id: route.vehicle_id
         for route in plan.routes
         for stop in route.stops
         if stop.action == "collect"
     }
-    stable = options.move_penalty > 0
-    kept = _kept("collection", day, matrices, earlier, room) if stable else {}
-    collection_routes, collection = _rests(
-        "collection", day, matrices, _points_left(day), room, options, keep_with, True,
-        progress, should_stop, kept,
-    )  # fmt: skip
 
-    def whole_day(keep_transfer: bool, dropped: set[str]) -> Plan:
+    def attempt(stable: bool) -> Plan:
+        """The whole day, trucks whose plan stands keeping it (``stable``) or every rest
+        re-optimised; checked."""
         room = {
             f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
             for f in day.instance.open_facilities()
         }
-        for route in collection_routes:
-            for stop in route.stops[len(state.vehicles[route.vehicle_id].done) :]:
-                if stop.action == "unload":
-                    room[stop.site_id] = room.get(stop.site_id, 0.0) - stop.tonnes
-        kept = _kept("transfer", day, matrices, earlier, room) if keep_transfer else {}
-        kept = {vehicle_id: rest for vehicle_id, rest in kept.items() if vehicle_id not in dropped}
-        containers = _containers(day, collection_routes, kept)
-        transfer_routes, transfer = _rests(
-            "transfer", day, matrices, containers, room, options, {}, False, progress,
-            should_stop, kept,
+        kept = _kept("collection", day, matrices, earlier, room) if stable else {}
+        collection_routes, collection = _rests(
+            "collection", day, matrices, _points_left(day), room, options, keep_with, True,
+            progress, should_stop, kept,
         )  # fmt: skip
-        routes = [*collection_routes, *transfer_routes]
-        transfer_solution = TierSolution(transfer_routes, transfer.dropped, transfer.stats)
-        diagnosis = _Diagnosis(
-            transfer.remainder.problem,
-            TierSolution(list(transfer.rests.values()), transfer.dropped, transfer.stats),
-            transfer.remainder.matrices,
-        )
-        return plan.model_copy(
-            update={
-                "instance_name": day.instance.name,
-                "routes": routes,
-                "unserved": _unserved(day, collection),
-                "backlog": _backlog(
-                    day.instance, _deliveries(collection_routes), transfer_solution, diagnosis
-                ),
-                "cost": _plan_cost(day.instance, routes),
-                "stats": [collection.stats, transfer.stats],
-                "impact": None,
-                "provenance": None,  # the morning's inputs are not this plan's: see instance.json
-            }
-        )
 
-    # hauls from stations whose deliveries the re-plan changed cannot stand as they were
-    before = _deliveries([r for r in plan.routes if r.tier == "collection"])
-    after = _deliveries(collection_routes)
-    changed = {station for station, _ in before.keys() | after.keys()}
-    changed = {s for s in changed if _at(before, s) != _at(after, s)}
-    dropped = {
-        r.vehicle_id
-        for r in plan.routes
-        if r.tier == "transfer" and changed & {s.site_id for s in r.stops}
-    }
-    replanned = whole_day(stable, dropped)
-    violations = check_plan(day.instance, replanned, matrices, earlier)
-    while stable and violations and {v.kind for v in violations} <= STATION_RULES:
-        # kept hauls no longer match what their stations receive: re-plan those stations' hauls
-        stations = {v.site_id for v in violations}
-        more = {
+        def whole_day(keep_transfer: bool, dropped: set[str]) -> Plan:
+            room = {
+                f.id: f.free_capacity_t - state.intake_t.get(f.id, 0.0)
+                for f in day.instance.open_facilities()
+            }
+            for route in collection_routes:
+                for stop in route.stops[len(state.vehicles[route.vehicle_id].done) :]:
+                    if stop.action == "unload":
+                        room[stop.site_id] = room.get(stop.site_id, 0.0) - stop.tonnes
+            kept = _kept("transfer", day, matrices, earlier, room) if keep_transfer else {}
+            kept = {
+                vehicle_id: rest for vehicle_id, rest in kept.items() if vehicle_id not in dropped
+            }
+            containers = _containers(day, collection_routes, kept)
+            transfer_routes, transfer = _rests(
+                "transfer", day, matrices, containers, room, options, {}, False, progress,
+                should_stop, kept,
+            )  # fmt: skip
+            routes = [*collection_routes, *transfer_routes]
+            transfer_solution = TierSolution(transfer_routes, transfer.dropped, transfer.stats)
+            diagnosis = _Diagnosis(
+                transfer.remainder.problem,
+                TierSolution(list(transfer.rests.values()), transfer.dropped, transfer.stats),
+                transfer.remainder.matrices,
+            )
+            return plan.model_copy(
+                update={
+                    "instance_name": day.instance.name,
+                    "routes": routes,
+                    "unserved": _unserved(day, collection),
+                    "backlog": _backlog(
+                        day.instance, _deliveries(collection_routes), transfer_solution, diagnosis
+                    ),
+                    "cost": _plan_cost(day.instance, routes),
+                    "stats": [collection.stats, transfer.stats],
+                    "impact": None,
+                    "provenance": None,  # the morning's inputs are not its own
+                }
+            )
+
+        # hauls from stations whose deliveries the re-plan changed cannot stand as they were
+        before = _deliveries([r for r in plan.routes if r.tier == "collection"])
+        after = _deliveries(collection_routes)
+        changed = {station for station, _ in before.keys() | after.keys()}
+        changed = {s for s in changed if _at(before, s) != _at(after, s)}
+        dropped = {
             r.vehicle_id
-            for r in replanned.routes
-            if r.tier == "transfer" and stations & {s.site_id for s in r.stops}
-        } - dropped
-        if not more:
-            break
-        dropped |= more
+            for r in plan.routes
+            if r.tier == "transfer" and changed & {s.site_id for s in r.stops}
+        }
         replanned = whole_day(stable, dropped)
         violations = check_plan(day.instance, replanned, matrices, earlier)
-    if violations:
-        for violation in violations:
-            log.error("checker: %s", violation)
-        raise PlanCheckError(violations)
-    diff = plan_diff(plan, replanned)
+        while stable and violations and {v.kind for v in violations} <= STATION_RULES:
+            # kept hauls no longer match what their stations receive: re-plan those stations' hauls
+            stations = {v.site_id for v in violations}
+            more = {
+                r.vehicle_id
+                for r in replanned.routes
+                if r.tier == "transfer" and stations & {s.site_id for s in r.stops}
+            } - dropped
+            if not more:
+                break
+            dropped |= more
+            replanned = whole_day(stable, dropped)
+            violations = check_plan(day.instance, replanned, matrices, earlier)
+        if violations:
+            for violation in violations:
+                log.error("checker: %s", violation)
+            raise PlanCheckError(violations)
+        return replanned
+
     penalty_per_t = day.instance.settings.unserved_penalty_per_t
+    replanned = attempt(True)
+    if options.move_penalty <= 0:
+        # every rest re-optimised: the core restores the morning's stops as a start unreliably
+        # where windows are tight and may then construct on its own, so the cheaper of that
+        # and the plan where the standing plans stand is kept
+        try:
+            whole = attempt(False)
+        except InfeasibleError as error:
+            log.warning(
+                "re-optimising every rest found no plan (%s); the standing plans stand", error
+            )
+        else:
+            if _value(whole, penalty_per_t) < _value(replanned, penalty_per_t):
+                replanned = whole
+    diff = plan_diff(plan, replanned)
     stands = (
         options.move_penalty > 0
         and not day.events
