@@ -36,6 +36,8 @@ JSON = {"content-type": "application/json"}
 BAD_CSV = "id,name,lon,lat,stream,tonnes_per_day\nQ1,上关村,111.60,北纬,residual,1.2\n"
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+# upper bounds only, for a loaded machine: a passing step takes what it takes
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +51,12 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, name="desk-server", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while not served.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{config.port}", timeout=10) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{config.port}", timeout=60) as client:
             yield client
     finally:
         served.should_exit = True
@@ -86,6 +88,7 @@ def page(browser: Browser, desk: httpx.Client) -> Iterator[Page]:
             route.abort()
 
     context.route("**/*", only_local)
+    context.set_default_timeout(60_000)
     page = context.new_page()
     page.on("pageerror", lambda error: outside.append(f"page error: {error}"))
     yield page
@@ -118,7 +121,7 @@ def test_dispatcher_plans_the_day_and_downloads_the_workbook(
     while page.get_attribute("body", "data-rendered") is None:
         seen.append(int(page.get_attribute("#progress-bar", "aria-valuenow") or 0))
         page.wait_for_timeout(150)
-        assert len(seen) < 400, f"no plan after 60 s; progress {seen[-5:]}"
+        assert len(seen) < 1000, f"no plan after 150 s; progress {seen[-5:]}"
     moving = [share for share in seen if 0 < share < 100]
     assert len(set(moving)) >= 2, f"the progress bar did not move while solving: {seen}"
     assert moving == sorted(moving)
@@ -239,7 +242,7 @@ def test_planner_sites_compares_and_opens_a_scenario_on_the_map(
     page.select_option("#siting-instance", instance_id)
     page.fill('#siting-form input[name="time_limit_s"]', "5")
     page.click("#siting-form button[type=submit]")
-    expect(page.locator("#siting-result")).to_be_visible(timeout=60_000)
+    expect(page.locator("#siting-result")).to_be_visible(timeout=120_000)
     expect(page.locator("#siting-map .station-open").first).to_be_visible()
 
     page.select_option("#compare-instance", instance_id)
@@ -249,7 +252,7 @@ def test_planner_sites_compares_and_opens_a_scenario_on_the_map(
         '{"name": "二期", "facilities": [{"id": "INC", "capacity_t_per_day": 900}]}',
     )
     page.click("#compare-form button[type=submit]")
-    expect(page.locator("#compare-result")).to_be_visible(timeout=90_000)
+    expect(page.locator("#compare-result")).to_be_visible(timeout=180_000)
     header = page.locator("table.comparison thead th")
     expect(header).to_have_count(2 + 3 + 2)  # metric, unit, 3 scenarios, 2 differences
     expect(page.locator("#compare-verdict")).to_contain_text("年成本")
@@ -290,10 +293,10 @@ def test_stop_early_keeps_the_best_plan_and_cancel_keeps_none(
     page.select_option("#instance-select", instance_id)
     page.fill("#time-limit", "60")
     page.click("#start-plan")
-    expect(page.locator("#stop-plan")).to_be_enabled(timeout=30_000)  # running
+    expect(page.locator("#stop-plan")).to_be_enabled(timeout=60_000)  # running
     page.click("#stop-plan")
     expect(page.locator("body")).to_have_attribute(
-        "data-rendered", re.compile(".+"), timeout=30_000
+        "data-rendered", re.compile(".+"), timeout=60_000
     )
     job_id = page.get_attribute("body", "data-rendered")
     assert desk.get(f"/v1/plans/{job_id}/result").json()["stats"][0]["stopped_early"]
@@ -309,4 +312,4 @@ def test_stop_early_keeps_the_best_plan_and_cancel_keeps_none(
 def test_api_docs_render_offline(page: Page) -> None:
     """Swagger UI from the wheel (/redoc's page names only shipped files too: test_desk_data)."""
     page.goto("/docs")
-    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=60_000)
