@@ -216,3 +216,10 @@ def test_an_electric_share_converts_trucks_with_batteries_and_plugs_at_their_yar
     assert types["D-ev"].count == 2 and types["D-ev"].battery == types["E"].battery
     [yard] = changed.yards
     assert (yard.charger.power_kw, yard.charger.count) == (30, 3)  # a plug per battery truck
+
+
+def test_a_scenario_builds_a_charger_at_a_facility():
+    change = {"id": "F", "charger": {"power_kw": 150, "count": 4}}
+    changed = apply_scenario(make_instance(), Scenario(name="plugs", facilities=[change]))
+    [plant] = changed.facilities
+    assert (plant.charger.power_kw, plant.charger.count, plant.capacity_t_per_day) == (150, 4, 100)

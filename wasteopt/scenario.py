@@ -28,7 +28,7 @@ from wasteopt.export import write_outputs
 from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import EnergyModel, Facility, Instance, Plan, Yard
+from wasteopt.model import Charger, EnergyModel, Facility, Instance, Plan, Yard
 from wasteopt.planning import PlanOptions, Progress, plan_day
 from wasteopt.sorting import SortingRates, sort_at_source
 from wasteopt.units import TONNE_TOL, minutes_to_hours
@@ -46,12 +46,13 @@ class _Strict(BaseModel):
 
 
 class FacilityChange(_Strict):
-    """New values for an existing facility (plant phase, capacity, inflow, fee)."""
+    """New values for an existing facility (plant phase, capacity, inflow, fee, charger)."""
 
     id: Id
     capacity_t_per_day: float | None = Field(default=None, gt=0)
     external_inflow_t_per_day: float | None = Field(default=None, ge=0)
     cost_per_t: float | None = Field(default=None, ge=0)
+    charger: Charger | None = Field(default=None, description="a charger to build or replace")
 
 
 class FleetChange(_Strict):
@@ -181,7 +182,11 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
     for k, change in enumerate(scenario.facilities):
         if change.id not in {f.id for f in facilities}:
             problems.append((f"{where}.facilities[{k}].id", f"unknown facility {change.id!r}"))
-        changes[change.id] = change.model_dump(exclude={"id"}, exclude_none=True)
+        changes[change.id] = {
+            name: getattr(change, name)
+            for name in change.model_fields_set - {"id"}
+            if getattr(change, name) is not None
+        }
     fleet = {}
     type_ids = [vt.id for vt in instance.vehicle_types]
     for k, change in enumerate(scenario.fleet):
