@@ -41,7 +41,7 @@ from wasteopt.model import (
     CollectionPoint,
     Facility,
     Instance,
-    Settings,
+    InstanceSettings,
     TimeWindow,
     TravelMatrices,
     VehicleType,
@@ -458,7 +458,7 @@ def to_wasteopt(problem: Problem) -> Converted:
     instance = Instance(
         name=problem.name,
         description=f"{problem.suite} benchmark; " + "; ".join(problem.notes),
-        settings=Settings(unserved_penalty_per_t=_penalty_per_t(problem)),
+        settings=InstanceSettings(unserved_penalty_per_t=_penalty_per_t(problem)),
         yards=yards,
         facilities=facilities,
         vehicle_types=types,
