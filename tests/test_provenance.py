@@ -143,8 +143,8 @@ def test_check_and_report_from_a_non_editable_install(planned, tmp_path):
     """A wheel installed in a fresh environment (dependencies from the system's site-packages)
     checks and reports a plan given only the plan file, outside the source tree.
 
-    About 25 s on a loaded 2-core machine: building the wheel, installing it and two
-    interpreter starts that import the solvers; nothing here can be shared with other tests.
+    About 5 s of CPU (building the wheel, installing it, two interpreter starts that import the
+    solvers), 25-40 s of wall time on the 2-core machine at load 10; none of it can be shared.
     """
     source = tmp_path / "src"
     source.mkdir()
