@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from types import SimpleNamespace
+
+import openpyxl
 
 from wasteopt.export import routes_geojson, sheet_csv
 from wasteopt.impact import assess, format_impact
@@ -12,6 +15,7 @@ from wasteopt.model import Instance
 from wasteopt.planning import PlanOptions, plan_day
 from wasteopt.provenance import caveats, road_network
 from wasteopt.summary import format_summary
+from wasteopt.workbook import plan_workbook
 
 
 def labelled(example: Instance) -> Instance:
@@ -55,6 +59,10 @@ def test_plan_summary_report_sheets_and_geojson_carry_the_caveats(example):
     assert all("great-circle" in f["properties"]["road_network"] for f in lines_)
     [point] = [f for f in geojson["features"] if f["properties"].get("id") == plant.id]
     assert point["properties"]["assumed"] == "assumed outlet, not in the plan"
+
+    book = openpyxl.load_workbook(io.BytesIO(plan_workbook(instance, plan, "en")))
+    overview = [row[0] for row in book["Overview"].iter_rows(values_only=True)]
+    assert overview[-len(plan.caveats) - 1 :] == ["Assumed or approximate", *plan.caveats]
 
 
 def test_a_schematic_road_network_says_so():

@@ -54,6 +54,7 @@ LABELS: dict[str, dict[str, str]] = {
         "station": "中转站",
         "reason": "原因",
         "none": "无",
+        "caveats": "假设或近似",
     },
     "en": {
         "overview": "Overview",
@@ -88,6 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
         "station": "Station",
         "reason": "Reason",
         "none": "none",
+        "caveats": "Assumed or approximate",
     },
 }
 WORDS: dict[str, dict[str, str]] = {
@@ -222,6 +224,12 @@ def _overview(sheet: Worksheet, instance: Instance, plan: Plan, language: Langua
         _header(sheet, [label[key], label["place"], label["tonnes"], label["reason"]])
         for site_id, tonnes, reason in items:
             sheet.append([site_id, names.get(site_id, ""), round(tonnes, 3), reason])
+    if plan.caveats:  # what the plan's figures rest on that is assumed or approximate
+        sheet.append([])
+        sheet.append([label["caveats"]])
+        sheet[sheet.max_row][0].font = _BOLD
+        for caveat in plan.caveats:
+            sheet.append([caveat])
 
 
 def _truck_sheet(
