@@ -159,11 +159,11 @@ def _nearby(
     states: list[VehicleState], jobs: list[Job], matrices: TravelMatrices
 ) -> list[VehicleState]:
     """The trucks offered to the jobs left when most plans stand: every truck already on the
-    road, and of the idle ones, up to :data:`IDLE_PER_YARD` of each type at the yard nearest to
-    each job among those with an idle truck that carries its stream."""
+    road or with a planned route of its own, and of the others, up to :data:`IDLE_PER_YARD` of
+    each type at the yard nearest to each job among those with one that carries its stream."""
     index = matrices.index()
-    offered = [s for s in states if s.started]
-    idle = [s for s in states if not s.started]
+    offered = [s for s in states if s.started or s.morning is not None]
+    idle = [s for s in states if not (s.started or s.morning is not None)]
     chosen: set[tuple[str, str]] = set()
     for job in jobs:
         able = [s for s in idle if job.stream in s.vehicle_type.streams]
