@@ -87,6 +87,20 @@ def fossil_co2_t_per_t(composition: dict[str, tuple[float, float, float, float]]
 
 
 INCINERATION_FOSSIL_CO2_T_PER_T = fossil_co2_t_per_t(WASTE_COMPOSITION)
+
+
+def sorted_composition(
+    sorted_out: dict[str, float],
+) -> dict[str, tuple[float, float, float, float]]:
+    """WASTE_COMPOSITION after households sort out ``sorted_out[material]`` of a material:
+    the wet shares WF of what is left, renormalised to 1 (dm, CF, FCF unchanged)."""
+    left = {
+        name: row[0] * (1.0 - sorted_out.get(name, 0.0)) for name, row in WASTE_COMPOSITION.items()
+    }
+    total = sum(left.values())
+    return {name: (left[name] / total, *row[1:]) for name, row in WASTE_COMPOSITION.items()}
+
+
 # N2O and CH4 of incineration, IPCC 2006 Vol. 5 Ch. 5 defaults for municipal solid waste in a
 # continuous stoker (grate) incinerator, per wet tonne: N2O 50 g/t (Table 5.6, "MSW, continuous
 # and semi-continuous incinerators"); CH4 0.2 kg/Gg = 0.0002 kg/t (Table 5.3, "continuous
@@ -171,9 +185,8 @@ SORTING_RECOVERY_SHARE = 0.90
 RESIDUAL_FOOD_SHARE = WASTE_COMPOSITION["food"][0]
 # Recyclable material (paper, plastics, glass, metal, textiles) as a share of residual waste,
 # the share a recyclables sorting rate applies to (*assumption*, from WASTE_COMPOSITION).
-RESIDUAL_RECYCLABLE_SHARE = sum(
-    WASTE_COMPOSITION[name][0] for name in ("paper", "plastics", "glass", "metal", "textiles")
-)
+RECYCLABLE_MATERIALS = ("paper", "plastics", "glass", "metal", "textiles")
+RESIDUAL_RECYCLABLE_SHARE = sum(WASTE_COMPOSITION[name][0] for name in RECYCLABLE_MATERIALS)
 
 # --- targets of the county plan (seed (六)4, for 2025) ------------------------------------------
 HARMLESS_TREATMENT_TARGET = 1.00  # 城镇生活垃圾无害化处理率达到100%

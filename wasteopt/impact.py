@@ -29,7 +29,6 @@ NOT_COUNTED = (
     "the kitchen-waste centre's process emissions and digestate",
     "fly-ash treatment; sorting residue (sent for incineration outside the plan)",
     "the building of plants and vehicles",
-    "a change of residual composition when households sort (per-tonne factors stay fixed)",
 )
 
 
@@ -290,11 +289,12 @@ def _daily(
     wte_kwh = incinerated * F.WTE_EXPORT_KWH_PER_T
     biogas_kwh = kitchen * F.BIOGAS_EXPORT_KWH_PER_T
     avoided = kg_to_tonnes((wte_kwh + biogas_kwh) * grid.kg_co2_per_kwh)
-    fossil = incinerated * F.INCINERATION_FOSSIL_CO2_T_PER_T
+    composition = residual_composition(instance)
+    fossil = incinerated * F.fossil_co2_t_per_t(composition)
     n2o = incinerated * F.INCINERATION_N2O_CO2E_T_PER_T
     ch4 = incinerated * F.INCINERATION_CH4_CO2E_T_PER_T
     sorted_t = _kind_total(intakes, "sorting_centre")
-    methane = landfilled * F.LANDFILL_CO2E_T_PER_T
+    methane = landfilled * F.landfill_ch4_t_per_t(composition) * F.GWP_CH4
     transport = kg_to_tonnes(sum(r.co2e_kg for r in routes))
     ash = incinerated * F.BOTTOM_ASH_FRACTION
     bricks = ash * KG_PER_TONNE / F.ASH_PER_BRICK_KG
@@ -410,9 +410,24 @@ FACTORS: dict[str, float] = {
 }
 
 
+def residual_composition(instance: Instance) -> dict[str, tuple[float, float, float, float]]:
+    """The residual waste's composition (WF, dm, CF, FCF per material) once households have
+    sorted out ``settings.residual_sorted_out``: the fossil CO2 and landfill methane per tonne
+    follow it."""
+    return F.sorted_composition(instance.settings.residual_sorted_out)
+
+
 def plan_grid(plan: Plan) -> GridFactor:
     """The grid factor a plan was made with (its provenance), else the national average."""
     return plan.provenance.grid if plan.provenance is not None else NATIONAL_GRID
+
+
+def _composition_factors(instance: Instance) -> dict[str, float]:
+    composition = residual_composition(instance)
+    return {
+        "incineration_fossil_co2_t_per_t": F.fossil_co2_t_per_t(composition),
+        "landfill_co2e_t_per_t": F.landfill_ch4_t_per_t(composition) * F.GWP_CH4,
+    }
 
 
 def assess(instance: Instance, plan: Plan, grid: GridFactor | None = None) -> ImpactReport:
@@ -453,7 +468,11 @@ def assess(instance: Instance, plan: Plan, grid: GridFactor | None = None) -> Im
         per_year=day.scaled(F.DAYS_PER_YEAR),
         plant_shortfall_t=plant_shortfall_t(instance),
         kpis=_kpis(day, intakes),
-        factors={**FACTORS, "grid_kg_co2_per_kwh": grid.kg_co2_per_kwh},
+        factors={
+            **FACTORS,
+            **_composition_factors(instance),
+            "grid_kg_co2_per_kwh": grid.kg_co2_per_kwh,
+        },
         grid=grid,
         caveats=plan.caveats,
         charging=charging_figures(instance, plan),

@@ -29,6 +29,17 @@ FacilityKind = Literal[
 FacilityStatus = Literal["open", "candidate", "closed"]
 EnergyType = Literal["diesel", "electric", "lng"]
 Tier = Literal["collection", "transfer"]
+WasteMaterial = Literal[
+    "food",
+    "paper",
+    "plastics",
+    "textiles",
+    "wood",
+    "rubber_leather",
+    "glass",
+    "metal",
+    "other_inert",
+]
 StopAction = Literal["start", "collect", "unload", "pickup", "charge", "break", "breakdown", "end"]
 
 CLOCK_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
@@ -300,6 +311,11 @@ class InstanceSettings(_Strict):
         default=20000.0, gt=0, description="CNY/t charged for each tonne left unserved"
     )
     graph: str | None = Field(default=None, description="road graph file, relative to instance")
+    residual_sorted_out: dict[WasteMaterial, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="share of each material households sort out of residual waste before"
+        " collection, as a sorting scenario sets it; the impact's residual composition",
+    )
     tariff: list[TariffPeriod] = Field(
         default_factory=list,
         description="time-of-use electricity tariff for charging: periods covering the whole"

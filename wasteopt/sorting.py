@@ -71,8 +71,18 @@ def _load_size(instance: Instance, stream: str) -> float | None:
     return min(payloads) if payloads else None
 
 
+def _free_id(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``... when it is taken (sorted a second time)."""
+    found, k = wanted, 1
+    while found in taken:
+        k += 1
+        found = f"{wanted}-{k}"
+    taken.add(found)
+    return found
+
+
 def _pooled_points(
-    host: CollectionPoint, stream: str, tonnes: float, load_t: float | None
+    host: CollectionPoint, stream: str, tonnes: float, load_t: float | None, taken: set[str]
 ) -> list[CollectionPoint]:
     """``tonnes`` of ``stream`` waiting at ``host``'s place, in loads of at most ``load_t``."""
     count = 1 if load_t is None else max(1, math.ceil(tonnes / load_t - 1e-9))
@@ -84,7 +94,7 @@ def _pooled_points(
         name = f"{host.township or host.name}{label}" + ("" if count == 1 else f"{k}")
         points.append(
             CollectionPoint(
-                id=f"{host.id}{suffix}",
+                id=_free_id(f"{host.id}{suffix}", taken),
                 name=name,
                 lon=host.lon,
                 lat=host.lat,
@@ -102,7 +112,9 @@ def sort_at_source(instance: Instance, rates: SortingRates) -> Instance:
 
     Residual points keep what is left; the kitchen and recyclable tonnes appear as new points
     (ids ``<host point>-kitchen``, ``<host point>-recyclable``) pooled as ``rates.pooled`` says.
-    The total tonnage of the day is unchanged. Raises InstanceError if a new id is taken.
+    The total tonnage of the day is unchanged; ``settings.residual_sorted_out`` records what was
+    sorted out, so the impact counts the residual waste's changed composition. An id already
+    taken gets ``-2``, ``-3``... (an instance sorted twice).
     """
     shares = _moved_shares(rates)
     kept_share = 1.0 - sum(shares.values())
@@ -114,12 +126,14 @@ def sort_at_source(instance: Instance, rates: SortingRates) -> Instance:
         key = point.township if rates.pooled == "township" and point.township else point.id
         groups[key].append(point)
     added: list[CollectionPoint] = []
+    taken = {site.id for site in instance.sites}
     for members in groups.values():
         host = max(members, key=lambda p: (p.tonnes_per_day, p.id))
         total = sum(p.tonnes_per_day for p in members)
         for stream, share in shares.items():
             if share * total > 0:
-                added += _pooled_points(host, stream, share * total, _load_size(instance, stream))
+                load_t = _load_size(instance, stream)
+                added += _pooled_points(host, stream, share * total, load_t, taken)
     points = [
         p.model_copy(update={"tonnes_per_day": p.tonnes_per_day * kept_share})
         if p.stream == "residual"
@@ -128,4 +142,15 @@ def sort_at_source(instance: Instance, rates: SortingRates) -> Instance:
     ]
     document = instance.model_dump(by_alias=True)
     document["points"] = [p.model_dump(by_alias=True) for p in [*points, *added]]
+    document["settings"]["residual_sorted_out"] = _sorted_out(instance, rates)
     return instance_from_dict(document)
+
+
+def _sorted_out(instance: Instance, rates: SortingRates) -> dict[str, float]:
+    """The share of each material sorted out so far, this sorting on top of any before it."""
+    sorted_out = dict(instance.settings.residual_sorted_out)
+    rate = dict.fromkeys(F.RECYCLABLE_MATERIALS, rates.recyclable_rate)
+    rate["food"] = rates.kitchen_rate
+    for material, share in rate.items():
+        sorted_out[material] = 1.0 - (1.0 - sorted_out.get(material, 0.0)) * (1.0 - share)
+    return sorted_out
