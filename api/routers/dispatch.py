@@ -178,7 +178,9 @@ def get_instance_network(instance_id: str, store: StoreDep, settings: SettingsDe
     return _network(instance_from_dict(json.loads(found[1])), settings.data_dir)
 
 
-@router.get("/v1/comparisons/{job_id}/scenarios/{index}", responses=problem_responses(404, 409))
+@router.get(
+    "/v1/comparisons/{job_id}/scenarios/{index}", responses=problem_responses(404, 409, 422)
+)
 def get_scenario_plan(job_id: str, index: int, store: StoreDep) -> dict[str, Any]:
     """The ``index``-th compared scenario's plan, as a map shows it: its changed instance, the
     plan, its GeoJSON routes and each truck's timeline (scenarios count from 0, today first)."""
