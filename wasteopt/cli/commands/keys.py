@@ -33,7 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the server's SQLite database (default $WASTEOPT_DB or ./wasteopt-api.db)",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = actions.add_parser("add", help="make a key and print it once")
+    add = actions.add_parser(
+        "add",
+        help="make a key and print it once",
+        description="Make a key for NAME with a role and, optionally, quotas of its own.",
+        epilog="examples:\n  wasteopt keys add desk-1 --role dispatcher\n"
+        "  wasteopt keys add li.wei --role planner --cpu-hours-per-day 4 --max-jobs 2",
+    )
     add.add_argument("name", help="who holds the key, e.g. desk-1 or li.wei")
     add.add_argument("--role", choices=ROLES, required=True, help="what the key may do")
     add.add_argument("--max-jobs", type=int, metavar="N", help="running + queued jobs at once")
@@ -42,10 +48,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--max-stored-mb", type=float, metavar="MB", help="instances, jobs, results")
     add.set_defaults(func=run_add)
-    listing = actions.add_parser("list", help="the keys (never their secrets)")
+    listing = actions.add_parser(
+        "list",
+        help="the keys (never their secrets)",
+        epilog="example:\n  wasteopt keys list --all",
+    )
     listing.add_argument("--all", action="store_true", help="include revoked keys")
     listing.set_defaults(func=run_list)
-    revoke = actions.add_parser("revoke", help="stop a key working, at once")
+    revoke = actions.add_parser(
+        "revoke",
+        help="stop a key working, at once",
+        epilog="example:\n  wasteopt keys revoke desk-1",
+    )
     revoke.add_argument("name", help="the key's name or id")
     revoke.set_defaults(func=run_revoke)
 
