@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from tests.test_routing import instances
 from wasteopt.matrix import GreatCircleProvider
-from wasteopt.model import Instance
+from wasteopt.model import Instance, VehicleType
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
+    _range_limit,
     decode,
     encode,
     engine_data,
@@ -63,11 +64,14 @@ def test_the_engines_objective_is_the_model_of_records(instance: Instance, fee, 
     plan (fixed costs, arc costs per vehicle, duty time, handling fees, unserved penalties).
 
     The comparison needs what the compiled search models exactly: no drivers' breaks (it only
-    shortens the shift), one fee for every facility (it prices full loads), gates open all the
-    shift (the final unload on the way home is not timed there) and a plan that fits the daily
-    capacities; elsewhere OR-Tools' CP check has the last word.
+    shortens the shift), no batteries (it bounds a range but plans no charging), one fee for
+    every facility (it prices full loads), gates open all the shift (the final unload on the way
+    home is not timed there) and a plan that fits the daily capacities; elsewhere OR-Tools' CP
+    check has the last word.
     """
-    vehicle_types = [vt.model_copy(update={"break_": None}) for vt in instance.vehicle_types]
+    vehicle_types = [
+        vt.model_copy(update={"break_": None, "battery": None}) for vt in instance.vehicle_types
+    ]
     facilities = [
         f.model_copy(
             update={
@@ -222,3 +226,26 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
     assert engine.data.vehicle_type(route.vehicle_type()).name == "VB/residual"
     assert _route_cost(route) < sum(_route_cost(r) for r in solution.routes())
     assert move_whole_routes(engine.data, moved) is None  # nothing cheaper is left
+
+
+def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():
+    """81 usable kWh above the reserve at 0.9 kWh/km full and 0.5 kWh per stop every 1 km:
+    57.857 km, at 2 CNY/km (2 milli-CNY per metre) a cost bound of 115,714 milli-CNY."""
+    vt = VehicleType(
+        id="E",
+        streams=["residual"],
+        payload_t=3.0,
+        count=1,
+        yard="Y",
+        shift={"start": "06:00", "end": "14:00"},
+        cost_per_km=2.0,
+        energy={
+            "type": "electric",
+            "empty_per_100km": 60.0,
+            "full_per_100km": 90.0,
+            "per_stop": 0.5,
+        },
+        battery={"capacity_kwh": 100.0, "usable_share": 0.9, "reserve_share": 0.1},
+    )
+    assert _range_limit(vt, 1.0) == {"max_distance": 115_714}
+    assert _range_limit(vt.model_copy(update={"battery": None}), 1.0) == {}

@@ -17,10 +17,11 @@ Python-driven loop runs hundreds. The tier maps onto it as follows (:func:`engin
   reach;
 - "every route ends empty": in each profile the arc from a job to a yard goes through the
   facility that makes the leg cheapest (decode writes that unload out);
-- a job is optional, worth its unserved penalty.
+- a job is optional, worth its unserved penalty;
+- a battery truck's day is bounded by its range without charging (:func:`_range_limit`).
 
 What PyVRP does not see — daily facility capacities, the fee on a part load, drivers' breaks
-(the shift is shortened by the break) — OR-Tools' CP model checks on the decoded plan, which it
+(the shift is shortened by the break), charging — OR-Tools' CP model checks on the decoded plan, which it
 then improves for the rest of the budget. Capacities are priced (:func:`solve_compiled`): a
 facility that the plan overfills gets a price per kilogram that grows each round until the plan
 fits, the subgradient rule of Lagrangian relaxation.
@@ -38,8 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyvrp
 import pyvrp.search
-from pyvrp.stop import MaxIterations
 
+from wasteopt.model import VehicleType
 from wasteopt.routing.nodes import DAY_HORIZON_S
 from wasteopt.routing.problem import (
     MILLI,
@@ -57,9 +58,14 @@ UNREACHABLE = 10**12  # cost of an arc no truck of the profile may take
 # times it stays within 64-bit integers (10**12 s overflowed there and its search never ended)
 UNREACHABLE_S = 10 * DAY_HORIZON_S
 PENALTY_CEILING_FACTOR = 1000.0  # penalties may grow to this many times their start
-ROUND_SHARE = 0.5  # a round that may change prices or routes gets half the time left
+ROUND_SHARE = 0.5  # a round that may change prices gets half the time left
 STOP_POLL_S = 0.05  # how often the caller's stop is asked (a stop takes effect well within 1 s)
 MAX_ROUNDS = 12  # a cap on rounds (each one halves the time left anyway)
+# Iterations timed before late acceptance's history is sized (a fraction of a second on Daoxian)
+CALIBRATION_ITERATIONS = 20
+# The history spans this many iterations per entry of those a run affords: PyVRP's default
+# (300 entries) at the iterations it runs on X-n502-k39 in 30 s on this machine (~15,000)
+ITERATIONS_PER_HISTORY_SLOT = 50
 MIN_PRICE_STEP = 0.05  # a price rises by at least this share of the plan's mean cost per kg
 
 
@@ -128,6 +134,34 @@ def _stream_shares(problem: TierProblem) -> list[int]:
                 ]
             at += quota[s]
     return sorted(kept)
+
+
+def _stop_spacing_km(dist_m: np.ndarray, members: np.ndarray) -> float:
+    """The median distance from a job of the stream (``members``) to its nearest other one."""
+    if members.sum() < 2:
+        return 0.0
+    block = dist_m[np.ix_(members, members)].astype(float)
+    np.fill_diagonal(block, np.inf)
+    return float(np.median(block.min(axis=1))) / 1000
+
+
+def _range_limit(vt: VehicleType, spacing_km: float) -> dict[str, int]:
+    """PyVRP's ``max_distance`` for a battery truck (none for others): the kilometres its
+    energy above the reserve drives without charging, in the profile's cost units.
+
+    The compiled search plans no charging (OR-Tools' model of record adds charge stops). A
+    kilometre is counted at full-load consumption plus one stop's energy per ``spacing_km``
+    (the median gap between a stream's neighbouring points, where a route's stops lie), so
+    the bound is an approximation: OR-Tools' energy check prices what it misses. A profile's
+    cost of a metre is at least the truck's cost per km in milli-CNY (fees only add), so a
+    cost bound bounds the kilometres.
+    """
+    battery, energy = vt.battery, vt.energy
+    per_km = energy.full_per_100km / 100 + (energy.per_stop / spacing_km if spacing_km else 0)
+    if battery is None or per_km <= 0:
+        return {}
+    km = (battery.usable_kwh - battery.reserve_kwh) / per_km
+    return {"max_distance": int(km * 1000 * vt.cost_per_km)}
 
 
 def _max_reloads(problem: TierProblem, facility_ids: list[str], unload_s: dict[str, int]) -> int:
@@ -215,6 +249,10 @@ def engine_data(
         for k, job in enumerate(jobs)
     ]
 
+    spacing_km = {
+        stream: _stop_spacing_km(dist[first_job:, first_job:], job_stream == s)
+        for s, stream in enumerate(streams)
+    }
     profiles: dict[tuple, int] = {}
     distance_mats: list[np.ndarray] = []
     duration_mats: list[np.ndarray] = []
@@ -295,6 +333,7 @@ def engine_data(
                 if not reloads or (vt.id, stream) in single_trip
                 else _max_reloads(problem, [facilities[k].id for k in allowed], unload_s),
                 name=f"{vt.id}/{stream}",
+                **_range_limit(vt, spacing_km.get(stream, 0.0)),
             )
         )
         type_vehicles.append(members)
@@ -611,14 +650,31 @@ def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
     midpoint = (default.min_penalty + default.max_penalty) / 2
     per_kg = max(midpoint, mean_cost / max(1.0, mean_kg) + engine.surcharge_per_kg)
     per_second = midpoint * engine.cost_per_metre
-    return [per_kg], per_second, 1.0
+    return [per_kg], per_second, midpoint
+
+
+def _history_length(iterations: float) -> int:
+    """Late acceptance's history for a run of about ``iterations`` iterations: a
+    :data:`ITERATIONS_PER_HISTORY_SLOT`-th of them, at most PyVRP's default."""
+    default = pyvrp.IteratedLocalSearchParams().history_length
+    return int(min(default, max(1, iterations // ITERATIONS_PER_HISTORY_SLOT)))
 
 
 def _search(
     engine: EngineData, stop: _Stop, seed: int, initial: pyvrp.Solution | None
-) -> pyvrp.Result:
-    """PyVRP's iterated local search (its default operators and parameters) with penalties
-    scaled to the data (:func:`initial_penalties`), from ``initial`` where given."""
+) -> tuple[pyvrp.Solution, int]:
+    """The best solution of PyVRP's iterated local search (its default operators) with
+    penalties scaled to the data (:func:`initial_penalties`), and its iteration count.
+
+    The search starts from a local optimum of ``initial`` (or of a random solution), as
+    PyVRP's own ``solve`` does: late acceptance compares candidates with the start until its
+    history fills, and an unimproved greedy start let poor candidates in. The history is sized
+    to the iterations the budget affords (:func:`_history_length`), timed over the first
+    :data:`CALIBRATION_ITERATIONS`: at a few dozen iterations a second (Daoxian's collection
+    tier) PyVRP's default of 300 kept the search wandering for the first quarter of a minute.
+    Whole routes then move to idle trucks where that pays (:func:`move_whole_routes`), and
+    the plan is searched once more after each move.
+    """
     data = engine.data
     params = pyvrp.SolveParams()
     penalties = initial_penalties(engine)
@@ -635,10 +691,33 @@ def _search(
         if operator.supports(data):
             search.add_operator(operator(data))
     manager = pyvrp.PenaltyManager(penalties, penalty_params)
-    if initial is None:
-        initial = search(pyvrp.Solution.make_random(data, rng), manager.max_cost_evaluator(), True)
-    algorithm = pyvrp.IteratedLocalSearch(data, manager, search, initial, params.ils)
-    return algorithm.run(stop, collect_stats=False)
+    start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
+    current = search(start, manager.max_cost_evaluator(), True)
+    if current.is_feasible():
+        stop.offer(_UNPENALISED.cost(current))
+
+    def run(solution: pyvrp.Solution, history: int) -> pyvrp.Result:
+        ils = pyvrp.IteratedLocalSearchParams(history_length=history)
+        algorithm = pyvrp.IteratedLocalSearch(data, manager, search, solution, ils)
+        return algorithm.run(stop, collect_stats=False)
+
+    began = time.perf_counter()
+    stop.pause_after(CALIBRATION_ITERATIONS)
+    calibration = run(current, _history_length(math.inf))
+    stop.pause_after(None)
+    per_iteration = (time.perf_counter() - began) / max(1, calibration.num_iterations)
+    affordable = stop.iterations_left()
+    if affordable is None:
+        affordable = max(0.0, stop.deadline - time.perf_counter()) / per_iteration
+    result = run(calibration.best, _history_length(calibration.num_iterations + affordable))
+    best = result.best
+    while best.is_feasible() and (moved := move_whole_routes(data, best)) is not None:
+        polished = search(moved, manager.cost_evaluator(), True)
+        if polished.is_feasible() and _UNPENALISED.cost(polished) < _UNPENALISED.cost(moved):
+            moved = polished
+        best = moved
+        stop.offer(_UNPENALISED.cost(best))
+    return best, calibration.num_iterations + result.num_iterations
 
 
 def _offset(on_best: Callable[[int], None], constant: int) -> Callable[[float], None]:
@@ -647,21 +726,24 @@ def _offset(on_best: Callable[[int], None], constant: int) -> Callable[[float], 
 
 
 class _Stop:
-    """PyVRP's stopping criterion: a deadline, an iteration count, a caller's stop, progress."""
+    """PyVRP's stopping criterion: a deadline, an iteration count, a caller's stop, progress;
+    it may also pause a run after a number of iterations (:meth:`pause_after`)."""
 
     def __init__(
         self,
-        deadline: float | None,
+        deadline: float,
         max_iterations: int | None,
         should_stop: Callable[[], bool] | None,
         on_best: Callable[[float], None] | None,
     ):
         self.deadline = deadline
-        self.iterations = MaxIterations(max_iterations) if max_iterations else None
+        self.max_iterations = max_iterations
         self.should_stop = should_stop
         self.on_best = on_best
         self.best = math.inf
         self.asked_at = -math.inf
+        self.iterations = 0
+        self.pause_at: int | None = None
 
     def offer(self, cost: float) -> None:
         """Report ``cost`` as the best so far if it is lower than the best seen."""
@@ -670,17 +752,31 @@ class _Stop:
             if self.on_best is not None and math.isfinite(cost):
                 self.on_best(cost)
 
+    def pause_after(self, iterations: int | None) -> None:
+        """End the current run after ``iterations`` more (``None``: no pause)."""
+        self.pause_at = None if iterations is None else self.iterations + iterations
+
+    def iterations_left(self) -> int | None:
+        """The iterations left under the iteration limit (``None``: no limit)."""
+        if self.max_iterations is None:
+            return None
+        return max(0, self.max_iterations - self.iterations)
+
     def __call__(self, best_cost: float) -> bool:
         self.offer(best_cost)
-        if self.iterations is not None and self.iterations(best_cost):
+        if self.pause_at is not None and self.iterations >= self.pause_at:
+            return True
+        if self.max_iterations is not None and self.iterations >= self.max_iterations:
             return True
         now = time.perf_counter()
-        if self.deadline is not None and now >= self.deadline:
+        if now >= self.deadline:
             return True
-        if self.should_stop is None or now - self.asked_at < STOP_POLL_S:
-            return False
-        self.asked_at = now  # the caller's check may cost (the API's reads a pipe flag)
-        return self.should_stop()
+        if self.should_stop is not None and now - self.asked_at >= STOP_POLL_S:
+            self.asked_at = now  # the caller's check may cost (the API's reads a pipe flag)
+            if self.should_stop():
+                return True
+        self.iterations += 1
+        return False
 
 
 def solve_compiled(
@@ -708,8 +804,8 @@ def solve_compiled(
     deadline, should_stop, on_best = budget.deadline, budget.should_stop, budget.on_best
     if not problem.jobs or not problem.vehicles:
         return None
-    if any(v.vehicle_type.battery is not None for v in problem.vehicles):
-        return None  # PyVRP here knows no battery range: OR-Tools plans such a tier alone
+    if any(v.vehicle_type.battery and not v.vehicle_type.cost_per_km for v in problem.vehicles):
+        return None  # a range bounds a battery truck's cost only where kilometres cost
     prices: dict[str, float] = {}
     may_overfill = any(
         sum(job.kg for job in problem.jobs if job.stream in f.streams)
@@ -721,7 +817,6 @@ def solve_compiled(
     previous: pyvrp.Solution | None = None
     best: tuple[list[StartRoute], bool, int] | None = None
     iterations = rounds = 0
-    changed = False
     below: dict[str, float] = {}  # per facility, the highest price that still overfilled it
     above: dict[str, float] = {}  # and the lowest at which it fitted
     best_prices: dict[str, float] = {}
@@ -737,10 +832,9 @@ def solve_compiled(
         left = deadline - time.perf_counter()
         if left <= 0:
             break
-        # Rounds split the time in halves while prices or moved routes change the plan (and
-        # in the first round, where trucks of other types could take routes over).
+        # Rounds split the time in halves while capacity prices change the plan.
         share = 1.0
-        if (unsettled or changed or rounds == 0) and rounds < MAX_ROUNDS - 1:
+        if unsettled and rounds < MAX_ROUNDS - 1:
             share = ROUND_SHARE if not max_iterations else 1.0
         round_deadline = time.perf_counter() + share * left
         stop = _Stop(
@@ -759,16 +853,14 @@ def solve_compiled(
             if initial is not None and initial.is_feasible():
                 # the start is a plan already, before PyVRP builds its neighbourhoods
                 stop.offer(_UNPENALISED.cost(initial))
-        result = _search(engine, stop, seed + rounds, initial)
+        found, count = _search(engine, stop, seed + rounds, initial)
         rounds += 1
-        iterations += result.num_iterations
-        if not result.best.is_feasible():
+        iterations += count
+        if not found.is_feasible():
             if previous is None:
                 break
             continue  # the next round goes on from the last feasible plan
-        moved = move_whole_routes(engine.data, result.best)
-        changed = moved is not None
-        previous = moved or result.best
+        previous = found
         routes = decode(problem, engine, previous)
         intake = _intake(problem, routes)
         over = {
@@ -788,7 +880,7 @@ def solve_compiled(
         if not unsettled and not over and best[1] and prices != best_prices:
             prices, previous = dict(best_prices), None  # the rest from the best plan that fits
             start = best[0]
-        if not unsettled and not changed and (share == 1.0 or budget.counts_iterations):
+        if not unsettled and (share == 1.0 or budget.counts_iterations):
             break
         log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
     if best is None:
