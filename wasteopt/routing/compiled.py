@@ -21,10 +21,10 @@ Python-driven loop runs hundreds. The tier maps onto it as follows (:func:`engin
 - a battery truck's day is bounded by its range without charging (:func:`_range_limit`).
 
 What PyVRP does not see — daily facility capacities, the fee on a part load, drivers' breaks
-(the shift is shortened by the break), charging — OR-Tools' CP model checks on the decoded plan, which it
-then improves for the rest of the budget. Capacities are priced (:func:`solve_compiled`): a
-facility that the plan overfills gets a price per kilogram that grows each round until the plan
-fits, the subgradient rule of Lagrangian relaxation.
+(the shift is shortened by the break), charging — OR-Tools' CP model checks on the decoded
+plan, which it then improves for the rest of the budget. Capacities are priced
+(:func:`solve_compiled`): a facility that the plan overfills gets a price per kilogram that
+grows each round until the plan fits, the subgradient rule of Lagrangian relaxation.
 """
 
 from __future__ import annotations
