@@ -150,5 +150,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         if clashes:
             raise RuntimeError(f"API schema names clash with the domain model: {clashes}")
         components.update(domain["$defs"])
+        # the API key (api.auth), so the docs' "Authorize" sends it; a keyless loopback
+        # server and the public routes need none, hence the empty alternative
+        schema["components"]["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer", "description": "wasteopt keys add"}
+        }
+        schema["security"] = [{"apiKey": []}, {}]
         app.openapi_schema = schema
     return app.openapi_schema

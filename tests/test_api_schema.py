@@ -71,6 +71,7 @@ def test_generated_requests_get_no_server_error_and_match_the_schema(case, key: 
 def test_openapi_publishes_the_domain_documents(app: FastAPI) -> None:
     components = app.openapi()["components"]["schemas"]
     assert {"Instance", "Plan", "Problem", "JobStatus"} <= set(components)
+    assert app.openapi()["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
     paths = app.openapi()["paths"]
     assert "text/csv" in paths["/v1/instances"]["post"]["requestBody"]["content"]
     docs = TestClient(app).get("/docs")

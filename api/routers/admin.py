@@ -33,6 +33,8 @@ async def purge(
 ) -> PurgeResult:
     """Delete jobs finished more than ``older_than_days`` ago, their results and unused
     instance snapshots, and give the space back (incremental vacuum)."""
+    if older_than_days is None and settings.retention_days == 0:  # the server keeps all
+        return PurgeResult(jobs_deleted=0, storage_bytes=store.storage_bytes())
     days = settings.retention_days if older_than_days is None else older_than_days
     deleted = await run_in_threadpool(purge_older_than, store, days)
     return PurgeResult(jobs_deleted=deleted, storage_bytes=store.storage_bytes())

@@ -60,7 +60,7 @@ def _with_ring(db: Path, action: Callable[[KeyRing], T]) -> T:
         ring.close()
 
 
-@router.get("", response_model=list[KeyInfo], responses=problem_responses(401, 403))
+@router.get("", response_model=list[KeyInfo], responses=problem_responses(401, 403, 422))
 async def list_keys(settings: SettingsDep, include_revoked: bool = False) -> list[KeyInfo]:
     """Every active key (and the revoked ones with ``include_revoked``), oldest first."""
     records = await run_in_threadpool(
