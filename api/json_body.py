@@ -11,7 +11,9 @@ here instead of parsing the body again on the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,6 +27,7 @@ from api.errors import ApiError, invalid, problem_response
 
 MAX_DEPTH = 64
 PARSED_KEY = "wasteopt.json_body"
+LARGE_BODY_BYTES = 1_000_000
 _CHECKED_METHODS = (b"POST", b"PUT", b"PATCH")
 
 
@@ -98,6 +101,8 @@ class JsonBodyGuard:
     def __init__(self, app: ASGIApp, max_depth: int = MAX_DEPTH):
         self.app = app
         self.max_depth = max_depth
+        self._large: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._large = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -121,6 +126,16 @@ class JsonBodyGuard:
             await problem_response(error)(scope, receive, send)
             return
         body = b"".join(chunks)
+        if len(body) < LARGE_BODY_BYTES:
+            await self._handle(body, scope, receive, send)
+            return
+        # one large body at a time: each holds the GIL while it is parsed and validated in a
+        # worker thread, and the event loop waits its turn behind every such thread
+        loop = asyncio.get_running_loop()
+        async with self._large.setdefault(loop, asyncio.Semaphore(1)):
+            await self._handle(body, scope, receive, send)
+
+    async def _handle(self, body: bytes, scope: Scope, receive: Receive, send: Send) -> None:
         if body:
             document, problem = await run_in_threadpool(parse_body, body, self.max_depth)
             if problem is not None:
