@@ -268,7 +268,11 @@ def engine_data(
         payload = vehicles[members[0]].payload_kg
         duty = duty_cost_milli_per_s(vt)
         allowed = [k for k, f in enumerate(facilities) if stream in f.streams]
-        key = (stream, payload, vt.cost_per_km, duty)
+        limit = _range_limit(vt, spacing_km.get(stream, 0.0))
+        # a range-bound profile's arcs out of reach cost just past its range: over it, a route
+        # is infeasible anyway, and PyVRP's distance penalty times 10**12 would overflow
+        unreachable = 2 * limit["max_distance"] + 1 if limit else UNREACHABLE
+        key = (stream, payload, vt.cost_per_km, duty, unreachable)
         if key not in profiles:
             profiles[key] = len(distance_mats)
             s = streams.index(stream)
@@ -299,11 +303,11 @@ def engine_data(
                 cost[first_job:, :n_yards] = take(via_cost, choice[:, None, :], 1)[:, 0, :]
                 secs[first_job:, :n_yards] = take(via_secs, choice[:, None, :], 1)[:, 0, :]
             else:
-                cost[first_job:, :n_yards] = UNREACHABLE
+                cost[first_job:, :n_yards] = unreachable
                 secs[first_job:, :n_yards] = UNREACHABLE_S
             other = first_job + np.flatnonzero(job_stream != s)
-            cost[other, :] = UNREACHABLE
-            cost[:, other] = UNREACHABLE
+            cost[other, :] = unreachable
+            cost[:, other] = unreachable
             secs[other, :] = UNREACHABLE_S
             secs[:, other] = UNREACHABLE_S
             np.fill_diagonal(cost, 0)
@@ -333,7 +337,7 @@ def engine_data(
                 if not reloads or (vt.id, stream) in single_trip
                 else _max_reloads(problem, [facilities[k].id for k in allowed], unload_s),
                 name=f"{vt.id}/{stream}",
-                **_range_limit(vt, spacing_km.get(stream, 0.0)),
+                **limit,
             )
         )
         type_vehicles.append(members)
@@ -484,6 +488,7 @@ def encode(
 
 
 _UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)  # a feasible solution's cost
+INFEASIBLE_COST = np.iinfo(np.int64).max  # PyVRP's cost of an infeasible solution
 
 
 def _route_cost(route: pyvrp.Route) -> int:
@@ -650,7 +655,7 @@ def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
     midpoint = (default.min_penalty + default.max_penalty) / 2
     per_kg = max(midpoint, mean_cost / max(1.0, mean_kg) + engine.surcharge_per_kg)
     per_second = midpoint * engine.cost_per_metre
-    return [per_kg], per_second, midpoint
+    return [per_kg], per_second, 1.0
 
 
 def _history_length(iterations: float) -> int:
@@ -692,7 +697,7 @@ def _search(
             search.add_operator(operator(data))
     manager = pyvrp.PenaltyManager(penalties, penalty_params)
     start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
-    current = search(start, manager.max_cost_evaluator(), True)
+    current = search(start, manager.cost_evaluator(), True)
     if current.is_feasible():
         stop.offer(_UNPENALISED.cost(current))
 
@@ -746,10 +751,11 @@ class _Stop:
         self.pause_at: int | None = None
 
     def offer(self, cost: float) -> None:
-        """Report ``cost`` as the best so far if it is lower than the best seen."""
-        if cost < self.best:
+        """Report ``cost`` as the best so far if it is lower than the best seen (PyVRP's cost
+        of an infeasible solution is the largest 64-bit integer: not a plan)."""
+        if cost < min(self.best, INFEASIBLE_COST):
             self.best = cost
-            if self.on_best is not None and math.isfinite(cost):
+            if self.on_best is not None:
                 self.on_best(cost)
 
     def pause_after(self, iterations: int | None) -> None:

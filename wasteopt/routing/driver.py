@@ -138,6 +138,9 @@ def solve_model(
                 )
                 if searched is None:
                     log.warning("OR-Tools rejected the compiled search's plan; searching alone")
+        if searched is None and (budget.seconds_left() <= 0 or budget.stopped()):
+            # no time is left to search alone: the greedy start is the plan, if CP takes it
+            searched = _solve_ortools(*args, budget, greedy, strict_start=True, regions=False)
         if searched is None:
             searched = _solve_ortools(*args, budget)
     if searched is None:

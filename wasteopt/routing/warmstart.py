@@ -176,7 +176,11 @@ def table_for_routes(
     problem: TierProblem, start: list[list[tuple[str, str]]], seed: int
 ) -> tuple[NodeTable, list[list[int]]]:
     """A node table sized to ``start`` (one list of ``(kind, ref)`` visits per vehicle, as
-    :func:`shrink_to_start` sizes it to the greedy routes) and ``start`` in its nodes."""
+    :func:`shrink_to_start` sizes it to the greedy routes) and ``start`` in its nodes.
+
+    Unloads take a facility's plain copies before its charge copies: ``start`` times no
+    charging session (the compiled search plans none), and a session on a copy it did not ask
+    for would push the rest of its day later, past a window or the shift."""
     used = Counter(ref for route in start for kind, ref in route if kind == "unload")
     copies = {
         f.id: _kept_copies(used[f.id], problem.copies_needed(f))
@@ -185,7 +189,10 @@ def table_for_routes(
     }
     nodes = NodeTable(problem, seed, copies)
     job_node = {job.id: n for n, job in enumerate(nodes.jobs)}
-    unused = {facility: list(copies) for facility, copies in nodes.facility_copies.items()}
+    unused = {
+        facility: sorted(copies, key=lambda node: node in nodes.charge_copies)
+        for facility, copies in nodes.facility_copies.items()
+    }
     routes = [
         [job_node[ref] if kind == "job" else unused[ref].pop(0) for kind, ref in route]
         for route in start
