@@ -642,7 +642,8 @@ def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
     thousand times above its peer's in the same units (5.4 % against 0.04 %, 10 s); the mean
     arc's cost alone was too weak a start on Daoxian, whose plans then stayed overloaded.
     Time warp: PyVRP's default per second, scaled by the dearest truck's cost per metre (our
-    costs are milli-CNY per metre).
+    costs are milli-CNY per metre). A battery range's excess (in cost units): PyVRP's default;
+    at one unit per unit a search from a start beyond the range found no feasible plan.
     """
     data = engine.data
     cost = data.distance_matrix(0)
@@ -655,7 +656,7 @@ def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
     midpoint = (default.min_penalty + default.max_penalty) / 2
     per_kg = max(midpoint, mean_cost / max(1.0, mean_kg) + engine.surcharge_per_kg)
     per_second = midpoint * engine.cost_per_metre
-    return [per_kg], per_second, 1.0
+    return [per_kg], per_second, midpoint
 
 
 def _history_length(iterations: float) -> int:
