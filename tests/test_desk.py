@@ -122,9 +122,11 @@ def test_dispatcher_plans_the_day_and_downloads_the_workbook(
         seen.append(int(page.get_attribute("#progress-bar", "aria-valuenow") or 0))
         page.wait_for_timeout(150)
         assert len(seen) < 1000, f"no plan after 150 s; progress {seen[-5:]}"
+    # the bar shows progress between start and end and never goes back (how many distinct
+    # values a poll every 150 ms catches depends on the machine's load, not on the desk)
     moving = [share for share in seen if 0 < share < 100]
-    assert len(set(moving)) >= 2, f"the progress bar did not move while solving: {seen}"
-    assert moving == sorted(moving)
+    assert moving, f"the progress bar did not move while solving: {seen}"
+    assert seen == sorted(seen)
     expect(page.locator("#progress-bar")).to_have_attribute("aria-valuenow", "100")
 
     job_id = page.get_attribute("body", "data-rendered")
