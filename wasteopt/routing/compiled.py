@@ -84,6 +84,7 @@ class EngineData:
     fee_gap: dict[tuple[str, str], float] = field(default_factory=dict)  # (facility, stream):
     # its fee above the stream's cheapest, per kg, as the profiles charge it
     cost_per_metre: float = 1.0  # the dearest truck's cost of a metre (or of a second on duty)
+    unreachable: list[int] = field(default_factory=list)  # per profile: an out-of-reach arc's cost
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def engine_data(
     }
     profiles: dict[tuple, int] = {}
     distance_mats: list[np.ndarray] = []
+    unreachable_costs: list[int] = []
     duration_mats: list[np.ndarray] = []
     final_facility: list[np.ndarray] = []
     vehicle_types: list[pyvrp.VehicleType] = []
@@ -313,6 +315,7 @@ def engine_data(
             np.fill_diagonal(cost, 0)
             np.fill_diagonal(secs, 0)
             distance_mats.append(cost)
+            unreachable_costs.append(unreachable)
             duration_mats.append(secs)
             final_facility.append(best)
         shortened = vt.shift.end_s
@@ -377,6 +380,7 @@ def engine_data(
             max((v.vehicle_type.cost_per_km for v in vehicles), default=1.0),
             max((duty_cost_milli_per_s(v.vehicle_type) for v in vehicles), default=1.0),
         ),
+        unreachable=unreachable_costs,
     )
 
 
@@ -647,7 +651,7 @@ def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
     """
     data = engine.data
     cost = data.distance_matrix(0)
-    reachable = cost < UNREACHABLE
+    reachable = cost < (engine.unreachable[0] if engine.unreachable else UNREACHABLE)
     np.fill_diagonal(reachable, False)
     mean_cost = float(cost[reachable].mean()) if reachable.any() else 1.0
     pickups = [client.pickup[0] for client in data.clients()]
