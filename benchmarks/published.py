@@ -39,6 +39,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks.clock import CLOCKS, solver_clock
 from benchmarks.convert import (
     SUITE_DIRS,
     SUITE_NOTES,
@@ -76,6 +77,7 @@ COLUMNS = (
     "load1",
     "core",
     "worker",
+    "clock",
 )
 log = logging.getLogger(__name__)
 
@@ -171,12 +173,18 @@ CORE = core_hash()
 
 
 def run_instance(
-    suite: str, path: Path, options: PlanOptions, peer: str | None, fleet: int | None = None
+    suite: str,
+    path: Path,
+    options: PlanOptions,
+    peer: str | None,
+    fleet: int | None = None,
+    clock: str = "wall",
 ) -> dict[str, object]:
     """Convert one file, solve it with wasteopt (and the peer); one CSV row.
 
     ``fleet`` (cvrp only, no peer) gives wasteopt that many trucks instead of the bound: with
-    reloads at the depot and no time limits, one truck can already do every trip.
+    reloads at the depot and no time limits, one truck can already do every trip. ``clock``
+    is what both solvers' time limits are read on (:mod:`benchmarks.clock`).
     """
     problem = read_problem(suite, path)
     if fleet is not None:
@@ -191,10 +199,12 @@ def run_instance(
         "load1": round(os.getloadavg()[0], 2),
         "core": CORE,
         "worker": worker_name(),
+        "clock": clock,
     }
-    row.update(solve_wasteopt(conv, options))
-    if peer == "pyvrp":
-        row.update(solve_peer(conv, options.time_limit_s, options.seed))
+    with solver_clock(clock):
+        row.update(solve_wasteopt(conv, options))
+        if peer == "pyvrp":
+            row.update(solve_peer(conv, options.time_limit_s, options.seed))
     return row
 
 
@@ -205,11 +215,12 @@ def run_task(
     peer: str | None,
     fleet: int | None,
     variant: str | None,
+    clock: str = "wall",
 ) -> dict[str, object]:
     """:func:`run_instance` as a Dask task: one solver thread, the variant applied in the worker."""
     cap_solver_threads(1)
     with applied(variant):
-        return run_instance(suite, path, options, peer, fleet)
+        return run_instance(suite, path, options, peer, fleet, clock)
 
 
 def _rows(
@@ -219,17 +230,18 @@ def _rows(
     fleet: int | None,
     client: object | None,
     variant: str | None,
+    clock: str,
 ) -> Iterator[dict[str, object]]:
     """Each job's row as it finishes: in this process in order, or as Dask tasks."""
     if client is None:
         with applied(variant):
             for path, options in jobs:
-                yield run_instance(suite, path, options, peer, fleet)
+                yield run_instance(suite, path, options, peer, fleet, clock)
         return
     from distributed import as_completed
 
     futures = [
-        client.submit(run_task, suite, path, options, peer, fleet, variant, pure=False)
+        client.submit(run_task, suite, path, options, peer, fleet, variant, clock, pure=False)
         for path, options in jobs
     ]
     try:
@@ -276,6 +288,7 @@ def run(
     seeds: Sequence[int] | None = None,
     client: object | None = None,
     variant: str | None = None,
+    clock: str = "wall",
 ) -> list[dict[str, object]]:
     """Solve every file with each of ``seeds`` (default: ``options.seed``), echoing each row and
     appending it to ``out`` as it finishes; on ``client``'s Dask cluster when given."""
@@ -298,7 +311,7 @@ def run(
             writer.writerow(COLUMNS)
     echo(",".join(COLUMNS))
     try:
-        for row in _rows(suite, jobs, peer, fleet, client, variant):
+        for row in _rows(suite, jobs, peer, fleet, client, variant, clock):
             rows.append(row)
             cells = [_cell(row.get(c)) for c in COLUMNS]
             echo(",".join(cells))
@@ -331,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=_seeds, default=[0], help="seed, or comma-separated seeds (0,1,2)"
     )
     parser.add_argument("--peer", choices=["pyvrp"], help="also solve with PyVRP")
+    parser.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default="wall",
+        help="what both solvers' time limits are read on: wall time, or the process's CPU "
+        "time (the same processor seconds on a loaded machine)",
+    )
     parser.add_argument("--out", type=Path, help="CSV file to append rows to")
     parser.add_argument("--first-solution", help="PlanOptions.first_solution (default: its own)")
     parser.add_argument("--metaheuristic", help="PlanOptions.metaheuristic (default: its own)")
@@ -394,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             seeds=args.seed,
             client=client,
             variant=args.variant,
+            clock=args.clock,
         )
     return 0
 

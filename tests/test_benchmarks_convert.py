@@ -97,7 +97,8 @@ def test_runner_writes_the_documented_columns(tmp_path):
 
     out = tmp_path / "rows.csv"
     files = select(suite_files("cvrp"), "X-n101-k25")
-    run("cvrp", files, PlanOptions(time_limit_s=1.0), "pyvrp", out, echo=lambda _: None)
+    options = PlanOptions(time_limit_s=1.0)
+    run("cvrp", files, options, "pyvrp", out, echo=lambda _: None, clock="cpu")
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == COLUMNS
@@ -109,6 +110,22 @@ def test_runner_writes_the_documented_columns(tmp_path):
         "27591",
     )
     assert row["checker_ok"] == "True" and row["peer_checker_ok"] == "True"
+    assert row["clock"] == "cpu"
     # X-n101-k25's best-known cost is proven optimal: no checked plan can beat it.
     assert float(row["cost"]) >= 27591 and float(row["peer_cost"]) >= 27591
     assert float(row["gap_pct"]) == pytest.approx(100 * (float(row["cost"]) / 27591 - 1), abs=1e-3)
+
+
+def test_cpu_clock_replaces_perf_counter_only_within_the_block():
+    import time
+
+    from benchmarks.clock import solver_clock
+
+    wall = time.perf_counter
+    with solver_clock("cpu"):
+        assert time.perf_counter is time.process_time
+    assert time.perf_counter is wall
+    with solver_clock("wall"):
+        assert time.perf_counter is wall
+    with pytest.raises(ValueError, match="clock is one of wall, cpu"), solver_clock("gpu"):
+        pass
