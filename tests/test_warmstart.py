@@ -171,3 +171,31 @@ def test_cost_per_kg_weighs_fixed_cost_and_distance_per_payload():
     # 100 CNY + 2 CNY/km x 20 km over 5,000 kg; 300 CNY + 3 CNY/km x 20 km over 10,000 kg
     assert _cost_per_kg(vehicle(5, 100, 2), 5_000, 20_000) == pytest.approx(140 / 5_000)
     assert _cost_per_kg(vehicle(10, 300, 3), 10_000, 20_000) == pytest.approx(360 / 10_000)
+
+
+def test_a_break_taken_while_waiting_still_shortens_the_day_as_the_compiled_search_sees_it():
+    """The compiled search sees no break but a shift shortened by it. A break taken while
+    waiting for a window delays nothing on the real clock, yet the day must also end in time
+    without it, or the greedy start is infeasible to that search."""
+    day = _two_trucks([1.0, 2.0])
+    late_window = [8_000, 0, 0, 0, 0, 0, 0]
+    data = replace(
+        day,
+        window_start=np.array(late_window, dtype=np.int64),
+        window_end=np.array([9_000, *[86_400] * 6], dtype=np.int64),
+        job_nodes=[0, 1],
+        job_stream=["residual"] * 2,
+        vehicle_start=[6],
+        vehicle_payload=[40],
+        vehicle_stream=["residual"],
+        vehicle_physical=["small"],
+        vehicle_shift=[(0, 10_000)],
+        # 50 min, due by 5,000 s: taken while waiting for job 0's window at 8,000 s, which
+        # ends the day at 8,020 s on both clocks, past the shortened shift's 7,000 s
+        vehicle_break=[(0, 5_000, 3_000)],
+        vehicle_cost_per_s=[0.01],
+        vehicle_rank=[1.0],
+    )
+    assert construct(data) == [[1, 4]]
+    without_break = replace(data, vehicle_break=[None])
+    assert sorted(construct(without_break)[0]) == [0, 1, 4]

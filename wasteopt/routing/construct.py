@@ -58,6 +58,11 @@ class _Day:
         self.brk = data.vehicle_break[v]
         # a vehicle with a break keeps a margin: the model's break rule is stricter than ours
         self.shift_end = data.vehicle_shift[v][1] - (BREAK_MARGIN_S if self.brk else 0)
+        # The compiled search sees no break but a shift shortened by it; its clock runs
+        # without the break, and a break taken while waiting for a window costs it nothing
+        # where the shortened shift still charges it. A day must end in time on both clocks.
+        self.unbroken_clock = self.clock
+        self.unbroken_end = data.vehicle_shift[v][1] - (self.brk[2] if self.brk else 0)
         self.load = 0
         self.payload = data.vehicle_payload[v]
         self.visits: list[int] = []
@@ -82,9 +87,18 @@ class _Day:
                 )
         return start
 
+    def unbroken_done(self, node: int) -> int:
+        """End of service at ``node`` on the clock without the break."""
+        data = self.data
+        start = max(
+            self.unbroken_clock + int(data.travel[self.node, node]), data.window_start[node]
+        )
+        return int(start + data.service[node])
+
     def go(self, node: int, start: int) -> None:
         if self.brk is not None and start + self.data.service[node] > self.brk[1]:
             self.brk = None  # taken on the way
+        self.unbroken_clock = self.unbroken_done(node)
         self.clock = start + int(self.data.service[node])
         self.node = node
         self.visits.append(node)
@@ -144,6 +158,8 @@ def _best_unload(data, day: _Day, stream: str, free, next_copy) -> tuple[int, in
             continue
         done = start + int(data.service[node])
         if day.home_by(done, node) > day.shift_end:
+            continue
+        if day.unbroken_done(node) + int(data.travel[node, day.yard]) > day.unbroken_end:
             continue
         score = (done - day.clock) * day.cost_per_s + data.facility_fee_per_kg[facility] * day.load
         if score < best_score:
@@ -218,12 +234,12 @@ def _nearest_fitting(data, day: _Day, stream, candidates, alive, free, next_copy
         begin = day.arrival(node)
         if begin > data.window_end[node]:
             continue
-        saved = (day.node, day.clock, day.load, day.brk, len(day.visits))
+        saved = (day.node, day.clock, day.unbroken_clock, day.load, day.brk, len(day.visits))
         day.go(node, begin)
         day.load += int(data.demand[node])
         feasible = _best_unload(data, day, stream, free, next_copy) is not None
-        day.node, day.clock, day.load, day.brk = saved[:4]
-        del day.visits[saved[4] :]
+        day.node, day.clock, day.unbroken_clock, day.load, day.brk = saved[:5]
+        del day.visits[saved[5] :]
         if feasible:
             return int(idx[rank]), begin
     return None
