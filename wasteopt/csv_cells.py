@@ -56,6 +56,11 @@ class SafeDictWriter(csv.DictWriter):
     def writerow(self, rowdict: dict[str, Any]) -> Any:
         return super().writerow({key: neutralise(value) for key, value in rowdict.items()})
 
+    def writerows(self, rowdicts: Iterable[dict[str, Any]]) -> None:
+        # csv.DictWriter.writerows writes through its inner writer, not through writerow
+        for rowdict in rowdicts:
+            self.writerow(rowdict)
+
 
 def writer(stream: Any, **options: Any) -> SafeWriter:
     """A CSV writer for files people open in a spreadsheet (``csv.writer``'s options)."""

@@ -8,6 +8,7 @@ from typing import TextIO
 
 import pandas as pd
 
+from wasteopt import csv_cells
 from wasteopt._text import table
 from wasteopt.io import write_text_atomic
 from wasteopt.sweep.cells import Sweep
@@ -89,9 +90,8 @@ def write_report(sweep: Sweep, store: ResultStore, stream: TextIO) -> int:
     rows = [r for r in store.rows() if r["key"] in keys]
     cells = frame(rows)
     summary = summarise(cells)
-    write_text_atomic(
-        store.out / "summary.csv", "\ufeff" + summary.to_csv(index=False, lineterminator="\r\n")
-    )
+    csv_text = summary.map(csv_cells.neutralise).to_csv(index=False, lineterminator="\r\n")
+    write_text_atomic(store.out / "summary.csv", "\ufeff" + csv_text)
     figures = write_figures(summary, cells, store.out, sweep.spec.name) if rows else []
     print(format_summary(summary), file=stream)
     failed = [r for r in rows if r["status"] != "ok"]

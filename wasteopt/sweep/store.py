@@ -3,6 +3,8 @@
 ``DIR/results.csv`` (UTF-8 with BOM, for Excel) gets one row per finished cell, appended,
 flushed and synced to disk as the cell finishes; ``DIR/cells/<key>/plan.json`` and
 ``routes.geojson`` are written (atomically) before their row, so a row always has its files.
+A text cell a spreadsheet would run as a formula is written with a leading apostrophe
+(:mod:`wasteopt.csv_cells`) and read back with it.
 A row cut short by a crash of the client has no line end; it is dropped when the store is
 opened and its cell runs again. CSV rather than Parquet: a Parquet file cannot take one more
 row without being rewritten, and a 300-cell table is under 100 KB. ``DIR/sweep.json`` names
@@ -18,6 +20,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wasteopt import csv_cells
 from wasteopt.errors import WasteoptError
 from wasteopt.io import write_text_atomic
 
@@ -107,7 +110,7 @@ class ResultStore:
         self.out.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
         text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\r\n")
+        writer = csv_cells.writer(text, lineterminator="\r\n")
         if new:
             text.write(BOM)
             writer.writerow(COLUMNS)
@@ -124,7 +127,7 @@ class ResultStore:
         if len(kept) < len(rows):
             text = io.StringIO()
             text.write(BOM)
-            writer = csv.DictWriter(text, COLUMNS, lineterminator="\r\n")
+            writer = csv_cells.SafeDictWriter(text, COLUMNS, lineterminator="\r\n")
             writer.writeheader()
             writer.writerows(kept)
             write_text_atomic(self.path, text.getvalue())
