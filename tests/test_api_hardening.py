@@ -191,3 +191,26 @@ def test_the_cli_applies_the_same_ranges(tmp_path: Path, capsys) -> None:
     tiny = Path(__file__).parent / "data" / "api" / "tiny.json"
     assert cli(["plan", str(tiny), "--time-limit", "5e-324"]) == 2
     assert "--time-limit: 4.94066e-324: must be between 0.1 and 86400 s" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [("5e-324", "4.94066e-324"), ("1e9", "1e+09")])
+def test_site_and_replan_apply_the_time_limit_range(
+    tmp_path: Path, capsys, seconds: str, shown: str
+) -> None:
+    tiny = Path(__file__).parent / "data" / "api" / "tiny.json"
+    message = f"--time-limit: {shown}: must be between 0.1 and 86400 s"
+    assert cli(["site", str(tiny), "--time-limit", seconds, "--out", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err.strip().endswith(message)
+    # checked before any input is read: the plan and events named here do not exist
+    replan = ["replan", str(tmp_path / "plan.json"), "--at", "10:00", "--events"]
+    replan += [str(tmp_path / "events.json"), "--time-limit", seconds, "--out", str(tmp_path)]
+    assert cli(replan) == 2
+    assert capsys.readouterr().err.strip().endswith(message)
+    assert not (tmp_path / "s").exists()
+
+
+def test_siting_and_replan_routes_apply_the_time_limit_range(client: TestClient) -> None:
+    siting = client.post("/v1/sitings", json={"instance": TINY, "time_limit_s": 0.01})
+    assert "time_limit_s" in errors(siting)
+    replan = client.post("/v1/plans/0123/replan", json={"at": "10:00", "time_limit_s": 0.01})
+    assert "time_limit_s" in errors(replan)

@@ -13,6 +13,7 @@ from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import ApiError, invalid, problem_responses
 from api.replan_task import DIFF_FILE
 from api.schemas import JobStatus
+from wasteopt.bounds import MIN_TIME_LIMIT_S
 from wasteopt.errors import InstanceError
 from wasteopt.io import instance_from_dict
 from wasteopt.model import ClockTime, Plan, clock_to_seconds
@@ -33,7 +34,10 @@ class ReplanRequest(BaseModel):
     )
     actual: Actuals | None = Field(default=None, description="reported stops with real times")
     time_limit_s: float | None = Field(
-        default=None, gt=0, description="search time of the collection tier's rest, s"
+        default=None,
+        ge=MIN_TIME_LIMIT_S,
+        description="search time of the collection tier's rest, s; the server's default applies"
+        " when absent and its maximum may not be exceeded",
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     solution_limit: int | None = Field(default=None, ge=1, le=1_000_000)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from wasteopt.bounds import time_limit_problem
 from wasteopt.errors import OptionsError
 from wasteopt.factors import DAYS_PER_YEAR
 
@@ -40,7 +41,8 @@ class SitingOptions:
         kg CO2e per vehicle-km by vehicle type id; types not listed use their energy model
         and the emission factors of :mod:`wasteopt.factors`.
     time_limit_s, gap_limit, seed, workers
-        CP-SAT search limits: stop at ``time_limit_s`` or once (cost - proven lower bound) /
+        CP-SAT search limits: stop at ``time_limit_s`` (within
+        :data:`wasteopt.bounds.TIME_LIMIT`) or once (cost - proven lower bound) /
         cost <= ``gap_limit`` (0 proves optimality). The default 0.1 % is *assumption*: far
         below the uncertainty of the cost rates, and on Daoxian a few tens of thousands of CNY
         a year against 1.2 million for one station. Same instance, options and seed give the
@@ -124,6 +126,9 @@ def _problems(options: SitingOptions) -> list[tuple[str, str]]:
     for name, value in positive.items():
         if value is not None and not value > 0:
             problems.append((name, f"must be positive (got {value})"))
+    seconds = options.time_limit_s
+    if seconds > 0 and (problem := time_limit_problem(seconds)) is not None:
+        problems.append(("time_limit_s", problem))
     for name in ("budget", "carbon_price_per_t"):
         value = getattr(options, name)
         if value is not None and not value >= 0:

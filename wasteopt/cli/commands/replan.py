@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from wasteopt.bounds import time_limit_problem
 from wasteopt.cli.interrupt import StopOnInterrupt
 from wasteopt.cli.progress import ProgressLine
-from wasteopt.errors import InstanceError
+from wasteopt.errors import InstanceError, WasteoptError
 from wasteopt.export import routes_geojson, sheet_csv
 from wasteopt.io import dump_json, load_instance, load_plan, write_text_atomic
 from wasteopt.model import CLOCK_PATTERN, Instance, Plan, clock_to_seconds
@@ -106,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0 or args.stability < 0:
         print("wasteopt: error: --time-limit must be positive, --stability >= 0", file=sys.stderr)
         return 2
+    if (problem := time_limit_problem(args.time_limit)) is not None:
+        raise WasteoptError(f"--time-limit: {problem}")
     at_s = _clock(args.at)
     plan = load_plan(args.plan)
     instance_path = _instance_path(args, plan)
