@@ -29,7 +29,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks.clock import CLOCKS, solver_clock
 from wasteopt.io import load_instance
+from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Instance, Plan, TravelMatrices, VehicleType, clock_to_seconds
 from wasteopt.planning import PlanOptions, _collection_problem, plan_day_full, resolve_provider
 from wasteopt.routing import SearchOptions, TierProblem, solve_tier
@@ -154,35 +156,53 @@ def pyvrp_residual(
     return _objective_of(problem, matrices, decode(problem, engine, result.best))
 
 
-def run(seeds: list[int], seconds: float, peer: bool) -> list[dict[str, object]]:
-    """One row per seed: the day's plan, its strays, and the residual tier beside PyVRP."""
+def run(
+    seeds: list[int], seconds: float, peer: bool, clock: str = "wall"
+) -> list[dict[str, object]]:
+    """One row per seed: the day's plan, its strays, and the residual tier beside PyVRP, with
+    time limits read on ``clock`` (:mod:`benchmarks.clock`)."""
     instance = load_instance(INSTANCE)
     provider = resolve_provider(instance, INSTANCE.parent, GRAPH, None)
     matrices = provider.matrices(instance.sites)
     rows = []
     for seed in seeds:
-        started = time.perf_counter()
-        day = plan_day_full(instance, provider, PlanOptions(time_limit_s=seconds, seed=seed))
-        collection = day.plan.stats[0]
-        row: dict[str, object] = {
-            "seed": seed,
-            "time_limit_s": seconds,
-            "day_cost": round(day.plan.cost, 2),
-            "collection_objective": round(collection.objective, 2),
-            "collection_routes": sum(1 for r in day.plan.routes if r.tier == "collection"),
-            "strays": len(stray_routes(instance, day.plan, day.matrices)),
-            "cheaper_strays": len(stray_routes(instance, day.plan, day.matrices, True)),
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-        if peer:
-            residual = residual_tier(instance)
-            ours = solve_tier(residual, matrices, SearchOptions(time_limit_s=seconds, seed=seed))
-            row["residual_wasteopt"] = round(ours.stats.objective, 2)
-            peer_cost = pyvrp_residual(residual, matrices, seconds, seed)
-            row["residual_pyvrp"] = None if peer_cost is None else round(peer_cost, 2)
+        with solver_clock(clock):
+            row = _seed_row(instance, provider, matrices, seed, seconds, peer)
+        row["clock"] = clock
         rows.append(row)
         print(",".join(f"{k}={v}" for k, v in row.items()), flush=True)
     return rows
+
+
+def _seed_row(
+    instance: Instance,
+    provider: MatrixProvider,
+    matrices: TravelMatrices,
+    seed: int,
+    seconds: float,
+    peer: bool,
+) -> dict[str, object]:
+    """The row of one seed (see :func:`run`)."""
+    started = time.perf_counter()
+    day = plan_day_full(instance, provider, PlanOptions(time_limit_s=seconds, seed=seed))
+    collection = day.plan.stats[0]
+    row: dict[str, object] = {
+        "seed": seed,
+        "time_limit_s": seconds,
+        "day_cost": round(day.plan.cost, 2),
+        "collection_objective": round(collection.objective, 2),
+        "collection_routes": sum(1 for r in day.plan.routes if r.tier == "collection"),
+        "strays": len(stray_routes(instance, day.plan, day.matrices)),
+        "cheaper_strays": len(stray_routes(instance, day.plan, day.matrices, True)),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if peer:
+        residual = residual_tier(instance)
+        ours = solve_tier(residual, matrices, SearchOptions(time_limit_s=seconds, seed=seed))
+        row["residual_wasteopt"] = round(ours.stats.objective, 2)
+        peer_cost = pyvrp_residual(residual, matrices, seconds, seed)
+        row["residual_pyvrp"] = None if peer_cost is None else round(peer_cost, 2)
+    return row
 
 
 def _spread_pct(values: list[float]) -> float:
@@ -196,9 +216,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per tier search")
     parser.add_argument("--peer", choices=["pyvrp"], help="also solve the residual tier with it")
     parser.add_argument("--out", type=Path, help="CSV file to write the rows to")
+    parser.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default="wall",
+        help="what time limits are read on: wall time, or the process's CPU time",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    rows = run([int(s) for s in args.seeds.split(",")], args.time_limit, args.peer == "pyvrp")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    rows = run(seeds, args.time_limit, args.peer == "pyvrp", args.clock)
     objectives = [float(r["collection_objective"]) for r in rows]
     print(
         f"# collection objective: mean {statistics.mean(objectives):,.2f} CNY, "
