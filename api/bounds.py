@@ -2,18 +2,23 @@
 
 Counting the points, facilities and vehicles of the parsed JSON costs microseconds; building
 the model of 30,000 facilities or a fleet of 10^20 trucks would cost gigabytes. The model
-size (points x vehicles) bounds the routing model the solver builds.
+size (points x vehicles) bounds the routing model the solver builds. Candidate sites (of a
+siting, or stations a scenario adds) count toward the facility limit with the instance's own
+facilities, and are counted before any of them is validated.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from api.settings import Settings
 
 
-def _count(document: dict[str, Any], field: str) -> int:
-    items = document.get(field)
+def item_count(document: Any, field: str) -> int:
+    """How many items ``document``'s list ``field`` holds (0 when it is no list)."""
+    items = document.get(field) if isinstance(document, dict) else None
     return len(items) if isinstance(items, list) else 0
 
 
@@ -35,7 +40,7 @@ def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[t
         return f"{prefix}.{field}" if prefix else field
 
     problems = []
-    points, vehicles = _count(document, "points"), _vehicles(document)
+    points, vehicles = item_count(document, "points"), _vehicles(document)
     if points > settings.max_points:
         problems.append(
             (
@@ -44,7 +49,7 @@ def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[t
                 " split the instance by township",
             )
         )
-    facilities = _count(document, "facilities")
+    facilities = item_count(document, "facilities")
     if facilities > settings.max_facilities:
         problems.append(
             (
@@ -70,3 +75,28 @@ def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[t
             )
         )
     return problems
+
+
+def csv_rows(text: str | None) -> int:
+    """Data rows of CSV ``text`` (neither its header nor blank lines count)."""
+    if not text:
+        return 0
+    rows = sum(1 for row in csv.reader(io.StringIO(text)) if row)
+    return max(rows - 1, 0)
+
+
+def added_site_problems(
+    facilities: int, added: int, loc: str, settings: Settings
+) -> list[tuple[str, str]]:
+    """Where an instance's ``facilities`` and ``added`` candidate sites (at ``loc``) together
+    pass this server's facility limit."""
+    if facilities + added <= settings.max_facilities:
+        return []
+    return [
+        (
+            loc,
+            f"{facilities} facilities and {added} candidate sites exceed this server's limit of"
+            f" {settings.max_facilities} facilities and candidate sites together;"
+            " add fewer sites",
+        )
+    ]

@@ -214,3 +214,22 @@ def test_siting_and_replan_routes_apply_the_time_limit_range(client: TestClient)
     assert "time_limit_s" in errors(siting)
     replan = client.post("/v1/plans/0123/replan", json={"at": "10:00", "time_limit_s": 0.01})
     assert "time_limit_s" in errors(replan)
+
+
+def test_candidate_sites_count_toward_the_facility_limit(client: TestClient) -> None:
+    # tiny.json has 2 facilities and this server allows 10; candidates that are not even
+    # valid: only the size is reported, none of them was validated
+    too_many = client.post("/v1/sitings", json={"instance": TINY, "candidates": [{}] * 9})
+    problems = errors(too_many)
+    assert too_many.json()["title"] == "instance too large"
+    assert set(problems) == {"candidates"}
+    assert "2 facilities and 9 candidate sites exceed" in problems["candidates"]
+    rows = "id,lon,lat,capacity_t_per_day,annual_fixed_cost\r\n" + "X,,,,\r\n" * 9
+    stored = client.post("/v1/instances", json=TINY).json()["id"]
+    from_csv = client.post("/v1/sitings", json={"instance_id": stored, "candidates_csv": rows})
+    assert set(errors(from_csv)) == {"candidates_csv"}
+    within = errors(client.post("/v1/sitings", json={"instance": TINY, "candidates": [{}] * 8}))
+    assert "candidates" not in within and "candidates[0].id" in within
+    added = {"name": "more", "add_stations": [{}] * 9}
+    compared = client.post("/v1/comparisons", json={"instance": TINY, "scenarios": [added]})
+    assert set(errors(compared)) == {"scenarios[0].add_stations"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api import job_views
+from api.bounds import added_site_problems, item_count
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.downloads import attachment
-from api.errors import instance_error, problem_responses
+from api.errors import instance_error, invalid, problem_responses
 from api.json_body import ParsedJsonRoute
 from api.schemas import ComparisonRequest, JobStatus
 from api.tasks import COMPARISON_FILE, ComparisonJob
@@ -55,6 +56,18 @@ def submit_comparison(
     limit = job_views.time_limit(request.time_limit_s, settings)
     source = job_views.job_instance(store, settings, request.instance_id, request.instance)
     instance = source.model()
+    too_many = [
+        problem
+        for index, document in enumerate(request.scenarios)
+        for problem in added_site_problems(
+            len(instance.facilities),
+            item_count(document, "add_stations"),
+            f"scenarios[{index}].add_stations",
+            settings,
+        )
+    ]
+    if too_many:
+        raise invalid(too_many, "instance too large")
     try:
         scenarios = [
             scenario_from_dict(document, f"scenarios[{index}]")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
 from api import job_views
+from api.bounds import added_site_problems, csv_rows
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.downloads import attachment
 from api.errors import instance_error, invalid, problem_responses
@@ -77,9 +78,15 @@ def submit_siting(
     except OptionsError as exc:
         raise invalid(exc.problems) from None
     source = job_views.job_instance(store, settings, request.instance_id, request.instance)
+    instance = source.model()
+    added = len(request.candidates) + csv_rows(request.candidates_csv)
+    where = "candidates" if request.candidates else "candidates_csv"
+    too_many = added_site_problems(len(instance.facilities), added, where, settings)
+    if too_many:
+        raise invalid(too_many, "instance too large")
     candidates = _candidates(request)
     try:
-        with_candidates(source.model(), candidates)
+        with_candidates(instance, candidates)
     except InstanceError as exc:
         raise instance_error(exc) from None
     stored = request.model_copy(
