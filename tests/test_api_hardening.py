@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import csv
 import io
@@ -14,7 +15,9 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
+from api import json_body
 from api.app import create_app
 from api.settings import Settings
 from wasteopt.cli import main as cli
@@ -233,3 +236,36 @@ def test_candidate_sites_count_toward_the_facility_limit(client: TestClient) -> 
     added = {"name": "more", "add_stations": [{}] * 9}
     compared = client.post("/v1/comparisons", json={"instance": TINY, "scenarios": [added]})
     assert set(errors(compared)) == {"scenarios[0].add_stations"}
+
+
+@pytest.mark.parametrize("path", ["/v1/plans", "/v1/plans/0123/replan", "/v1/session", "/v1/keys"])
+def test_bodies_are_bounded_and_parsed_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    json_type = {"Content-Type": "application/json"}
+    huge = client.post(path, content=b" " * 10_000_001, headers=json_type)
+    assert huge.status_code == 413 and huge.json()["title"] == "request too large"
+    deep = client.post(path, content='{"at": ' + "[" * 100 + "]" * 100 + "}", headers=json_type)
+    assert "nests deeper than" in errors(deep)["body"]
+
+    parsed_on_loop: list[bool] = []
+    route_parses: list[str] = []
+    parse_body = json_body.parse_body
+
+    def recording_parse(*args):
+        try:
+            asyncio.get_running_loop()
+            parsed_on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            parsed_on_loop.append(False)
+        return parse_body(*args)
+
+    async def recording_json(request: Request):
+        route_parses.append(request.url.path)
+        return json.loads(await request.body())
+
+    monkeypatch.setattr(json_body, "parse_body", recording_parse)
+    monkeypatch.setattr(Request, "json", recording_json)
+    client.post(path, json={"at": "10:00", "instance_id": "0123"})
+    assert parsed_on_loop == [False]
+    assert route_parses == []  # the route reads the document parsed off the loop

@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
 from api.errors import ApiError, invalid, problem_responses
+from api.json_body import ParsedJsonRoute
 from wasteopt.apikeys import KeyRecord, KeyRing
 from wasteopt.errors import WasteoptError
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=ParsedJsonRoute)
 T = TypeVar("T")
 
 

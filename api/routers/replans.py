@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import job_views
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import ApiError, invalid, problem_responses
+from api.json_body import ParsedJsonRoute
 from api.replan_task import DIFF_FILE
 from api.schemas import JobStatus
 from wasteopt.bounds import MIN_TIME_LIMIT_S
@@ -20,7 +21,7 @@ from wasteopt.model import ClockTime, Plan, clock_to_seconds
 from wasteopt.replan import DEFAULT_MOVE_PENALTY, Actuals, build_day, events_from_data
 
 KIND = "plan"
-router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"])
+router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"], route_class=ParsedJsonRoute)
 
 
 class ReplanRequest(BaseModel):
@@ -52,7 +53,7 @@ class ReplanRequest(BaseModel):
     "/{job_id}/replan",
     status_code=202,
     response_model=JobStatus,
-    responses=problem_responses(404, 409, 422, 429),
+    responses=problem_responses(404, 409, 413, 422, 429),
     summary="Re-plan the rest of a planned day",
 )
 def submit_replan(

@@ -7,8 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import SESSION_COOKIE, SESSION_TTL_S, Authenticator, Caller, unauthorized
 from api.errors import problem_responses
+from api.json_body import ParsedJsonRoute
 
-router = APIRouter(prefix="/v1/session", tags=["session"])
+router = APIRouter(prefix="/v1/session", tags=["session"], route_class=ParsedJsonRoute)
 
 
 class Login(BaseModel):
