@@ -1,16 +1,17 @@
 """The task of a re-plan job: the whole-day plan from a finished plan, a time and events.
 
 A re-plan job is a plan job whose options hold ``replan``: the plan it revises, the time, the
-events and any reported actuals. Its result is the checked whole-day plan with every truck's
-sheet, the routes' GeoJSON, the day's instance it is checked against and the diff.
+events and any reported actuals. Its result is the checked whole-day plan with the routes'
+GeoJSON, the day's instance it is checked against (which also names the sheets' sites) and the
+diff.
 """
 
 from __future__ import annotations
 
 import json
 
-from api.tasks import SHEETS_PREFIX, TaskInput, TaskResult
-from wasteopt.export import GEOJSON_FILE, routes_geojson, sheets_csv
+from api.tasks import TaskInput, TaskResult
+from wasteopt.export import GEOJSON_FILE, routes_geojson
 from wasteopt.model import Plan, clock_to_seconds
 from wasteopt.replan import (
     Actuals,
@@ -49,11 +50,11 @@ def run_replan(task: TaskInput) -> TaskResult:
     result = replan_day(
         task.instance, plan, day, task.provider, options, task.progress, task.should_stop
     )
-    sheets = sheets_csv(result.instance, result.plan)
-    files = {f"{SHEETS_PREFIX}{vehicle}.csv": text for vehicle, text in sheets.items()}
-    files[GEOJSON_FILE] = json.dumps(
-        routes_geojson(result.instance, result.plan, result.network), ensure_ascii=False
-    )
-    files[DIFF_FILE] = _dump(result.diff)
-    files[DAY_INSTANCE_FILE] = _dump(result.instance)
+    files = {
+        GEOJSON_FILE: json.dumps(
+            routes_geojson(result.instance, result.plan, result.network), ensure_ascii=False
+        ),
+        DIFF_FILE: _dump(result.diff),
+        DAY_INSTANCE_FILE: _dump(result.instance),
+    }
     return TaskResult(result.plan.cost, _dump(result.plan), files)

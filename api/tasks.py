@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.schemas import SitingRequest
 from api.store import JobInput
-from wasteopt.export import GEOJSON_FILE, PLAN_FILE, SHEETS_DIR, routes_geojson, sheets_csv
+from wasteopt.export import GEOJSON_FILE, PLAN_FILE, routes_geojson
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Facility, Instance, Plan, TravelMatrices
 from wasteopt.planning import PlanOptions, Progress, plan_day
@@ -32,7 +32,6 @@ from wasteopt.siting import SitingOptions, choose_stations
 from wasteopt.siting.report import ASSIGNMENT_FILE, assignment_csv, siting_summary
 from wasteopt.timeline import plan_timeline
 
-SHEETS_PREFIX = f"{SHEETS_DIR}/"
 SCENARIOS_PREFIX = "scenarios/"
 INSTANCE_FILE = "instance.json"
 TIMELINE_FILE = "timeline.json"
@@ -68,7 +67,8 @@ def _plan_options(job: JobInput) -> PlanOptions:
 
 
 def run_plan(task: TaskInput) -> TaskResult:
-    """The day's plan, with the files ``wasteopt plan`` writes: sheets and GeoJSON routes."""
+    """The day's plan with its GeoJSON routes and timeline (the dispatch sheets are drawn from
+    the plan when asked for, in the language asked for)."""
     if "replan" in json.loads(task.job.options or "{}"):
         from api.replan_task import run_replan  # it builds on this module
 
@@ -83,10 +83,10 @@ def run_plan(task: TaskInput) -> TaskResult:
         should_stop=task.should_stop,
         provenance=describe(instance, provider, options, grid),
     )
-    sheets = sheets_csv(instance, plan)
-    files = {f"{SHEETS_PREFIX}{vehicle}.csv": text for vehicle, text in sheets.items()}
-    files[GEOJSON_FILE] = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
-    files[TIMELINE_FILE] = timeline_json(plan, provider.matrices(instance.sites))
+    files = {
+        GEOJSON_FILE: json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False),
+        TIMELINE_FILE: timeline_json(plan, provider.matrices(instance.sites)),
+    }
     document = json.dumps(plan.model_dump(mode="json", by_alias=True), ensure_ascii=False)
     return TaskResult(plan.cost, document, files)
 

@@ -58,7 +58,11 @@ def test_replan_runs_as_a_plan_job_and_bad_events_are_named(client: TestClient) 
         assert [e["loc"] for e in refused.json()["errors"]] == [loc]
     assert client.post(url, json={"at": "25:00", "events": []}).status_code == 422
 
-    events = [{"type": "breakdown", "vehicle": route.vehicle_id}]
+    added = {"id": "P99", "name": "新增点", "lon": 111.52, "lat": 25.50, "stream": "residual"}
+    events = [
+        {"type": "breakdown", "vehicle": route.vehicle_id},
+        {"type": "point_added", "point": {**added, "tonnes_per_day": 0.2}},
+    ]
     accepted = client.post(url, json={"at": at, "events": events, **QUICK})
     assert accepted.status_code == 202, accepted.text
     done = finished(client, accepted.json()["id"])
@@ -69,6 +73,9 @@ def test_replan_runs_as_a_plan_job_and_bad_events_are_named(client: TestClient) 
     assert check_plan(day, replanned, matrices) == []
     broken = next(r for r in replanned.routes if r.vehicle_id == route.vehicle_id)
     assert broken.stops[:-1] == route.stops[:3] and broken.stops[-1].action == "breakdown"
+    serving = next(r for r in replanned.routes if any(s.site_id == "P99" for s in r.stops))
+    sheet = client.get(f"{done['links']['sheets']}/{serving.vehicle_id}").text
+    assert "\r\n序号," in sheet and ",P99,新增点," in sheet  # named by the day's instance
     diff = client.get(f"/v1/plans/{done['id']}/diff").json()
     assert route.vehicle_id in diff["affected"]
     assert client.get(f"/v1/plans/{job['id']}/diff").status_code == 404

@@ -47,12 +47,20 @@ def test_plan_writes_plan_geojson_and_one_sheet_per_truck(planned, example_path)
     assert raw.startswith("\ufeff".encode())
     text = raw.decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0].startswith(f"vehicle,{plan.routes[0].vehicle_id},")  # the sheet's header
-    assert any(line.startswith("note,no road network: great-circle") for line in lines)
-    assert any(line.startswith("seq,site_id,place,action,arrive,leave") for line in lines)
+    assert lines[0].startswith(f"车辆,{plan.routes[0].vehicle_id},")  # Chinese by default
+    assert any(line.startswith("说明,no road network: great-circle") for line in lines)
+    assert any(line.startswith("序号,地点编号,地点,作业,到达,离开") for line in lines)
     names = {s.id: s.name for s in load_instance(example_path).sites}
     first_collect = next(s for s in plan.routes[0].stops if s.action in ("collect", "pickup"))
     assert names[first_collect.site_id] in text
+
+
+def test_plan_lang_en_writes_english_sheet_headers(example_path, tmp_path):
+    args = ("--time-limit", "1", "--solution-limit", "5", "--lang", "en", "--out", tmp_path)
+    result = wasteopt("plan", example_path, *args)
+    assert result.returncode == 0, result.stderr
+    sheet = next((tmp_path / "sheets").glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert sheet.startswith("Vehicle,") and "\nNo.,Site id,Place,Action," in sheet
 
 
 def test_check_accepts_the_written_plan_and_rejects_a_broken_one(planned, example_path, tmp_path):

@@ -166,6 +166,14 @@ def test_dispatcher_plans_the_day_and_downloads_the_workbook(
     assert rows[-1][0] == "合计"
     assert rows[-1][8] == pytest.approx(first["distance_km"], abs=0.01)
 
+    sheet_link = page.locator("#downloads .sheets a").first
+    with page.expect_download() as download:
+        sheet_link.click()
+    assert Path(download.value.path()).read_bytes().startswith("\ufeff车辆,".encode())
+    page.click("#lang-switch")  # the links follow the page's language
+    expect(sheet_link).to_have_attribute("href", re.compile(r"\?lang=en$"))
+    page.click("#lang-switch")
+
     page.goto(f"/print?job={job_id}")
     expect(page.locator("section.sheet")).to_have_count(len(vehicles))
     page.emulate_media(media="print")

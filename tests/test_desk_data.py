@@ -3,6 +3,7 @@ GeoJSON, the offline docs, and the API routes that serve them."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from wasteopt.export import sheet_csv
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Instance, Plan, clock_to_seconds
 from wasteopt.network import RoadNetworkProvider
@@ -81,6 +83,29 @@ def test_workbook_has_an_overview_and_one_sheet_per_truck_in_chinese_or_english(
     english = openpyxl.load_workbook(io.BytesIO(plan_workbook(instance, plan, "en")))
     assert english.sheetnames[0] == "Overview"
     assert list(english[route.vehicle_id].iter_rows(values_only=True))[5][:2] == ("No.", "Site id")
+
+
+def test_dispatch_sheets_have_the_workbooks_headers_chinese_by_default(day) -> None:
+    instance, plan, _ = day
+    route = plan.routes[0]
+    for language, first, header in (
+        ("zh", ["车辆", "日期", "说明"], ["序号", "地点编号", "地点", "作业", "到达", "离开"]),
+        (
+            "en",
+            ["Vehicle", "Date", "Note"],
+            ["No.", "Site id", "Place", "Action", "Arrive", "Leave"],
+        ),
+    ):
+        text = sheet_csv(instance, route, plan.date, plan.caveats, language=language)
+        assert text.startswith("\ufeff")  # UTF-8 with BOM in either language
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+        assert rows[0] == [first[0], route.vehicle_id, route.vehicle_type, first[1], plan.date]
+        assert rows[1] == [first[2], plan.caveats[0]]
+        columns = rows[len(plan.caveats) + 2]
+        assert columns[:6] == header and len(rows) == len(plan.caveats) + 3 + len(route.stops)
+        book = openpyxl.load_workbook(io.BytesIO(plan_workbook(instance, plan, language)))
+        workbook_header = list(book[route.vehicle_id].iter_rows(values_only=True))[5]
+        assert tuple(columns[:9]) == workbook_header[:9]  # one table of headers for both
 
 
 def test_workbook_keeps_formula_like_names_as_text(day) -> None:
@@ -178,6 +203,14 @@ def test_plan_job_serves_instance_timeline_workbook_and_network(client: TestClie
     book = openpyxl.load_workbook(io.BytesIO(workbook.content))
     assert book.sheetnames == ["Overview", *(r["vehicle_id"] for r in plan["routes"])]
     assert client.get(f"{base}/workbook?lang=fr").status_code == 422
+    sheet = f"{base}/sheets/{plan['routes'][0]['vehicle_id']}"
+    chinese = client.get(sheet)
+    assert (
+        chinese.content.startswith("\ufeff车辆,".encode()) and "\r\n序号,地点编号," in chinese.text
+    )
+    english = client.get(f"{sheet}?lang=en").text
+    assert english.startswith("\ufeffVehicle,") and "\r\nNo.,Site id," in english
+    assert client.get(f"{sheet}?lang=fr").status_code == 422
     assert client.get(f"{base}/network").status_code == 404
 
     assert client.get("/v1/graphs").json() == {"graphs": ["two.graphml"]}

@@ -48,8 +48,8 @@ def test_plan_summary_report_sheets_and_geojson_carry_the_caveats(example):
     route = next(r for r in plan.routes if any(s.site_id == plant.id for s in r.stops))
     sheet = sheet_csv(instance, route, plan.date, plan.caveats).removeprefix("\ufeff")
     lines = sheet.splitlines()
-    assert lines[0].startswith(f"vehicle,{route.vehicle_id},{route.vehicle_type},date,")
-    assert "note,design capacity used as tonnage" in lines
+    assert lines[0].startswith(f"车辆,{route.vehicle_id},{route.vehicle_type},日期,")
+    assert "说明,design capacity used as tonnage" in lines
     assert any(f",{plant.id},{plant.name} (assumed)," in line for line in lines)
 
     provider = GreatCircleProvider.for_instance(instance)

@@ -309,10 +309,14 @@ def test_cli_writes_the_changed_trucks_sheets_and_refuses_bad_events(
     assert sheets == sorted(diff["affected"]) and route.vehicle_id in sheets
     assert main(["check", str(out / "instance.json"), str(out / "plan.json")]) == 0
     everything = tmp_path / "all"
-    assert main([*args, "--out", str(everything), "--all-sheets"]) == 0
+    assert main([*args, "--out", str(everything), "--all-sheets", "--lang", "en"]) == 0
     routes = json.loads((everything / "plan.json").read_text(encoding="utf-8"))["routes"]
     written = sorted(p.stem for p in (everything / "sheets").glob("*.csv"))
     assert written == sorted(r["vehicle_id"] for r in routes)
+    chinese = (out / "sheets" / f"{route.vehicle_id}.csv").read_text(encoding="utf-8-sig")
+    english = (everything / "sheets" / f"{route.vehicle_id}.csv").read_text(encoding="utf-8-sig")
+    assert chinese.startswith(f"车辆,{route.vehicle_id},{route.vehicle_type},日期,{morning.date}")
+    assert english.startswith("Vehicle,") and "\nNote," in english  # with the plan's caveats
     capsys.readouterr()
     events.write_text(json.dumps([{"type": "breakdown", "vehicle": "CT9-9"}]))
     bad = tmp_path / "bad"

@@ -195,8 +195,10 @@ def test_site_then_compare_from_the_command_line(tmp_path):
     assert sheet.startswith(b"\xef\xbb\xbf") and b"P1," in sheet
     compared = tmp_path / "cmp"
     args = [str(path), str(out / "today.json"), str(out / "scenario.json")]
-    done = wasteopt("compare", *args, "--time-limit", "1", "--out", str(compared))
+    done = wasteopt("compare", *args, "--time-limit", "1", "--lang", "en", "--out", str(compared))
     assert done.returncode == 0, done.stderr
+    sheet = next((compared / "today" / "sheets").glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert sheet.startswith("Vehicle,")
     with (compared / "comparison.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = {r[1]: r[3:] for r in csv.reader(handle)}
     assert rows["metric"] == ["today", "sited", "sited vs today"]

@@ -16,6 +16,7 @@ import pytest
 
 from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
+from wasteopt.headers import LABELS
 from wasteopt.impact import assess
 from wasteopt.matrix import ExplicitMatrixProvider
 from wasteopt.model import (
@@ -152,8 +153,10 @@ def test_a_day_without_enough_charge_is_rejected():
 def test_the_sheet_shows_the_state_of_charge_and_the_charge():
     instance = make_instance()
     rows = list(csv.reader(io.StringIO(sheet_csv(instance, _plan(TWO_TRIPS).routes[0]))))
-    header = next(k for k, row in enumerate(rows) if row[:1] == ["seq"])
-    table = [dict(zip(rows[header], row, strict=True)) for row in rows[header + 1 :]]
+    keys = {label: key for key, label in LABELS["zh"].items()}
+    header = next(k for k, row in enumerate(rows) if row[:1] == [LABELS["zh"]["seq"]])
+    columns = [keys[label] for label in rows[header]]
+    table = [dict(zip(columns, row, strict=True)) for row in rows[header + 1 :]]
     assert [row["soc_kwh"] for row in table][:5] == ["72.0", "46.5", "44.8", "20.2", "70.2"]
     assert [(row["action"], row["charged_kwh"]) for row in table if row["charged_kwh"]] == [
         ("charge", "50.0")

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from wasteopt import csv_cells
+from wasteopt.headers import LABELS, Language
 from wasteopt.io import dump_json, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Instance, Plan, Route, Site
 from wasteopt.provenance import road_network
 
+# the stop table's columns, as keys of wasteopt.headers.LABELS
 SHEET_COLUMNS = (
     "seq",
     "site_id",
@@ -47,21 +49,31 @@ def place_name(instance: Instance, site_id: str) -> str:
 
 
 def sheet_csv(
-    instance: Instance, route: Route, date: str | None = None, caveats: Sequence[str] = ()
+    instance: Instance,
+    route: Route,
+    date: str | None = None,
+    caveats: Sequence[str] = (),
+    language: Language = "zh",
 ) -> str:
-    """One truck's dispatch sheet as CSV text with a BOM, so Excel shows Chinese names.
+    """One truck's dispatch sheet as CSV text, headers in ``language`` (Chinese by default).
 
     A header names the truck and the day and notes what the times and distances rest on that
-    is assumed or approximate (``caveats``); a blank row, then one row per stop.
+    is assumed or approximate (``caveats``); a blank row, then one row per stop. The text
+    starts with a BOM in either language, to be written as UTF-8: Excel on a Chinese Windows
+    reads a CSV without one in the system's code page (GBK) and garbles the Chinese headers
+    and place names.
     """
+    label = LABELS[language]
     names = {site.id: place_name(instance, site.id) for site in instance.sites}
     buffer = io.StringIO()
     writer = csv_cells.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["vehicle", route.vehicle_id, route.vehicle_type, "date", date or ""])
+    writer.writerow(
+        [label["vehicle"], route.vehicle_id, route.vehicle_type, label["date"], date or ""]
+    )
     for caveat in caveats:
-        writer.writerow(["note", caveat])
+        writer.writerow([label["note"], caveat])
     writer.writerow([])
-    writer.writerow(SHEET_COLUMNS)
+    writer.writerow([label[column] for column in SHEET_COLUMNS])
     for seq, stop in enumerate(route.stops, start=1):
         writer.writerow(
             [
@@ -81,10 +93,10 @@ def sheet_csv(
     return "\ufeff" + buffer.getvalue()
 
 
-def sheets_csv(instance: Instance, plan: Plan) -> dict[str, str]:
+def sheets_csv(instance: Instance, plan: Plan, language: Language = "zh") -> dict[str, str]:
     """Vehicle id -> dispatch sheet CSV text, for every route of the plan."""
     return {
-        route.vehicle_id: sheet_csv(instance, route, plan.date, plan.caveats)
+        route.vehicle_id: sheet_csv(instance, route, plan.date, plan.caveats, language)
         for route in plan.routes
     }
 
@@ -147,13 +159,18 @@ def routes_geojson(instance: Instance, plan: Plan, provider: MatrixProvider) -> 
 
 
 def write_outputs(
-    instance: Instance, plan: Plan, out_dir: str | Path, provider: MatrixProvider
+    instance: Instance,
+    plan: Plan,
+    out_dir: str | Path,
+    provider: MatrixProvider,
+    language: Language = "zh",
 ) -> list[Path]:
-    """Write plan.json, routes.geojson and sheets/<vehicle>.csv; each file atomically."""
+    """Write plan.json, routes.geojson and sheets/<vehicle>.csv (headers in ``language``);
+    each file atomically."""
     out = Path(out_dir)
     geojson = json.dumps(routes_geojson(instance, plan, provider), ensure_ascii=False)
     files = {out / PLAN_FILE: dump_json(plan), out / GEOJSON_FILE: geojson}
-    for vehicle_id, text in sheets_csv(instance, plan).items():
+    for vehicle_id, text in sheets_csv(instance, plan, language).items():
         files[out / SHEETS_DIR / f"{vehicle_id}.csv"] = text
     for path, text in files.items():
         write_text_atomic(path, text)

@@ -25,6 +25,7 @@ from wasteopt._text import table
 from wasteopt.charging import with_yard_plugs
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
+from wasteopt.headers import Language
 from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
@@ -608,15 +609,20 @@ COMPARISON_FILE = "comparison.csv"
 
 
 def write_comparison(
-    outcomes: Sequence[Outcome], rows: Sequence[Row], out_dir: str | Path, provider: MatrixProvider
+    outcomes: Sequence[Outcome],
+    rows: Sequence[Row],
+    out_dir: str | Path,
+    provider: MatrixProvider,
+    language: Language = "zh",
 ) -> list[Path]:
     """Write the table as ``comparison.csv`` and each scenario's plan (plan.json,
-    routes.geojson, dispatch sheets) to a directory of its own under ``out_dir``."""
+    routes.geojson, dispatch sheets with headers in ``language``) to a directory of its own
+    under ``out_dir``."""
     out = Path(out_dir)
     write_text_atomic(out / COMPARISON_FILE, comparison_csv(outcomes, rows))
     written = [out / COMPARISON_FILE]
     taken: set[str] = set()
     for o in outcomes:
         folder = out / scenario_dir(o.scenario.name, taken)
-        written += write_outputs(o.instance, o.plan, folder, provider)
+        written += write_outputs(o.instance, o.plan, folder, provider, language)
     return written

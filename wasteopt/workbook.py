@@ -9,112 +9,17 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from wasteopt.headers import LABELS, Language, word
 from wasteopt.model import Instance, Plan, Route
 
-Language = Literal["zh", "en"]
-
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "overview": "总览",
-        "title": "收运计划",
-        "area": "区域",
-        "date": "日期",
-        "cost": "总成本（元/天）",
-        "vehicle": "车辆",
-        "vehicle_type": "车型",
-        "tier": "层级",
-        "stream": "垃圾类别",
-        "start": "出车",
-        "end": "收车",
-        "trips": "卸载次数",
-        "collected_t": "收集量（吨）",
-        "distance_km": "里程（公里）",
-        "duration_min": "工作时长（分钟）",
-        "total": "合计",
-        "seq": "序号",
-        "site_id": "地点编号",
-        "place": "地点",
-        "action": "作业",
-        "arrive": "到达",
-        "leave": "离开",
-        "tonnes": "吨数",
-        "load_after_t": "作业后载重（吨）",
-        "km_from_prev": "距上站（公里）",
-        "soc_kwh": "作业后电量（千瓦时）",
-        "unserved": "未收运点",
-        "backlog": "中转站积压",
-        "point": "收集点",
-        "station": "中转站",
-        "reason": "原因",
-        "none": "无",
-        "caveats": "假设或近似",
-    },
-    "en": {
-        "overview": "Overview",
-        "title": "Collection plan",
-        "area": "Area",
-        "date": "Date",
-        "cost": "Total cost (CNY/day)",
-        "vehicle": "Vehicle",
-        "vehicle_type": "Vehicle type",
-        "tier": "Tier",
-        "stream": "Stream",
-        "start": "Leaves",
-        "end": "Returns",
-        "trips": "Unloads",
-        "collected_t": "Collected (t)",
-        "distance_km": "Distance (km)",
-        "duration_min": "On duty (min)",
-        "total": "Total",
-        "seq": "No.",
-        "site_id": "Site id",
-        "place": "Place",
-        "action": "Action",
-        "arrive": "Arrive",
-        "leave": "Leave",
-        "tonnes": "Tonnes",
-        "load_after_t": "Load after (t)",
-        "km_from_prev": "km from previous",
-        "soc_kwh": "Charge after (kWh)",
-        "unserved": "Unserved points",
-        "backlog": "Station backlog",
-        "point": "Point",
-        "station": "Station",
-        "reason": "Reason",
-        "none": "none",
-        "caveats": "Assumed or approximate",
-    },
-}
-WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "start": "出发",
-        "collect": "收集",
-        "unload": "卸载",
-        "pickup": "提箱",
-        "charge": "充电",
-        "break": "休息",
-        "end": "收车",
-        "collection": "收集",
-        "transfer": "转运",
-        "residual": "其他垃圾",
-        "kitchen": "餐厨垃圾",
-        "recyclable": "可回收物",
-    },
-    "en": {},
-}
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _BOLD = Font(bold=True)
-
-
-def _word(language: Language, word: str) -> str:
-    return WORDS[language].get(word, word)
 
 
 def _collected(route: Route) -> float:
@@ -184,8 +89,8 @@ def _overview(sheet: Worksheet, instance: Instance, plan: Plan, language: Langua
             [
                 route.vehicle_id,
                 _type_name(instance, route),
-                _word(language, route.tier),
-                _word(language, route.stream),
+                word(language, route.tier),
+                word(language, route.stream),
                 route.stops[0].depart,
                 route.stops[-1].arrive,
                 route.trips,
@@ -240,7 +145,7 @@ def _truck_sheet(
     sheet.append([label["vehicle"], route.vehicle_id])
     sheet.append([label["vehicle_type"], _type_name(instance, route)])
     sheet.append([label["date"], plan.date or instance.date or ""])
-    sheet.append([label["stream"], _word(language, route.stream)])
+    sheet.append([label["stream"], word(language, route.stream)])
     for row in range(1, 5):
         sheet.cell(row=row, column=1).font = _BOLD
     sheet.append([])
@@ -253,7 +158,7 @@ def _truck_sheet(
                 seq,
                 stop.site_id,
                 names.get(stop.site_id, ""),
-                _word(language, stop.action),
+                word(language, stop.action),
                 stop.arrive,
                 stop.depart,
                 round(stop.tonnes, 3),

@@ -12,11 +12,15 @@ from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.downloads import attachment
 from api.errors import not_found, problem_responses
 from api.json_body import ParsedJsonRoute
+from api.replan_task import DAY_INSTANCE_FILE
 from api.schemas import JobStatus, PlanRequest, SheetList
-from api.tasks import GEOJSON_FILE, SHEETS_PREFIX
+from api.store import Store
+from api.tasks import GEOJSON_FILE
+from wasteopt.export import sheet_csv
+from wasteopt.headers import Language
 from wasteopt.impact import assess, impact_csv
 from wasteopt.io import instance_from_dict
-from wasteopt.model import Plan
+from wasteopt.model import Instance, Plan
 
 KIND = "plan"
 router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"], route_class=ParsedJsonRoute)
@@ -86,20 +90,20 @@ def _csv_response(text: str, filename: str) -> Response:
     )
 
 
-def _sheets(files: dict[str, str]) -> dict[str, str]:
-    return {
-        name.removeprefix(SHEETS_PREFIX).removesuffix(".csv"): text
-        for name, text in files.items()
-        if name.startswith(SHEETS_PREFIX)
-    }
+def _sites_instance(store: Store, job_id: str, files: dict[str, str]) -> Instance:
+    """The instance naming a finished plan's sites: a re-plan's day instance (its extra
+    pickups are sites too), else the job's own."""
+    document = files.get(DAY_INSTANCE_FILE) or store.job_instance(job_id)
+    assert document is not None
+    return instance_from_dict(json.loads(document))
 
 
 @router.get("/{job_id}/sheets", response_model=SheetList, responses=problem_responses(404, 409))
 def list_sheets(job_id: str, store: StoreDep) -> SheetList:
     """The per-vehicle sheets of a finished plan (only vehicles that drive)."""
-    sheets = _sheets(job_views.finished_result(store, KIND, job_id).files)
+    plan = Plan.model_validate_json(job_views.finished_result(store, KIND, job_id).document)
     base = f"{job_views.PREFIXES[KIND]}/{job_id}/sheets"
-    return SheetList(vehicles={vehicle: f"{base}/{vehicle}" for vehicle in sheets})
+    return SheetList(vehicles={r.vehicle_id: f"{base}/{r.vehicle_id}" for r in plan.routes})
 
 
 @router.get(
@@ -107,15 +111,25 @@ def list_sheets(job_id: str, store: StoreDep) -> SheetList:
     response_class=Response,
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-        **problem_responses(404, 409),
+        **problem_responses(404, 409, 422),
     },
 )
-def get_sheet(job_id: str, vehicle_id: str, store: StoreDep) -> Response:
-    """One vehicle's dispatch sheet as CSV (UTF-8 with BOM, opens in Excel)."""
-    sheets = _sheets(job_views.finished_result(store, KIND, job_id).files)
-    if vehicle_id not in sheets:
+def get_sheet(
+    job_id: str,
+    vehicle_id: str,
+    store: StoreDep,
+    language: Annotated[Language, Query(alias="lang")] = "zh",
+) -> Response:
+    """One vehicle's dispatch sheet as CSV (UTF-8 with BOM, opens in Excel); headers in
+    Chinese, or English with ``lang=en``."""
+    result = job_views.finished_result(store, KIND, job_id)
+    plan = Plan.model_validate_json(result.document)
+    route = next((r for r in plan.routes if r.vehicle_id == vehicle_id), None)
+    if route is None:
         raise not_found("vehicle sheet", vehicle_id)
-    return _csv_response(sheets[vehicle_id], f"{vehicle_id}.csv")
+    instance = _sites_instance(store, job_id, result.files)
+    text = sheet_csv(instance, route, plan.date, plan.caveats, language)
+    return _csv_response(text, f"{vehicle_id}.csv")
 
 
 @router.get(

@@ -338,7 +338,7 @@ window.DeskDispatch = (() => {
     const names = new Map([...view.instance.yards, ...view.instance.facilities, ...view.instance.points].map((s) => [s.id, s.name]));
     const links = view.jobId ? `
       <a href="/print?job=${encodeURIComponent(view.jobId)}&vehicle=${encodeURIComponent(vehicleId)}&lang=${window.DeskI18n.language}" target="_blank">${t("print")}</a>
-      <a href="/v1/plans/${encodeURIComponent(view.jobId)}/sheets/${encodeURIComponent(vehicleId)}" download>${t("sheet_csv")}</a>` : "";
+      <a href="/v1/plans/${encodeURIComponent(view.jobId)}/sheets/${encodeURIComponent(vehicleId)}?lang=${window.DeskI18n.language}" download>${t("sheet_csv")}</a>` : "";
     $("truck-detail").innerHTML = `
       <h3>${t("stops_of")}${esc(vehicleId)} <span class="muted">${esc(typeName(view.instance, route.vehicle_type))}</span> ${links}</h3>
       <table class="stops"><thead><tr><th>${t("seq")}</th><th>${t("place")}</th><th>${t("action")}</th>
@@ -401,7 +401,7 @@ window.DeskDispatch = (() => {
     const base = `/v1/plans/${encodeURIComponent(jobId)}`;
     const lang = window.DeskI18n.language;
     const sheetLinks = plan.routes.map(({ vehicle_id: vehicle }) =>
-      `<a href="${base}/sheets/${encodeURIComponent(vehicle)}" download>${esc(vehicle)}.csv</a>`).join(" ");
+      `<a href="${base}/sheets/${encodeURIComponent(vehicle)}?lang=${lang}" download>${esc(vehicle)}.csv</a>`).join(" ");
     $("downloads").innerHTML = `
       <p><a id="download-workbook" href="${base}/workbook?lang=${lang}" download>${t("workbook")}</a>
        · <a href="${base}/impact?format=csv" download>${t("impact_csv")}</a>

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from wasteopt.bounds import time_limit_problem
+from wasteopt.cli.language import add_language_option
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
 from wasteopt.io import load_instance
@@ -58,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="output directory (default ./out/compare)",
     )
+    add_language_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -75,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
     rows = comparison_rows(outcomes)
     print(format_comparison(outcomes, rows))
     print(comparison_verdict(outcomes))
-    written = write_comparison(outcomes, rows, args.out, provider)
+    written = write_comparison(outcomes, rows, args.out, provider, args.lang)
     print(f"wrote {len(written)} files to {args.out}/: {COMPARISON_FILE}, one folder per scenario")
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from wasteopt.bounds import time_limit_problem
 from wasteopt.cli.grid import add_grid_options, grid_from_args
 from wasteopt.cli.interrupt import StopOnInterrupt
+from wasteopt.cli.language import add_language_option
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import WasteoptError
 from wasteopt.export import write_outputs
@@ -76,6 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the day planned (default: the instance's date, else tomorrow)",
     )
     add_grid_options(parser)
+    add_language_option(parser)
     parser.add_argument(
         "--out", type=Path, default=Path("out"), help="output directory (default ./out)"
     )
@@ -134,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
             should_stop=interrupt.requested,
             provenance=provenance,
         )
-    written = write_outputs(instance, result.plan, args.out, provider)
+    written = write_outputs(instance, result.plan, args.out, provider, args.lang)
     print(format_summary(instance, result.plan))
     print(format_impact(result.impact, caveats=False))
     elapsed = time.perf_counter() - started

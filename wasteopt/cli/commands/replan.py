@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wasteopt.bounds import time_limit_problem
 from wasteopt.cli.interrupt import StopOnInterrupt
+from wasteopt.cli.language import add_language_option
 from wasteopt.cli.progress import ProgressLine
 from wasteopt.errors import InstanceError, WasteoptError
 from wasteopt.export import routes_geojson, sheet_csv
@@ -76,6 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--all-sheets", action="store_true", help="write every truck's sheet, not only changed"
     )
+    add_language_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -150,7 +152,11 @@ def run(args: argparse.Namespace) -> int:
     for vehicle_id in sheets:
         if vehicle_id in routes:
             files[out / "sheets" / f"{vehicle_id}.csv"] = sheet_csv(
-                result.instance, routes[vehicle_id]
+                result.instance,
+                routes[vehicle_id],
+                result.plan.date,
+                result.plan.caveats,
+                args.lang,
             )
     for path, text in files.items():
         write_text_atomic(path, text)
