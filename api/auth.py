@@ -10,7 +10,9 @@ names, and makes the caller available to the code that stores objects
 - A key is checked with scrypt once; afterwards its SHA-256 is remembered, and each request
   costs one read by primary key, which also sees a revocation at once.
 - The desk logs in with ``POST /v1/session`` and then holds an HttpOnly, SameSite=Strict
-  cookie. A state-changing request authenticated by that cookie must carry the header
+  cookie. The session lives in the server's store (:mod:`api.store`), by the SHA-256 of its
+  token, so a restart keeps it; it ends at logout, at its expiry or when its key is revoked.
+  A state-changing request authenticated by that cookie must carry the header
   ``X-Requested-With`` (a browser cannot send it cross-origin without a CORS preflight,
   which this server refuses unless configured) and, when the browser sends ``Origin``, an
   origin equal to the server's own.
@@ -85,14 +87,13 @@ def unauthorized(detail: str) -> ApiError:
 
 
 class Authenticator:
-    """Checks keys and sessions against the key table of the server's database."""
+    """Checks keys against the key table of the server's database, and desk sessions."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.ring = KeyRing(settings.db)
         self._lock = threading.Lock()
         self._verified: dict[bytes, str] = {}
-        self._sessions: dict[bytes, tuple[str, float]] = {}
         self._keys_defined: tuple[bool, float] = (False, -1.0)
         self._pending: dict[bytes, asyncio.Future[bool]] = {}
         self._scrypt_slots: weakref.WeakKeyDictionary[
@@ -154,23 +155,10 @@ class Authenticator:
         async with slots:
             return await run_in_threadpool(secret_matches, secret, *stored)
 
-    def open_session(self, key: KeyRecord) -> str:
-        token = secrets.token_urlsafe(32)
-        now = time.monotonic()
-        self._sessions = {
-            d: entry for d, entry in self._sessions.items() if entry[1] > now
-        }  # expired sessions go as new ones come
-        self._sessions[hashlib.sha256(token.encode()).digest()] = (key.id, now + SESSION_TTL_S)
-        return token
-
-    def close_session(self, token: str) -> None:
-        self._sessions.pop(hashlib.sha256(token.encode()).digest(), None)
-
-    def session_key(self, token: str) -> KeyRecord | None:
-        entry = self._sessions.get(hashlib.sha256(token.encode()).digest())
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return self._active(entry[0])
+    def session_key(self, store: Store, token: str) -> KeyRecord | None:
+        """The active key of the unexpired session ``token`` in ``store``, else None."""
+        key_id = store.session_key_id(_session_digest(token))
+        return None if key_id is None else self._active(key_id)
 
     async def identify(self, request: Request) -> Caller:
         """The caller of ``request``; ``401`` for a wrong, revoked or malformed key."""
@@ -185,13 +173,30 @@ class Authenticator:
             return Caller(key)
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            key = self.session_key(cookie)
+            key = self.session_key(request.app.state.store, cookie)
             if key is None:
                 raise unauthorized("the session has ended; log in again (POST /v1/session)")
             return Caller(key, via_cookie=True)
         if not self.keys_defined() and self.settings.loopback:
             return Caller(None, local=True)
         return Caller(None)
+
+
+def _session_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "replace")).digest()
+
+
+def open_session(store: Store, key: KeyRecord) -> str:
+    """A new session token for ``key``, valid :data:`SESSION_TTL_S`; ``store`` keeps only its
+    SHA-256."""
+    token = secrets.token_urlsafe(32)
+    store.add_session(_session_digest(token), key.id, SESSION_TTL_S)
+    return token
+
+
+def close_session(store: Store, token: str) -> None:
+    """End the session ``token`` (nothing happens for an unknown one)."""
+    store.delete_session(_session_digest(token))
 
 
 def _check_csrf(request: Request) -> None:

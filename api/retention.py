@@ -1,4 +1,5 @@
-"""Retention: finished jobs and their results older than ``retention_days`` are purged.
+"""Retention: finished jobs and their results older than ``retention_days`` are purged, and
+expired desk sessions with them.
 
 A background thread purges once at start and then every hour; admins may purge at once
 with ``POST /v1/purge``. A purge frees the database's pages with an incremental vacuum.
@@ -9,19 +10,18 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
 
-from api.store import Store
+from api.store import Store, now_utc
 
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY_S = 3600.0
+SECONDS_PER_DAY = 86_400.0
 
 
 def cutoff(days: float) -> str:
     """The ISO UTC time ``days`` ago, in the store's timestamp format."""
-    moment = datetime.now(UTC) - timedelta(days=days)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return now_utc(-days * SECONDS_PER_DAY)
 
 
 def purge_older_than(store: Store, days: float) -> int:

@@ -1,4 +1,4 @@
-"""Durable state of the API in one SQLite file: instances, jobs and their results.
+"""Durable state of the API in one SQLite file: instances, jobs, their results, desk sessions.
 
 Standard-library :mod:`sqlite3`, not SQLAlchemy: three tables and a dozen statements need no
 ORM, and the file works with nothing to install or start. The database runs in WAL mode so
@@ -12,6 +12,10 @@ Job status moves ``queued -> running -> done | failed | cancelled`` (or ``queued
 cancelled``); a job found ``running`` when a server starts is marked ``interrupted``. The
 transitions out of ``running`` are compare-and-set: a solver process whose job was
 cancelled or interrupted meanwhile cannot overwrite that status.
+
+A desk session is stored by the SHA-256 of its token (the token itself lives only in the
+browser's cookie) with its key and expiry, so it outlives a restart of the server; expired
+sessions go with the retention purge.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from wasteopt.errors import WasteoptError
@@ -82,6 +86,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     digest TEXT PRIMARY KEY,
     document TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    digest BLOB PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
 """
 # columns added after the first release, for databases made before them
 _ADDED_COLUMNS = {
@@ -96,9 +106,11 @@ _JOB_COLUMNS = (
 )
 
 
-def now_utc() -> str:
-    """The current time as ISO 8601 UTC with a ``Z``, to the millisecond."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def now_utc(after_s: float = 0.0) -> str:
+    """The time ``after_s`` seconds from now as ISO 8601 UTC with a ``Z``, to the millisecond
+    (fixed width, so these strings sort as the times do)."""
+    moment = datetime.now(UTC) + timedelta(seconds=after_s)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_id() -> str:
@@ -474,10 +486,11 @@ class Store:
             conn.execute("UPDATE jobs SET cpu_s = ? WHERE id = ?", (cpu_s, job_id))
 
     def purge(self, finished_before: str) -> int:
-        """Delete jobs finished before ``finished_before`` (ISO UTC) with their results and
-        the snapshots no job uses any more, then give the freed pages back; returns the
-        number of jobs deleted."""
+        """Delete jobs finished before ``finished_before`` (ISO UTC) with their results, the
+        snapshots no job uses any more and the expired desk sessions, then give the freed
+        pages back; returns the number of jobs deleted."""
         with self._write() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now_utc(),))
             conn.execute(
                 "DELETE FROM results WHERE job_id IN (SELECT id FROM jobs"
                 " WHERE finished_at < ? AND status NOT IN ('queued', 'running'))",
@@ -493,6 +506,32 @@ class Store:
             )
         self._connect().execute("PRAGMA incremental_vacuum")
         return deleted
+
+    # desk sessions ---------------------------------------------------------------------------
+
+    def add_session(self, digest: bytes, key_id: str, ttl_s: float) -> None:
+        """Store a session of key ``key_id`` by its token's SHA-256, valid for ``ttl_s``."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (digest, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (digest, key_id, now_utc(), now_utc(ttl_s)),
+            )
+
+    def session_key_id(self, digest: bytes) -> str | None:
+        """The key of the unexpired session whose token hashes to ``digest``, else None."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT key_id FROM sessions WHERE digest = ? AND expires_at > ?",
+                (digest, now_utc()),
+            )
+            .fetchone()
+        )
+        return None if row is None else row[0]
+
+    def delete_session(self, digest: bytes) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM sessions WHERE digest = ?", (digest,))
 
     def storage_bytes(self) -> int:
         """Bytes the database file holds (pages in use and free)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -14,6 +15,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth import SESSION_COOKIE
 from api.roles import PUBLIC, rule_for
 from api.settings import Settings
 from wasteopt.apikeys import ROLES, KeyRing
@@ -22,6 +24,7 @@ from wasteopt.errors import WasteoptError
 
 TINY = json.loads((Path(__file__).parent / "data" / "api" / "tiny.json").read_text("utf-8"))
 LONG = {"time_limit_s": 30}
+PAST = "2000-01-01T00:00:00.000Z"
 
 
 def make_keys(db: Path, **quotas: dict) -> dict[str, str]:
@@ -236,3 +239,45 @@ def test_a_non_loopback_bind_without_keys_refuses_to_start(tmp_path: Path, capsy
     ring.add("operator", "admin")
     ring.close()
     create_app(Settings(db=tmp_path / "keyed.db", host="0.0.0.0"))  # keys exist: it starts
+
+
+def test_desk_sessions_outlive_a_restart_and_end_at_expiry_or_revocation(
+    key_template, tmp_path: Path
+) -> None:
+    db = tmp_path / "api.db"
+    shutil.copyfile(key_template[0], db)
+    keys = key_template[1]
+    settings = Settings(db=db, workers=1)
+    tokens: dict[str, str] = {}
+    with TestClient(create_app(settings)) as first:
+        for name in ("dispatcher", "viewer", "other"):
+            first.post("/v1/session", json={"key": keys[name]})
+            tokens[name] = first.cookies[SESSION_COOKIE]
+            first.cookies.clear()
+    conn = sqlite3.connect(db)
+    stored = {row[0] for row in conn.execute("SELECT digest FROM sessions")}
+    assert stored == {hashlib.sha256(t.encode()).digest() for t in tokens.values()}
+
+    def who(client: TestClient, name: str) -> int:
+        client.cookies.clear()
+        client.cookies.set(SESSION_COOKIE, tokens[name])
+        return client.get("/v1/session").status_code
+
+    with TestClient(create_app(settings)) as second:  # a restarted server over the same store
+        assert who(second, "dispatcher") == 200
+        csrf = {"X-Requested-With": "wasteopt-desk"}
+        assert second.post("/v1/instances", json=TINY).status_code == 403  # CSRF as before
+        assert second.post("/v1/instances", json=TINY, headers=csrf).status_code == 201
+        expired = hashlib.sha256(tokens["viewer"].encode()).digest()
+        with conn:
+            conn.execute("UPDATE sessions SET expires_at = ? WHERE digest = ?", (PAST, expired))
+        assert who(second, "viewer") == 401
+        ring = KeyRing(db)
+        ring.revoke("other")
+        ring.close()
+        assert who(second, "other") == 401
+        second.cookies.clear()
+        assert second.post("/v1/purge", headers=bearer(keys["admin"])).status_code == 200
+    left = {row[0] for row in conn.execute("SELECT digest FROM sessions")}
+    conn.close()
+    assert expired not in left and len(left) == 2  # the purge took the expired session only

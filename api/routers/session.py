@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import SESSION_COOKIE, SESSION_TTL_S, Authenticator, Caller, unauthorized
+from api.auth import (
+    SESSION_COOKIE,
+    SESSION_TTL_S,
+    Authenticator,
+    Caller,
+    close_session,
+    open_session,
+    unauthorized,
+)
+from api.deps import StoreDep
 from api.errors import problem_responses
 from api.json_body import ParsedJsonRoute
 
@@ -33,7 +43,7 @@ def _identity(caller: Caller) -> Identity:
 
 
 @router.post("", response_model=Identity, responses=problem_responses(401, 422))
-async def log_in(login: Login, request: Request, response: Response) -> Identity:
+async def log_in(login: Login, request: Request, response: Response, store: StoreDep) -> Identity:
     """Check the key and set the session cookie (HttpOnly, SameSite=Strict, 12 hours).
 
     Requests with the cookie that change data must also send ``X-Requested-With``.
@@ -44,7 +54,7 @@ async def log_in(login: Login, request: Request, response: Response) -> Identity
         raise unauthorized("this key is unknown or revoked; ask an admin for a key")
     response.set_cookie(
         SESSION_COOKIE,
-        auth.open_session(key),
+        await run_in_threadpool(open_session, store, key),
         max_age=SESSION_TTL_S,
         path="/",
         httponly=True,
@@ -61,12 +71,11 @@ async def who_am_i(request: Request) -> Identity:
 
 
 @router.delete("", status_code=204)
-async def log_out(request: Request) -> Response:
+async def log_out(request: Request, store: StoreDep) -> Response:
     """End the session: the cookie is cleared and stops working."""
-    auth: Authenticator = request.app.state.auth
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        auth.close_session(token)
+        await run_in_threadpool(close_session, store, token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
