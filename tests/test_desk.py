@@ -9,6 +9,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from test_api_e2e import free_port
 
 from api.app import create_app
 from api.settings import Settings
+from wasteopt.apikeys import KeyRing
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "instances" / "examples" / "small.json"
@@ -40,13 +42,10 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 expect.set_options(timeout=30_000)
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+@contextmanager
+def serving(settings: Settings) -> Iterator[httpx.Client]:
     """The API and desk served by uvicorn on a free loopback port, in a thread of this process
     (its solver processes as in production), with a client for checking what the page shows."""
-    settings = Settings(
-        db=tmp_path_factory.mktemp("desk") / "desk.db", data_dir=REPO / "graphs", workers=1
-    )
     config = uvicorn.Config(create_app(settings), port=free_port(), log_level="warning")
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, name="desk-server", daemon=True)
@@ -64,6 +63,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The desk of a server without keys (every local caller acts as admin)."""
+    db = tmp_path_factory.mktemp("desk") / "desk.db"
+    with serving(Settings(db=db, data_dir=REPO / "graphs", workers=1)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     playwright: Playwright
     with sync_playwright() as playwright:
@@ -72,16 +79,18 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, desk: httpx.Client) -> Iterator[Page]:
-    """A fresh page on the desk that fails the test on any request leaving the server."""
+@contextmanager
+def offline_page(browser: Browser, server: httpx.Client) -> Iterator[Page]:
+    """A fresh page on ``server`` that fails the test on any request leaving the server."""
     context = browser.new_context(
-        base_url=str(desk.base_url), viewport={"width": 1400, "height": 1000}, accept_downloads=True
+        base_url=str(server.base_url),
+        viewport={"width": 1400, "height": 1000},
+        accept_downloads=True,
     )
     outside: list[str] = []
 
     def only_local(route, request) -> None:
-        if request.url.startswith(str(desk.base_url)):
+        if request.url.startswith(str(server.base_url)):
             route.continue_()
         else:
             outside.append(request.url)
@@ -91,9 +100,17 @@ def page(browser: Browser, desk: httpx.Client) -> Iterator[Page]:
     context.set_default_timeout(60_000)
     page = context.new_page()
     page.on("pageerror", lambda error: outside.append(f"page error: {error}"))
-    yield page
-    context.close()
-    assert not outside, f"the desk reached outside the server or failed: {outside}"
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"the page reached outside the server or failed: {outside}"
+
+
+@pytest.fixture
+def page(browser: Browser, desk: httpx.Client) -> Iterator[Page]:
+    with offline_page(browser, desk) as page:
+        yield page
 
 
 def shoot(page: Page, name: str) -> None:
@@ -213,7 +230,7 @@ def test_csv_upload_reads_gbk_and_shows_the_api_message_next_to_the_file(
     assert [p["name"] for p in created["instance"]["points"]] == ["上关村", "营江村"]
 
 
-def test_language_switch_connection_loss_and_login(page: Page, desk: httpx.Client) -> None:
+def test_language_switch_and_connection_loss(page: Page, desk: httpx.Client) -> None:
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("h1")).to_have_text("环卫收运调度台")
@@ -234,11 +251,6 @@ def test_language_switch_connection_loss_and_login(page: Page, desk: httpx.Clien
     page.unroute(listing)
     page.click("#refresh-instances")
     expect(page.locator("#connection")).to_be_hidden()
-
-    refusal = {"title": "unauthorized", "status": 401, "detail": "an API key is needed"}
-    page.route("**/v1/session", lambda route: route.fulfill(status=401, json=refusal))
-    page.reload()
-    expect(page.locator("#login")).to_be_visible()
 
 
 def test_planner_sites_compares_and_opens_a_scenario_on_the_map(
@@ -323,3 +335,39 @@ def test_api_docs_render_offline(page: Page) -> None:
     """Swagger UI from the wheel (/redoc's page names only shipped files too: test_desk_data)."""
     page.goto("/docs")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=60_000)
+
+
+def test_login_with_a_real_key_then_the_desk_loads_the_stored_instances(
+    browser: Browser, tmp_path: Path
+) -> None:
+    db = tmp_path / "keyed.db"
+    ring = KeyRing(db)  # as `wasteopt keys add desk-1 --role dispatcher` does
+    _, key = ring.add("desk-1", role="dispatcher")
+    ring.close()
+    with (
+        serving(Settings(db=db, data_dir=REPO / "graphs", workers=1)) as server,
+        offline_page(browser, server) as page,
+    ):
+        bearer = {**JSON, "authorization": f"Bearer {key}"}
+        stored = server.post("/v1/instances", content=EXAMPLE.read_bytes(), headers=bearer)
+        wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
+        refusal = server.post("/v1/session", json={"key": wrong})
+        assert refusal.status_code == 401
+
+        page.goto("/")
+        expect(page.locator("#login")).to_be_visible()
+        page.fill('#login-form input[name="key"]', wrong)
+        page.click("#login-form button[type=submit]")
+        message = page.locator('#login-form .field-error[data-for="key"]')
+        expect(message).to_have_text(refusal.json()["detail"])
+        shoot(page, "login-refused")
+
+        page.fill('#login-form input[name="key"]', key)
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#login")).to_be_hidden()
+        expect(page.locator("#logout")).to_be_visible()
+        [cookie] = page.context.cookies()
+        assert cookie["name"] == "wasteopt_session" and cookie["httpOnly"]
+        option = page.locator(f'#instance-select option[value="{stored.json()["id"]}"]')
+        expect(option).to_have_count(1)
+        expect(page.locator("#instance-select")).to_contain_text("example-small")

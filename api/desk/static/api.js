@@ -93,7 +93,7 @@ window.DeskApi = (() => {
     const problem = failure.problem || {};
     const errors = problem.errors && problem.errors.length ? problem.errors : null;
     if (!errors) {
-      const el = failure.status === 404 ? fieldFor(form, "instance_id", aliases) : null;
+      const el = fieldFor(form, failure.status === 404 ? "instance_id" : "*", aliases);
       say(el || general, problem.detail || problem.title);
       return;
     }
