@@ -113,9 +113,9 @@ def page(browser: Browser, desk: httpx.Client) -> Iterator[Page]:
         yield page
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
 
 
 def upload_example(page: Page) -> str:
@@ -331,10 +331,17 @@ def test_stop_early_keeps_the_best_plan_and_cancel_keeps_none(
     expect(page.locator("#results")).to_be_hidden()
 
 
-def test_api_docs_render_offline(page: Page) -> None:
-    """Swagger UI from the wheel (/redoc's page names only shipped files too: test_desk_data)."""
+def test_api_docs_and_redoc_render_offline(page: Page) -> None:
+    """Swagger UI and ReDoc from the wheel show the API's title and its operations (the page
+    fixture fails the test on any request that leaves the server)."""
     page.goto("/docs")
-    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=60_000)
+    title = page.locator(".swagger-ui .info .title")
+    expect(title).to_contain_text("wasteopt API", timeout=60_000)
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    page.goto("/redoc")
+    expect(page.locator("h1")).to_contain_text("wasteopt API", timeout=60_000)
+    expect(page.locator('[data-section-id^="operation/"] h2').first).to_be_visible()
+    shoot(page, "redoc", full_page=False)  # the whole page is tens of thousands of pixels
 
 
 def test_login_with_a_real_key_then_the_desk_loads_the_stored_instances(

@@ -172,7 +172,9 @@ def test_desk_pages_and_docs_use_only_shipped_assets(client: TestClient) -> None
     page = client.get("/")
     assert page.status_code == 200 and 'id="map"' in page.text
     for path in ("/docs", "/redoc"):
-        html = client.get(path).text
+        response = client.get(path)
+        assert response.headers["content-security-policy"].startswith("default-src 'self' ")
+        html = response.text
         assert "http" not in html  # no CDN, no web fonts
         sources = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert len(sources) >= 2
