@@ -249,3 +249,31 @@ def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():
     )
     assert _range_limit(vt, 1.0) == {"max_distance": 115_714}
     assert _range_limit(vt.model_copy(update={"battery": None}), 1.0) == {}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(seed):
+    """The start's local search runs under the largest penalties, as PyVRP's own solve does:
+    under the starting ones, the greedy start of X204-FSMD (a fleet-size-and-mix instance)
+    descended to an overloaded plan, and the iterated search began from it."""
+    from benchmarks.convert import read_problem, suite_files, to_wasteopt
+    from benchmarks.published import select
+    from wasteopt.routing.compiled import _search, _Stop
+
+    path = select(suite_files("hfvrp"), "X204-FSMD")[0]
+    converted = to_wasteopt(read_problem("hfvrp", path))
+    problem = _collection_problem(converted.instance)
+    matrices = converted.matrices
+    site_index = matrices.index()
+    start = greedy_start(problem, matrices.distance_m, matrices.duration_s, site_index, seed)
+    single = single_trip_groups(problem, matrices.distance_m, site_index, start)
+    served = frozenset(ref for route in start for kind, ref in route if kind == "job")
+    engine = engine_data(
+        problem, matrices.distance_m, matrices.duration_s, site_index, {}, single, served
+    )
+    initial = encode(problem, engine, start)
+    no_iterations = _Stop(time.perf_counter() + 120, 0, None, None)
+    found, iterations = _search(engine, no_iterations, seed, initial)
+    assert iterations == 0
+    assert found.is_feasible()
+    assert pyvrp.CostEvaluator([0], 0, 0).cost(found) < pyvrp.CostEvaluator([0], 0, 0).cost(initial)
