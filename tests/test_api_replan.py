@@ -79,3 +79,22 @@ def test_replan_runs_as_a_plan_job_and_bad_events_are_named(client: TestClient) 
     diff = client.get(f"/v1/plans/{done['id']}/diff").json()
     assert route.vehicle_id in diff["affected"]
     assert client.get(f"/v1/plans/{job['id']}/diff").status_code == 404
+
+
+def test_diff_prices_each_truck_so_the_desk_can_show_its_cost_change(client: TestClient) -> None:
+    """Each truck's cost before and after (fixed, km, hours and unload fees, as the plan's cost
+    counts them) sums to the day's: the desk's diff table shows both."""
+    job = client.post("/v1/plans", json={"instance": TINY, **QUICK}).json()
+    finished(client, job["id"])
+    plan = Plan.model_validate(client.get(f"/v1/plans/{job['id']}/result").json())
+    route = next(r for r in plan.routes if r.tier == "collection")
+    events = [{"type": "breakdown", "vehicle": route.vehicle_id}]
+    body = {"at": route.stops[2].depart, "events": events, **QUICK}
+    accepted = client.post(f"/v1/plans/{job['id']}/replan", json=body).json()
+    finished(client, accepted["id"])
+    diff = client.get(f"/v1/plans/{accepted['id']}/diff").json()
+    trucks = diff["vehicles"]
+    assert sum(v["cost_before"] for v in trucks) == pytest.approx(diff["cost_before"], abs=0.05)
+    assert sum(v["cost_after"] for v in trucks) == pytest.approx(diff["cost_after"], abs=0.05)
+    broken = next(v for v in trucks if v["vehicle_id"] == route.vehicle_id)
+    assert broken["cost_after"] < broken["cost_before"]

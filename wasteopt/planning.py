@@ -328,15 +328,20 @@ class _Diagnosis:
         )
 
 
-def _plan_cost(instance: Instance, routes: list[Route]) -> float:
+def route_cost(instance: Instance, route: Route) -> float:
+    """A truck's day in CNY: its fixed cost, km, hours and the fees of what it unloads."""
     fees = {f.id: f.cost_per_t for f in instance.facilities}
-    cost = 0.0
-    for route in routes:
-        vt = instance.vehicle_type(route.vehicle_type)
-        cost += vt.fixed_cost_per_day + vt.cost_per_km * route.distance_km
-        cost += vt.cost_per_hour * minutes_to_hours(route.duration_min)
-        cost += sum(fees[s.site_id] * s.tonnes for s in route.stops if s.action == "unload")
-    return round(cost, 2)
+    vt = instance.vehicle_type(route.vehicle_type)
+    return (
+        vt.fixed_cost_per_day
+        + vt.cost_per_km * route.distance_km
+        + vt.cost_per_hour * minutes_to_hours(route.duration_min)
+        + sum(fees[s.site_id] * s.tonnes for s in route.stops if s.action == "unload")
+    )
+
+
+def _plan_cost(instance: Instance, routes: list[Route]) -> float:
+    return round(sum(route_cost(instance, route) for route in routes), 2)
 
 
 def _backlog(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from wasteopt.model import Plan, Route, clock_to_seconds, seconds_to_clock
+from wasteopt.model import Instance, Plan, Route, clock_to_seconds, seconds_to_clock
+from wasteopt.planning import route_cost
 
 
 class _Out(BaseModel):
@@ -28,13 +29,16 @@ class StopChange(_Out):
 
 
 class VehicleDiff(_Out):
-    """One truck's day before and after: km, finishing time (its last stop) and whether its
-    stops changed (its sheet must be handed out again)."""
+    """One truck's day before and after: km, cost (CNY, as the plan's cost counts it),
+    finishing time (its last stop) and whether its stops changed (its sheet must be handed out
+    again)."""
 
     vehicle_id: str
     changed: bool
     km_before: float
     km_after: float
+    cost_before: float
+    cost_after: float
     finish_before: str | None
     finish_after: str | None
 
@@ -95,8 +99,13 @@ def _latest(plan: Plan) -> str | None:
     return seconds_to_clock(max(ends)) if ends else None
 
 
-def plan_diff(before: Plan, after: Plan) -> PlanDiff:
-    """The changes from ``before`` to ``after``."""
+def _cost(instance: Instance, route: Route | None) -> float:
+    return round(route_cost(instance, route), 2) if route is not None else 0.0
+
+
+def plan_diff(before: Plan, after: Plan, instance: Instance) -> PlanDiff:
+    """The changes from ``before`` to ``after``, each truck priced by ``instance`` (the day's:
+    its vehicle types and fees are the morning's)."""
     was, now = _collectors(before), _collectors(after)
     moved = [
         MovedPoint(point_id=p, from_vehicle=was[p], to_vehicle=now[p])
@@ -116,6 +125,8 @@ def plan_diff(before: Plan, after: Plan) -> PlanDiff:
                 changed=(old.stops if old else None) != (new.stops if new else None),
                 km_before=old.distance_km if old else 0.0,
                 km_after=new.distance_km if new else 0.0,
+                cost_before=_cost(instance, old),
+                cost_after=_cost(instance, new),
                 finish_before=_finish(old),
                 finish_after=_finish(new),
             )

@@ -522,7 +522,7 @@ def replan_day(
         else:
             if _value(whole, penalty_per_t) < _value(replanned, penalty_per_t):
                 replanned = whole
-    diff = plan_diff(plan, replanned)
+    diff = plan_diff(plan, replanned, day.instance)
     stands = (
         options.move_penalty > 0
         and not day.events
@@ -532,7 +532,7 @@ def replan_day(
         and not check_plan(day.instance, plan, matrices)
     )
     if stands:
-        replanned, diff = plan, plan_diff(plan, plan)
+        replanned, diff = plan, plan_diff(plan, plan, day.instance)
     impact = assess(day.instance, replanned).model_dump(mode="json")
     return ReplanResult(
         replanned.model_copy(update={"impact": impact}), day.instance, roads, matrices, diff, stands
