@@ -226,3 +226,22 @@ def test_a_scenario_builds_a_charger_at_a_facility():
     changed = apply_scenario(make_instance(), Scenario(name="plugs", facilities=[change]))
     [plant] = changed.facilities
     assert (plant.charger.power_kw, plant.charger.count, plant.capacity_t_per_day) == (150, 4, 100)
+
+
+def test_points_left_for_want_of_charge_say_so_with_the_energy_figures():
+    """Without the plant's charger the truck cannot make a second trip; the points it leaves
+    are out of charge, and the trip each would take is the hand figure: yard to the point
+    empty (1 kWh/km), on to the plant with 1 t of 2 t (1.25 kWh/km), home empty, and 0.5 kWh
+    at each of the two stops."""
+    data = make_instance().model_dump()
+    del data["facilities"][0]["charger"]
+    instance = Instance.model_validate(data)
+    matrices = make_matrices(instance)
+    options = PlanOptions(time_limit_s=5.0, solution_limit=60)
+    plan = plan_day_full(instance, ExplicitMatrixProvider(matrices), options).plan
+    assert plan.unserved
+    for unserved in plan.unserved:
+        out = POS[unserved.point_id]
+        trip = out * 1.0 + (out - POS["F"]) * 1.25 + POS["F"] * 1.0 + 2 * 0.5
+        assert unserved.reason.startswith("out of charge")
+        assert f"takes at least {trip:.1f} kWh" in unserved.reason

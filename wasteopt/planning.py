@@ -30,6 +30,7 @@ from wasteopt.model import (
     Route,
     TravelMatrices,
     Unserved,
+    VehicleType,
     clock_to_seconds,
     seconds_to_clock,
 )
@@ -296,6 +297,46 @@ class _Diagnosis:
         ]
         return min(starts) if starts else None
 
+    def _trip_kwh(self, vehicle_type: VehicleType, job: Job, facilities: list[Facility]) -> float:
+        """Energy of the cheapest trip from the yard through ``job`` and an unload back home."""
+        km = self.matrices.distance_m / 1000
+        yard, point = self.index[vehicle_type.yard], self.index[job.site_id]
+        stops = vehicle_type.stop_energy("collect") + vehicle_type.stop_energy("unload")
+        return stops + min(
+            vehicle_type.leg_energy(km[yard, point], 0.0)
+            + vehicle_type.leg_energy(km[point, self.index[f.id]], job.tonnes)
+            + vehicle_type.leg_energy(km[self.index[f.id], yard], 0.0)
+            for f in facilities
+        )
+
+    def _short_of_charge(self, job: Job, facilities: list[Facility]) -> str | None:
+        """Why ``job`` was left out, where only battery trucks carry it and none has the
+        charge left above its reserve for a trip from its yard through it (``None``
+        otherwise): each truck's charge at the end of its day, or a full one if unused."""
+        trucks = [v for v in self.problem.vehicles if v.stream == job.stream]
+        if not trucks or any(v.vehicle_type.battery is None for v in trucks):
+            return None
+        at_end = {
+            route.vehicle_id: route.stops[-1].soc_kwh
+            for route in self.solution.routes
+            if route.stops and route.stops[-1].soc_kwh is not None
+        }
+        left, needed = [], []
+        for truck in trucks:
+            battery = truck.vehicle_type.battery
+            spare = at_end.get(truck.vehicle_id, battery.usable_kwh) - battery.reserve_kwh
+            trip = self._trip_kwh(truck.vehicle_type, job, facilities)
+            if spare >= trip:
+                return None
+            left.append(spare)
+            needed.append(trip)
+        return (
+            f"out of charge: the battery trucks that carry {job.stream!r} waste have at most"
+            f" {max(left):.1f} kWh above their reserve left, and a trip from their yard through"
+            f" this point to an unload takes at least {min(needed):.1f} kWh; add chargers where"
+            " they unload, larger batteries or more trucks"
+        )
+
     def reason(self, job: Job) -> str:
         problem = self.problem
         if not any(v.stream == job.stream for v in problem.vehicles):
@@ -307,9 +348,18 @@ class _Diagnosis:
                 f" {seconds_to_clock(job.window[1])} (earliest arrival"
                 f" {seconds_to_clock(earliest)}); widen the window or start earlier"
             )
+        if job.id in self.solution.out_of_range:
+            return (
+                "cut from a battery truck's route: its charge would have fallen below the"
+                " reserve before it got home; add chargers where it unloads, a larger battery"
+                " or more trucks"
+            )
         facilities = problem.facilities_for(job.stream)
         if not facilities:
             return f"no open facility with free capacity accepts {job.stream!r} waste"
+        short = self._short_of_charge(job, facilities)
+        if short is not None:
+            return short
         free = problem.free_capacity_kg
         room = sum(kg_to_tonnes(free[f.id]) - self.received[f.id] for f in facilities)
         if room < job.tonnes:

@@ -37,6 +37,7 @@ class TierSolution:
     dropped: list[Job]
     stats: SolveStats
     search: SearchStats = field(default_factory=SearchStats)
+    out_of_range: frozenset[str] = frozenset()  # dropped jobs cut for a battery truck's range
 
 
 def solve_tier(
@@ -80,7 +81,7 @@ def solve_tier(
     )
     jobs = {job.id: job for job in problem.jobs}
     dropped = [*raw.dropped, *(jobs[ref] for ref in unfinished)]
-    return TierSolution(routes, dropped, stats, raw.stats)
+    return TierSolution(routes, dropped, stats, raw.stats, raw.out_of_range)
 
 
 def _trim_unfinished_trips(routes: list[RawRoute]) -> tuple[list[RawRoute], list[str]]:

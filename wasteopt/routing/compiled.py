@@ -681,8 +681,8 @@ def _search(
     the start until its history fills, and an unimproved greedy start let poor candidates in.
     Under the starting penalties that local optimum was infeasible in 7 of 9 greedy starts on
     the heterogeneous-fleet set (X157-HD, X204-FSMD, X627-HVRP, seeds 0-2), and the battery
-    trucks' greedy routes on Daoxian exceed the range the search bounds them by. The history is sized
-    to the iterations the budget affords (:func:`_history_length`), timed over the first
+    trucks' greedy routes on Daoxian exceed the range the search bounds them by. The history
+    is sized to the iterations the budget affords (:func:`_history_length`), timed over the first
     :data:`CALIBRATION_ITERATIONS`: at a few dozen iterations a second (Daoxian's collection
     tier) PyVRP's default of 300 kept the search wandering for the first quarter of a minute.
     Whole routes then move to idle trucks where that pays (:func:`move_whole_routes`), and

@@ -76,6 +76,7 @@ class _Searched:
     dropped: list[Job]
     objective: int
     stats: SearchStats
+    out_of_range: frozenset[str]
 
 
 def solve_model(
@@ -156,6 +157,7 @@ def solve_model(
         first_feasible_s=history[0][0] if history else None,
         history=history,
         stats=stats,
+        out_of_range=searched.out_of_range,
     )
 
 
@@ -267,8 +269,8 @@ def _search(
         )  # fmt: skip
     if solution is None:
         return None
-    routes, dropped = extract(model, solution)
-    return _Searched(routes, dropped, solution.ObjectiveValue(), stats)
+    routes, dropped, out_of_range = extract(model, solution)
+    return _Searched(routes, dropped, solution.ObjectiveValue(), stats, out_of_range)
 
 
 def _ruin_and_recreate(

@@ -26,8 +26,11 @@ class ChargingVisit(Visit):
     session_s: int = 0
 
 
-def extract(model: OrModel, solution: pywrapcp.Assignment) -> tuple[list[RawRoute], list[Job]]:
-    """The used vehicles' routes (with service starts and breaks) and the jobs left out."""
+def extract(
+    model: OrModel, solution: pywrapcp.Assignment
+) -> tuple[list[RawRoute], list[Job], frozenset[str]]:
+    """The used vehicles' routes (with service starts and breaks), the jobs left out, and the
+    ids of those among them cut from a battery truck's route for its range."""
     routes: list[RawRoute] = []
     intervals = solution.IntervalVarContainer()
     break_of_vehicle: dict[int, tuple[int, int]] = {}
@@ -57,14 +60,14 @@ def extract(model: OrModel, solution: pywrapcp.Assignment) -> tuple[list[RawRout
                 break_s=break_of_vehicle.get(v),
             )
         )
-    dropped = [
-        job
-        for i, job in enumerate(model.nodes.jobs)
-        if solution.Value(model.routing.NextVar(model.manager.NodeToIndex(i)))
-        == model.manager.NodeToIndex(i)
-        or model.manager.NodeToIndex(i) in cut
-    ]
-    return routes, dropped
+    dropped, out_of_range = [], []
+    for i, job in enumerate(model.nodes.jobs):
+        index = model.manager.NodeToIndex(i)
+        if index in cut:
+            out_of_range.append(job.id)
+        if index in cut or solution.Value(model.routing.NextVar(index)) == index:
+            dropped.append(job)
+    return routes, dropped, frozenset(out_of_range)
 
 
 def _visit(model: OrModel, node: int, start_s: int, battery: bool) -> Visit:

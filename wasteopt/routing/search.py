@@ -140,3 +140,5 @@ class RawSolution:
     first_feasible_s: float | None
     history: list[tuple[float, float]]
     stats: SearchStats = field(default_factory=SearchStats)
+    # ids of dropped jobs cut from a battery truck's route where its charge ran short
+    out_of_range: frozenset[str] = frozenset()
