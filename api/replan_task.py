@@ -2,15 +2,15 @@
 
 A re-plan job is a plan job whose options hold ``replan``: the plan it revises, the time, the
 events and any reported actuals. Its result is the checked whole-day plan with the routes'
-GeoJSON, the day's instance it is checked against (which also names the sheets' sites) and the
-diff.
+GeoJSON and timeline, the day's instance it is checked against (which also names the sheets'
+sites) and the diff.
 """
 
 from __future__ import annotations
 
 import json
 
-from api.tasks import TaskInput, TaskResult
+from api.tasks import TIMELINE_FILE, TaskInput, TaskResult, timeline_json
 from wasteopt.export import GEOJSON_FILE, routes_geojson
 from wasteopt.model import Plan, clock_to_seconds
 from wasteopt.replan import (
@@ -54,6 +54,7 @@ def run_replan(task: TaskInput) -> TaskResult:
         GEOJSON_FILE: json.dumps(
             routes_geojson(result.instance, result.plan, result.network), ensure_ascii=False
         ),
+        TIMELINE_FILE: timeline_json(result.plan, result.matrices),
         DIFF_FILE: _dump(result.diff),
         DAY_INSTANCE_FILE: _dump(result.instance),
     }

@@ -98,3 +98,38 @@ def test_diff_prices_each_truck_so_the_desk_can_show_its_cost_change(client: Tes
     assert sum(v["cost_after"] for v in trucks) == pytest.approx(diff["cost_after"], abs=0.05)
     broken = next(v for v in trucks if v["vehicle_id"] == route.vehicle_id)
     assert broken["cost_after"] < broken["cost_before"]
+
+
+def test_a_replan_opens_like_a_plan_with_the_day_instance_and_timeline(
+    client: TestClient,
+) -> None:
+    """What the desk fetches to draw a plan answers for a re-plan too: the instance is the
+    day's (its extra pickup and the broken-down truck's place are sites) and the timeline has
+    every truck's day, the broken-down one ending where it stopped."""
+    job = client.post("/v1/plans", json={"instance": TINY, **QUICK}).json()
+    finished(client, job["id"])
+    plan = Plan.model_validate(client.get(f"/v1/plans/{job['id']}/result").json())
+    route = next(r for r in plan.routes if r.tier == "collection")
+    added = {"id": "P99", "lon": 111.52, "lat": 25.50, "stream": "residual", "tonnes_per_day": 0.2}
+    events = [
+        {"type": "breakdown", "vehicle": route.vehicle_id},
+        {"type": "point_added", "point": added},
+    ]
+    body = {"at": route.stops[2].depart, "events": events, **QUICK}
+    accepted = client.post(f"/v1/plans/{job['id']}/replan", json=body).json()
+    done = finished(client, accepted["id"])
+    replanned = Plan.model_validate(client.get(done["links"]["result"]).json())
+    instance = client.get(f"/v1/plans/{done['id']}/instance").json()
+    sites = {s["id"] for kind in ("yards", "facilities", "points") for s in instance[kind]}
+    assert {s.site_id for r in replanned.routes for s in r.stops} <= sites
+    assert "P99" in sites
+    timeline = client.get(f"/v1/plans/{done['id']}/timeline")
+    assert timeline.status_code == 200, timeline.text
+    days = {day["vehicle_id"]: day for day in timeline.json()}
+    assert list(days) == [r.vehicle_id for r in replanned.routes]
+    broken = next(r for r in replanned.routes if r.vehicle_id == route.vehicle_id)
+    assert days[route.vehicle_id]["activities"][-1]["end"] == broken.stops[-1].arrive
+    # the morning plan's instance is still the one it was planned on
+    assert "P99" not in {
+        p["id"] for p in client.get(f"/v1/plans/{job['id']}/instance").json()["points"]
+    }

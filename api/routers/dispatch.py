@@ -14,6 +14,7 @@ from api import job_views
 from api.deps import SettingsDep, StoreDep
 from api.downloads import attachment
 from api.errors import ApiError, not_found, problem_responses
+from api.replan_task import DAY_INSTANCE_FILE
 from api.store import Store
 from api.tasks import (
     GEOJSON_FILE,
@@ -72,12 +73,22 @@ def _provider(instance: Instance, data_dir: Path) -> MatrixProvider:
     return _road_provider(str(path), path.stat().st_mtime_ns)
 
 
-def _job_instance(store: Store, job_id: str) -> Instance:
+def _instance_document(store: Store, job_id: str) -> str:
+    """The instance document ``GET /v1/plans/{id}/instance`` answers with."""
     row = job_views.get_job(store, KIND, job_id)
+    result = store.get_result(job_id) if row.status == "done" else None
+    if result is not None and DAY_INSTANCE_FILE in result.files:
+        return result.files[DAY_INSTANCE_FILE]
     document = store.job_instance(job_id)
     assert document is not None
-    instance = instance_from_dict(json.loads(document))
-    return instance if row.date is None else instance.model_copy(update={"date": row.date})
+    if row.date is None:
+        return document
+    # the stored snapshot was validated when the job was submitted
+    return json.dumps({**json.loads(document), "date": row.date}, ensure_ascii=False)
+
+
+def _job_instance(store: Store, job_id: str) -> Instance:
+    return instance_from_dict(json.loads(_instance_document(store, job_id)))
 
 
 def _finished_plan(store: Store, job_id: str) -> Plan:
@@ -106,13 +117,10 @@ def _network(instance: Instance, data_dir: Path) -> Response:
     response_class=Response,
 )
 def get_plan_instance(job_id: str, store: StoreDep) -> Response:
-    """The instance a plan job solves, as the job keeps it (its date applied)."""
-    row = job_views.get_job(store, KIND, job_id)
-    document = store.job_instance(job_id)
-    assert document is not None
-    if row.date is not None:  # the stored snapshot was validated when the job was submitted
-        document = json.dumps({**json.loads(document), "date": row.date}, ensure_ascii=False)
-    return Response(document, media_type="application/json")
+    """The instance a plan job solves, as the job keeps it (its date applied); for a finished
+    re-plan, the day's instance it is checked against, whose sites include its extra pickups
+    and the places where trucks broke down."""
+    return Response(_instance_document(store, job_id), media_type="application/json")
 
 
 @router.get(
