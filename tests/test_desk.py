@@ -127,6 +127,17 @@ def upload_example(page: Page) -> str:
     return page.input_value("#instance-select")
 
 
+def start_example_plan(page: Page, desk: httpx.Client, time_limit_s: int) -> None:
+    """Store the small example and start planning it on the desk."""
+    instance_id = desk.post("/v1/instances", content=EXAMPLE.read_bytes(), headers=JSON).json()[
+        "id"
+    ]
+    page.goto("/")
+    page.select_option("#instance-select", instance_id)
+    page.fill("#time-limit", str(time_limit_s))
+    page.click("#start-plan")
+
+
 def test_dispatcher_plans_the_day_and_downloads_the_workbook(
     page: Page, desk: httpx.Client, tmp_path: Path
 ) -> None:
@@ -308,13 +319,7 @@ def test_shipped_instance_with_points_csv_and_road_graph(page: Page, desk: httpx
 def test_stop_early_keeps_the_best_plan_and_cancel_keeps_none(
     page: Page, desk: httpx.Client
 ) -> None:
-    instance_id = desk.post("/v1/instances", content=EXAMPLE.read_bytes(), headers=JSON).json()[
-        "id"
-    ]
-    page.goto("/")
-    page.select_option("#instance-select", instance_id)
-    page.fill("#time-limit", "60")
-    page.click("#start-plan")
+    start_example_plan(page, desk, time_limit_s=60)
     expect(page.locator("#stop-plan")).to_be_enabled(timeout=60_000)  # running
     page.click("#stop-plan")
     expect(page.locator("body")).to_have_attribute(
@@ -378,3 +383,74 @@ def test_login_with_a_real_key_then_the_desk_loads_the_stored_instances(
         option = page.locator(f'#instance-select option[value="{stored.json()["id"]}"]')
         expect(option).to_have_count(1)
         expect(page.locator("#instance-select")).to_contain_text("example-small")
+
+
+def test_dispatcher_replans_after_a_breakdown_and_an_extra_pickup(
+    page: Page, desk: httpx.Client
+) -> None:
+    """A truck breaks down and a canteen calls: the re-plan's diff names the broken truck and
+    the points it lost, its changed routes stand out on the map, and a bad event's API message
+    shows next to that event."""
+    start_example_plan(page, desk, time_limit_s=2)
+    rendered = page.locator("body")
+    expect(rendered).to_have_attribute("data-rendered", re.compile(".+"), timeout=120_000)
+    morning = page.get_attribute("body", "data-rendered")
+    plan = desk.get(f"/v1/plans/{morning}/result").json()
+    route = max(
+        (r for r in plan["routes"] if r["tier"] == "collection"), key=lambda r: len(r["stops"])
+    )
+    collected, at = route["stops"][1], route["stops"][2]["depart"]
+    assert collected["action"] == "collect"
+    refused = desk.post(
+        f"/v1/plans/{morning}/replan",
+        json={"at": at, "events": [{"type": "point_cancelled", "point": collected["site_id"]}]},
+    )
+    [problem] = refused.json()["errors"]
+    assert problem["loc"] == "events[0].point"
+
+    page.fill("#replan-at", at)
+    page.select_option("#replan-type", "breakdown")
+    page.select_option("#replan-vehicle", route["vehicle_id"])
+    page.click("#replan-add")
+    page.select_option("#replan-type", "point_added")
+    page.click("#map", position={"x": 300, "y": 250})  # a new place: where the canteen is
+    expect(page.locator("#replan-place-note")).to_contain_text(",")
+    page.fill("#replan-tonnes", "0.3")
+    page.click("#replan-add")
+    page.select_option("#replan-type", "point_cancelled")
+    page.select_option("#replan-point", collected["site_id"])
+    page.click("#replan-add")
+    expect(page.locator("#replan-events li")).to_have_count(3)
+    page.fill("#replan-time-limit", "2")
+    page.click("#replan-send")
+    message = page.locator('#replan-form .field-error[data-for="events[2]"]')
+    expect(message).to_have_text(f"point: {problem['msg']}")
+    shoot(page, "replan-refused", full_page=False)
+
+    page.click('#replan-events li[data-index="2"] .remove')
+    expect(page.locator("#replan-events li")).to_have_count(2)
+    page.click("#replan-send")
+    expect(rendered).not_to_have_attribute("data-rendered", morning, timeout=120_000)
+    replanned = page.get_attribute("body", "data-rendered")
+    diff = desk.get(f"/v1/plans/{replanned}/diff").json()
+    table = page.locator("#replan-diff table")
+    expect(table).to_be_visible()
+    broken = table.locator(f'tr[data-vehicle="{route["vehicle_id"]}"]')
+    expect(broken).to_have_count(1)
+    assert diff["moved"], "the broken truck's points went to no other truck"
+    for moved in diff["moved"]:
+        expect(table).to_contain_text(moved["point_id"])
+    driving = {r["vehicle_id"] for r in desk.get(f"/v1/plans/{replanned}/result").json()["routes"]}
+    changed = page.locator(".route-line.route-changed")
+    expect(changed).to_have_count(len(driving & set(diff["affected"])))
+    expect(
+        page.locator(f'.route-line.route-changed[data-vehicle="{route["vehicle_id"]}"]')
+    ).to_have_count(1)
+    expect(page.locator(".diff-mark.diff-moved")).to_have_count(len(diff["moved"]))
+    expect(page.locator(".diff-mark.diff-added")).to_have_count(len(diff["added"]))
+    shoot(page, "replan-diff")
+
+    page.click("#replan-back")
+    expect(rendered).to_have_attribute("data-rendered", morning)
+    expect(page.locator("#replan-diff")).to_be_hidden()
+    expect(changed).to_have_count(0)

@@ -63,18 +63,33 @@ window.DeskApi = (() => {
     }
   }
 
+  /** ``name`` and the locations it lies in, longest first: "events[2].point" is in
+      "events[2]", which is in "events". */
+  function enclosing(name) {
+    const keys = [name];
+    for (let i = name.length - 1; i > 0; i--) if (".[ ".includes(name[i])) keys.push(name.slice(0, i));
+    return keys;
+  }
+
   /** The field-error element of ``form`` for an API location such as "points[3].lat" or
-      "query parameter base"; ``aliases`` maps other locations (or their first part) to fields. */
+      "query parameter base": the one for the location or the nearest location it lies in;
+      ``aliases`` maps other locations (or the ones they lie in) to fields. */
   function fieldFor(form, loc, aliases) {
     const name = String(loc).replace(/^(query|path|header) parameter /, "");
-    const head = name.split(/[.[ ]/)[0];
-    for (const key of [name, head]) {
+    for (const key of enclosing(name)) {
       const field = aliases[key] ?? key;
       const el = form.querySelector(`.field-error[data-for="${CSS.escape(field)}"]`);
       if (el) return el;
     }
     if (aliases["*"]) return form.querySelector(`.field-error[data-for="${aliases["*"]}"]`);
     return null;
+  }
+
+  /** ``msg`` as shown at ``el``: with the location it names, relative to the element's own. */
+  function named(el, loc, msg) {
+    const own = el?.dataset.for;
+    if (own === loc) return msg;
+    return own && loc.startsWith(`${own}.`) ? `${loc.slice(own.length + 1)}: ${msg}` : `${loc}: ${msg}`;
   }
 
   function say(el, text) {
@@ -99,8 +114,7 @@ window.DeskApi = (() => {
     }
     for (const { loc, msg } of errors) {
       const el = fieldFor(form, loc, aliases);
-      const named = el && el.dataset.for === loc ? msg : `${loc}: ${msg}`;
-      say(el || general, named);
+      say(el || general, named(el, String(loc), msg));
     }
   }
 

@@ -133,5 +133,5 @@ window.DeskCharts = (() => {
       row.addEventListener("click", () => onPick(row.dataset.vehicle)));
   }
 
-  return { esc, number, minutes, costLine, kpiBars, groupedBars, gantt, KIND_CLASSES };
+  return { esc, number, minutes, clock, costLine, kpiBars, groupedBars, gantt, KIND_CLASSES };
 })();

@@ -55,6 +55,7 @@
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showView(tab.dataset.view));
   window.DeskApi.setupLogin(() => start().catch(report));
   dispatch.init();
+  window.DeskReplan.init();
   window.DeskSweeps.init();
   planning.init((view) => {
     showView("dispatch");

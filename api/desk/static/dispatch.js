@@ -10,7 +10,9 @@ window.DeskDispatch = (() => {
 
   const POLL_MS = 600;
   const ACTIVE = new Set(["queued", "running"]);
-  const state = { instances: [], job: null, timer: null, costPoints: [], view: null, map: null };
+  const state = {
+    instances: [], job: null, timer: null, costPoints: [], view: null, map: null, onDone: null, onRender: [],
+  };
   const $ = (id) => document.getElementById(id);
 
   // --- instances -----------------------------------------------------------------------------
@@ -145,8 +147,10 @@ window.DeskDispatch = (() => {
     }
   }
 
-  function follow(job) {
+  /** Poll ``job`` with its progress shown until it ends; ``onDone`` opens it when done. */
+  function follow(job, onDone = openPlan) {
     state.job = job;
+    state.onDone = onDone;
     state.costPoints = [];
     $("results").hidden = true;
     $("progress-panel").hidden = false;
@@ -196,7 +200,7 @@ window.DeskDispatch = (() => {
       state.job = fresh;
       showStatus(fresh);
       if (fresh.status === "done") {
-        await openPlan(fresh.id);
+        await state.onDone(fresh.id);
         return;
       }
       if (!ACTIVE.has(fresh.status)) return;
@@ -271,6 +275,7 @@ window.DeskDispatch = (() => {
     renderLeftovers(view);
     renderImpact(view);
     renderDownloads(view);
+    for (const then of state.onRender) then(view);
     document.body.dataset.rendered = view.jobId ?? view.title ?? "view";
     window.deskRenderedAt = performance.now();
   }
@@ -430,5 +435,10 @@ window.DeskDispatch = (() => {
     if (state.job && state.job.status !== "done") showStatus(state.job);
   }
 
-  return { init, loadInstances, loadGraphs, openPlan, render, redraw, follow, state };
+  /** Call ``then(view)`` after each view is drawn. */
+  function onRender(then) {
+    state.onRender.push(then);
+  }
+
+  return { init, loadInstances, loadGraphs, openPlan, render, redraw, follow, onRender, state };
 })();

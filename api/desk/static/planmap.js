@@ -24,6 +24,8 @@ window.DeskMap = (() => {
       this.routes = new Map();
       this.selected = null;
       this.onPick = () => {};
+      this.onPlace = () => {};
+      this.map.on("click", (event) => this.onPlace(event.latlng));
       this.map.setView([25.5, 111.6], 10);
     }
 
@@ -113,6 +115,22 @@ window.DeskMap = (() => {
         line.setStyle({ weight: id === vehicleId ? 6 : 3, opacity: on ? 0.9 : 0.15 });
         if (id === vehicleId) line.bringToFront();
       }
+    }
+
+    /** Stand out the lines of ``vehicleIds`` (class route-changed), fade the others. */
+    emphasise(vehicleIds) {
+      for (const [id, line] of this.routes) {
+        const on = vehicleIds.has(id);
+        line.setStyle({ weight: on ? 6 : 2, opacity: on ? 0.95 : 0.25 });
+        line.getElement()?.classList.toggle("route-changed", on);
+        if (on) line.bringToFront();
+      }
+    }
+
+    /** A ring at ``[lat, lon]`` with ``className`` and a tooltip; the layer, to remove it. */
+    mark([lat, lon], className, tooltip) {
+      return L.circleMarker([lat, lon], { radius: 9, weight: 3, fill: false, className })
+        .bindTooltip(esc(tooltip)).addTo(this.overlay);
     }
 
     fit(instance) {
