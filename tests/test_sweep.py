@@ -20,14 +20,14 @@ import yaml
 from tests.conftest import EXAMPLE
 from wasteopt.check import check_plan
 from wasteopt.cli import main
+from wasteopt.electrify import ElectricVariant, electric_fleet_share, electrify
 from wasteopt.errors import InstanceError, NetworkError
 from wasteopt.io import load_plan
 from wasteopt.matrix import GreatCircleProvider
-from wasteopt.sweep import levers
 from wasteopt.sweep.cells import prepare
 from wasteopt.sweep.cluster import open_client
 from wasteopt.sweep.run import run_cell, run_sweep
-from wasteopt.sweep.spec import ElectricVariant, load_spec
+from wasteopt.sweep.spec import load_spec
 from wasteopt.sweep.store import COLUMNS, ResultStore
 
 # what differs between two runs of the same cell: where and how long it ran
@@ -38,6 +38,7 @@ EV3 = {
     "energy": {"type": "electric", "empty_per_100km": 61.2, "full_per_100km": 81.6},
     "fixed_cost_per_day": 128.8,
     "cost_per_km": 0.84,
+    "battery": {"capacity_kwh": 110},
 }
 
 
@@ -80,7 +81,7 @@ def client():
 
 def test_electrify_converts_a_share_of_each_collection_type(example):
     variant = ElectricVariant.model_validate(EV3)
-    half = levers.electrify(example, 0.5, [variant])
+    half = electrify(example, 0.5, [variant])
     counts = {vt.id: (vt.count, vt.energy.type) for vt in half.vehicle_types}
     assert counts["CT3"] == (1, "diesel")  # 3 trucks: 1.5 rounds up to 2 converted
     assert counts["CT3-ev"] == (2, "electric")
@@ -92,11 +93,22 @@ def test_electrify_converts_a_share_of_each_collection_type(example):
         3,
         0.84,
     )
-    whole = levers.electrify(example, 1.0, [variant])
+    assert ev.battery.capacity_kwh == 110  # the variant's battery bounds its range
+    yard = next(y for y in half.yards if y.id == "Y1")
+    assert yard.charger.count >= 2  # and the yard charges both overnight
+    whole = electrify(example, 1.0, [variant])
     assert "CT3" not in {vt.id for vt in whole.vehicle_types}
-    assert levers.electric_fleet_share(whole) == 1.0
+    assert electric_fleet_share(whole) == 1.0
     with pytest.raises(InstanceError, match="no electric variant for 3 t residual"):
-        levers.electrify(example, 0.5, [])
+        electrify(example, 0.5, [])
+
+
+def test_an_electric_variant_without_a_battery_is_refused_by_name(tmp_path):
+    spec = write_spec(
+        tmp_path, electric_variants=[{k: v for k, v in EV3.items() if k != "battery"}]
+    )
+    with pytest.raises(InstanceError, match="battery"):
+        load_spec(spec)
 
 
 def test_electrify_uses_the_instances_own_electric_type(example):
@@ -109,7 +121,7 @@ def test_electrify_uses_the_instances_own_electric_type(example):
         }
     )
     instance = example.model_copy(update={"vehicle_types": [*example.vehicle_types, own]})
-    changed = levers.electrify(instance, 1.0)
+    changed = electrify(instance, 1.0)
     assert changed.vehicle_type("CT3-ev").cost_per_km == 0.9
     assert changed.vehicle_type("CT3-ev").count == 3
 

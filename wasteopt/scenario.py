@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from wasteopt import csv_cells
 from wasteopt._text import table
-from wasteopt.charging import with_yard_plugs
+from wasteopt.electrify import electrify
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
 from wasteopt.headers import Language
@@ -230,9 +230,7 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
         }
     )
     if scenario.electric_share > 0:
-        from wasteopt.sweep.levers import electrify  # the sweep's lever (it imports scenarios)
-
-        changed = with_yard_plugs(electrify(changed, scenario.electric_share))
+        changed = electrify(changed, scenario.electric_share)
     return changed if scenario.sorting is None else sort_at_source(changed, scenario.sorting)
 
 

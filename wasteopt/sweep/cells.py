@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from wasteopt.electrify import ElectricVariant, electrify
 from wasteopt.errors import InstanceError
 from wasteopt.io import load_instance
 from wasteopt.matrix import MatrixProvider
@@ -21,7 +22,7 @@ from wasteopt.model import Instance
 from wasteopt.planning import resolve_provider
 from wasteopt.scenario import Scenario, apply_scenario, load_scenario
 from wasteopt.sweep import levers
-from wasteopt.sweep.spec import TODAY, ElectricVariant, SweepSpec
+from wasteopt.sweep.spec import TODAY, SweepSpec
 from wasteopt.validate import ensure_valid
 
 KEY_DIGITS = 16
@@ -68,7 +69,7 @@ class SweepContext:
         """The base instance with ``cell``'s scenario and levers applied."""
         changed = apply_scenario(self.instance, self.scenarios[cell.scenario])
         changed = levers.grow(changed, cell.tonnes_factor)
-        changed = levers.electrify(changed, cell.electric_share, self.variants)
+        changed = electrify(changed, cell.electric_share, self.variants)
         if cell.incinerator_t_per_day is not None and self.incinerator is not None:
             changed = levers.set_capacity(changed, self.incinerator, cell.incinerator_t_per_day)
         return changed

@@ -1,4 +1,5 @@
-"""The levers of a sweep cell applied to an instance: waste growth, electric share, plant phase.
+"""The levers of a sweep cell applied to an instance: waste growth and plant phase (the electric
+share is :func:`wasteopt.electrify.electrify`, shared with scenarios).
 
 Each function returns a changed copy and never edits its input. Scenarios (station sets,
 fleet and facility changes) are applied first by :func:`wasteopt.scenario.apply_scenario`.
@@ -6,15 +7,8 @@ fleet and facility changes) are applied first by :func:`wasteopt.scenario.apply_
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import Any
-
 from wasteopt.errors import InstanceError
-from wasteopt.model import Instance, VehicleType
-from wasteopt.sweep.spec import ElectricVariant
-
-ELECTRIC_SUFFIX = "-ev"
+from wasteopt.model import Instance
 
 
 def grow(instance: Instance, factor: float) -> Instance:
@@ -52,86 +46,3 @@ def set_capacity(instance: Instance, facility_id: str, capacity_t: float) -> Ins
         for f in instance.facilities
     ]
     return instance.model_copy(update={"facilities": facilities})
-
-
-def converted_count(count: int, share: float) -> int:
-    """Vehicles of a type of ``count`` converted at ``share``, rounded half up."""
-    return math.floor(share * count + 0.5)
-
-
-def _electric_fields(
-    instance: Instance, vt: VehicleType, variants: Sequence[ElectricVariant]
-) -> dict[str, Any] | None:
-    """What an electric ``vt`` is made of: a spec variant of its payload and streams, else the
-    instance's own electric type of the same tier, streams and payload (its yard first)."""
-    for variant in variants:
-        if variant.payload_t == vt.payload_t and set(vt.streams) <= set(variant.streams):
-            fields = variant.model_dump(exclude={"streams", "payload_t"}, exclude_none=True)
-            fields["energy"] = variant.energy
-            return fields
-    same = [
-        e
-        for e in instance.vehicle_types
-        if e.energy.type == "electric"
-        and e.tier == vt.tier
-        and set(e.streams) == set(vt.streams)
-        and e.payload_t == vt.payload_t
-    ]
-    same.sort(key=lambda e: e.yard != vt.yard)
-    if not same:
-        return None
-    keep = {"id", "name", "count", "yard", "shift", "break_", "tier", "streams", "payload_t"}
-    return {name: getattr(same[0], name) for name in type(same[0]).model_fields if name not in keep}
-
-
-def electrify(
-    instance: Instance, share: float, variants: Sequence[ElectricVariant] = ()
-) -> Instance:
-    """``share`` of each non-electric collection vehicle type's count made electric.
-
-    The converted trucks become a type ``<id>-ev`` at the same yard, with the same shift,
-    break, streams and payload, and the energy model and rates of a matching electric variant
-    (:func:`_electric_fields`); the original type keeps the rest (or disappears at 0).
-    Raises InstanceError naming a type that has no electric variant.
-    """
-    if share == 0:
-        return instance
-    ids = {vt.id for vt in instance.vehicle_types}
-    types: list[VehicleType] = []
-    problems: list[tuple[str, str]] = []
-    for vt in instance.vehicle_types:
-        converted = converted_count(vt.count, share)
-        if vt.tier != "collection" or vt.energy.type == "electric" or converted == 0:
-            types.append(vt)
-            continue
-        fields = _electric_fields(instance, vt, variants)
-        new_id = vt.id + ELECTRIC_SUFFIX
-        if fields is None:
-            problems.append(
-                (
-                    f"vehicle type {vt.id!r}",
-                    f"no electric variant for {vt.payload_t:g} t {'/'.join(vt.streams)} trucks;"
-                    " add one under electric_variants",
-                )
-            )
-            continue
-        if new_id in ids:
-            problems.append((f"vehicle type {vt.id!r}", f"{new_id!r} is already a type id"))
-            continue
-        if converted < vt.count:
-            types.append(vt.model_copy(update={"count": vt.count - converted}))
-        name = f"{vt.name} (electric)" if vt.name else ""
-        types.append(
-            vt.model_copy(update={**fields, "id": new_id, "name": name, "count": converted})
-        )
-    if problems:
-        raise InstanceError(problems)
-    return instance.model_copy(update={"vehicle_types": types})
-
-
-def electric_fleet_share(instance: Instance) -> float:
-    """Electric vehicles' share of the collection fleet (by count)."""
-    fleet = [vt for vt in instance.vehicle_types if vt.tier == "collection"]
-    total = sum(vt.count for vt in fleet)
-    electric = sum(vt.count for vt in fleet if vt.energy.type == "electric")
-    return electric / total if total else 0.0

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from wasteopt.electrify import electric_fleet_share
 from wasteopt.errors import WasteoptError
 from wasteopt.export import routes_geojson
 from wasteopt.io import dump_json
@@ -24,7 +25,6 @@ from wasteopt.planning import PlanOptions, plan_day_full
 from wasteopt.scenario import Outcome
 from wasteopt.sweep.cells import Cell, Sweep, SweepContext
 from wasteopt.sweep.cluster import cap_solver_threads, worker_name
-from wasteopt.sweep.levers import electric_fleet_share
 from wasteopt.sweep.store import ResultStore
 
 log = logging.getLogger(__name__)

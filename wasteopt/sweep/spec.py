@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from wasteopt.electrify import ElectricVariant
 from wasteopt.errors import InstanceError
 from wasteopt.io import validation_problems
-from wasteopt.model import EnergyModel, Stream
 from wasteopt.scenario import Scenario
 
 Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -80,17 +80,6 @@ class Phases(_Strict):
     capacity_t_per_day: dict[int, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_PHASE_CAPACITY_T)
     )
-
-
-class ElectricVariant(_Strict):
-    """What an electric truck of a payload and streams costs and uses, for converted vehicles."""
-
-    streams: list[Stream] = Field(min_length=1)
-    payload_t: float = Field(gt=0)
-    energy: EnergyModel
-    fixed_cost_per_day: float = Field(ge=0)
-    cost_per_km: float = Field(ge=0)
-    cost_per_hour: float | None = Field(default=None, ge=0, description="default: unchanged")
 
 
 class SweepSpec(_Strict):
