@@ -100,7 +100,7 @@ def test_cost_order_alone_when_it_serves_everything(monkeypatch):
 
 
 @pytest.mark.parametrize("seed", [0, 3])
-def test_plans_from_a_spread_start_pass_the_checker(seed, caplog):
+def test_plans_from_a_spread_start_pass_the_checker(seed):
     from benchmarks.convert import INSTANCES_DIR, read_problem, to_wasteopt
     from wasteopt.check import check_plan
     from wasteopt.matrix import ExplicitMatrixProvider
@@ -115,7 +115,7 @@ def test_plans_from_a_spread_start_pass_the_checker(seed, caplog):
     assert not plan.unserved
     assert not check_plan(converted.instance, plan, converted.matrices)
     assert len(plan.routes) > 1
-    assert "greedy start was not usable" not in caplog.text  # the spread start was read
+    assert plan.stats[0].starts_rejected == 0  # the spread start was read
 
 
 def _two_trucks(rank: list[float]) -> ConstructionInput:
@@ -199,3 +199,16 @@ def test_a_break_taken_while_waiting_still_shortens_the_day_as_the_compiled_sear
     assert construct(data) == [[1, 4]]
     without_break = replace(data, vehicle_break=[None])
     assert sorted(construct(without_break)[0]) == [0, 1, 4]
+
+
+def test_a_start_the_check_refuses_is_counted_and_the_search_goes_on(monkeypatch, example):
+    """Were OR-Tools to refuse every start (the compiled search's plan and the greedy one),
+    the plan's stats count the refusals and the search still finds a checked plan alone."""
+    from wasteopt.check import check_plan
+    from wasteopt.planning import PlanOptions, plan_day_full
+    from wasteopt.routing import driver
+
+    monkeypatch.setattr(driver, "read_routes", lambda routing, routes: None)
+    result = plan_day_full(example, options=PlanOptions(time_limit_s=60, solution_limit=5))
+    assert result.plan.stats[0].starts_rejected >= 1
+    assert not check_plan(example, result.plan, result.matrices)

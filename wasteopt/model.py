@@ -485,6 +485,7 @@ class SolveStats(_Strict):
     time_limit_s: float = 0.0
     seed: int = 0
     iterations: int = 0  # of the compiled search and of ruin and recreate
+    starts_rejected: int = 0  # starts OR-Tools' check refused (the search then went on alone)
     stopped_early: bool = False  # the search was stopped (Ctrl-C, cancel) before its budget
 
 

@@ -76,6 +76,7 @@ def solve_tier(
         objective=raw.objective / 1000.0,
         history=raw.history,
         iterations=raw.stats.compiled_iterations + raw.stats.iterations,
+        starts_rejected=raw.stats.starts_rejected,
         stopped_early=raw.stats.stopped_early,
         **stats_base,
     )

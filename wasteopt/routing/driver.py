@@ -139,9 +139,12 @@ def solve_model(
                 )
                 if searched is None:
                     log.warning("OR-Tools rejected the compiled search's plan; searching alone")
+                    compiled_stats = compiled_stats.plus(SearchStats(starts_rejected=1))
         if searched is None and (budget.seconds_left() <= 0 or budget.stopped()):
             # no time is left to search alone: the greedy start is the plan, if CP takes it
             searched = _solve_ortools(*args, budget, greedy, strict_start=True, regions=False)
+            if searched is None:
+                compiled_stats = compiled_stats.plus(SearchStats(starts_rejected=1))
         if searched is None:
             searched = _solve_ortools(*args, budget)
     if searched is None:
@@ -256,10 +259,12 @@ def _search(
         solution = routing.SolveFromAssignmentWithParameters(initial, params) or initial
     else:
         solution = None
+    rejected = 0
     if solution is None:
         if greedy:
             log.warning("the greedy start was not usable; falling back to path_cheapest_arc")
             params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES["path_cheapest_arc"]
+            rejected = 1
         solution = routing.SolveWithParameters(params)
     stats = SearchStats()
     if solution is not None and ruin_and_recreate and not budget.stopped():
@@ -270,6 +275,7 @@ def _search(
     if solution is None:
         return None
     routes, dropped, out_of_range = extract(model, solution)
+    stats = stats.plus(SearchStats(starts_rejected=rejected))
     return _Searched(routes, dropped, solution.ObjectiveValue(), stats, out_of_range)
 
 

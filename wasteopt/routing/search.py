@@ -88,7 +88,8 @@ class SearchBudget:
 class SearchStats:
     """How a search went: iterations and capacity-pricing rounds of the compiled search,
     regions solved and accepted, ruin-and-recreate iterations and how many of their candidates
-    were accepted and improved the best; whether the caller stopped it early."""
+    were accepted and improved the best; the starts OR-Tools' CP check refused (the compiled
+    search's plan or the greedy construction); whether the caller stopped it early."""
 
     compiled_iterations: int = 0
     compiled_rounds: int = 0
@@ -97,6 +98,7 @@ class SearchStats:
     iterations: int = 0
     accepted: int = 0
     improved: int = 0
+    starts_rejected: int = 0
     stopped_early: bool = False
 
     def plus(self, other: SearchStats) -> SearchStats:
