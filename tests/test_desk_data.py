@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from wasteopt.export import sheet_csv
+from wasteopt.headers import word
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Instance, Plan, clock_to_seconds
 from wasteopt.network import RoadNetworkProvider
@@ -103,6 +104,9 @@ def test_dispatch_sheets_have_the_workbooks_headers_chinese_by_default(day) -> N
         assert rows[1] == [first[2], plan.caveats[0]]
         columns = rows[len(plan.caveats) + 2]
         assert columns[:6] == header and len(rows) == len(plan.caveats) + 3 + len(route.stops)
+        actions = [row[3] for row in rows[len(plan.caveats) + 3 :]]
+        assert actions == [word(language, stop.action) for stop in route.stops]
+        assert ("收集" in actions) == (language == "zh")  # Chinese words on the Chinese sheet
         book = openpyxl.load_workbook(io.BytesIO(plan_workbook(instance, plan, language)))
         workbook_header = list(book[route.vehicle_id].iter_rows(values_only=True))[5]
         assert tuple(columns[:9]) == workbook_header[:9]  # one table of headers for both

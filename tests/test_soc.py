@@ -159,7 +159,7 @@ def test_the_sheet_shows_the_state_of_charge_and_the_charge():
     table = [dict(zip(columns, row, strict=True)) for row in rows[header + 1 :]]
     assert [row["soc_kwh"] for row in table][:5] == ["72.0", "46.5", "44.8", "20.2", "70.2"]
     assert [(row["action"], row["charged_kwh"]) for row in table if row["charged_kwh"]] == [
-        ("charge", "50.0")
+        ("充电", "50.0")  # the action in the sheet's language, as the workbook writes it
     ]
 
 

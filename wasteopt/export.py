@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wasteopt import csv_cells
-from wasteopt.headers import LABELS, Language
+from wasteopt.headers import LABELS, Language, word
 from wasteopt.io import dump_json, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Instance, Plan, Route, Site
@@ -80,7 +80,7 @@ def sheet_csv(
                 seq,
                 stop.site_id,
                 names.get(stop.site_id, ""),
-                stop.action,
+                word(language, stop.action),
                 stop.arrive,
                 stop.depart,
                 f"{stop.tonnes:.3f}",
