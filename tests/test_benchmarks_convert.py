@@ -8,6 +8,7 @@ windows, two trips where one is allowed) must not. The runner's CSV has its docu
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 import vrplib
@@ -129,3 +130,19 @@ def test_cpu_clock_replaces_perf_counter_only_within_the_block():
         assert time.perf_counter is wall
     with pytest.raises(ValueError, match="clock is one of wall, cpu"), solver_clock("gpu"):
         pass
+
+
+def test_the_by_seed_table_has_each_seeds_gap_their_mean_and_the_peers():
+    from benchmarks.tables import render_by_seed
+
+    rows = [
+        {"suite": "cvrp", "instance": "A", "seed": "0", "gap_pct": "1.0", "peer_gap_pct": "2.0"},
+        {"suite": "cvrp", "instance": "A", "seed": "1", "gap_pct": "3.0", "peer_gap_pct": ""},
+        {"suite": "cvrp", "instance": "B", "seed": "0", "gap_pct": "0.0", "peer_gap_pct": "0.0"},
+    ]
+    lines = render_by_seed(rows).splitlines()
+    assert "| A | 1.00 | 3.00 | 2.00 | 2.00 |" in lines
+    assert "| B | 0.00 | – | 0.00 | 0.00 |" in lines
+    # geometric means of 1 % and 0 % for seed 0; seed 1 has one instance
+    seed0 = 100 * (math.sqrt(1.01 * 1.00) - 1)
+    assert lines[-1].startswith(f"| **geometric mean** | **{seed0:.2f}** | **3.00** |")
