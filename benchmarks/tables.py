@@ -3,7 +3,7 @@
 ``python -m benchmarks.tables cvrp.csv [more.csv ...]`` prints one table per suite with a
 geometric-mean row; rows of the same suite and instance found in several files are all shown.
 ``--seed N`` keeps the rows of one seed; ``--by-seed`` prints instead one row per instance with
-its gap for each seed, their mean and the peer's gap (from the seed it was run with).
+its gap for each seed, their mean and the peer's gap (of the lowest seed it was run with).
 """
 
 from __future__ import annotations
@@ -70,14 +70,15 @@ def render(rows: list[dict[str, str]]) -> str:
 
 def render_by_seed(rows: list[dict[str, str]]) -> str:
     """Markdown tables, one per suite: each instance's gap per seed, their mean, the peer's
-    gap; closed by the geometric means of each column over the instances that have it."""
+    gap (of its lowest seed); closed by the geometric means of each column over the instances
+    that have it."""
     out = []
     for suite in dict.fromkeys(r["suite"] for r in rows):
         block = [r for r in rows if r["suite"] == suite]
         seeds = sorted({int(r["seed"]) for r in block})
         gaps: dict[str, dict[int, str]] = {}
         peer: dict[str, str] = {}
-        for r in block:
+        for r in sorted(block, key=lambda r: -int(r["seed"])):  # the lowest seed's peer wins
             gaps.setdefault(r["instance"], {})[int(r["seed"])] = r["gap_pct"]
             if r.get("peer_gap_pct"):
                 peer[r["instance"]] = r["peer_gap_pct"]

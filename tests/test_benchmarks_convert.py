@@ -137,7 +137,7 @@ def test_the_by_seed_table_has_each_seeds_gap_their_mean_and_the_peers():
 
     rows = [
         {"suite": "cvrp", "instance": "A", "seed": "0", "gap_pct": "1.0", "peer_gap_pct": "2.0"},
-        {"suite": "cvrp", "instance": "A", "seed": "1", "gap_pct": "3.0", "peer_gap_pct": ""},
+        {"suite": "cvrp", "instance": "A", "seed": "1", "gap_pct": "3.0", "peer_gap_pct": "9.0"},
         {"suite": "cvrp", "instance": "B", "seed": "0", "gap_pct": "0.0", "peer_gap_pct": "0.0"},
     ]
     lines = render_by_seed(rows).splitlines()
