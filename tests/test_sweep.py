@@ -339,3 +339,17 @@ def test_a_spec_that_is_not_yaml_is_named_with_its_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "malformed YAML at line" in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "bound"),
+    [(1e-9, "greater than or equal to 0.1"), (1e9, "less than or equal to 86400")],
+)
+def test_a_sweeps_time_limits_keep_to_the_shared_physical_range(tmp_path, seconds, bound):
+    """The same 0.1 s to one day as `plan`, `site` and the API, on an axis and a chosen cell."""
+    axis = write_spec(tmp_path, axes={"time_limit_s": [seconds]})
+    with pytest.raises(InstanceError, match=rf"axes\.time_limit_s\[0\]: Input should be {bound}"):
+        load_spec(axis)
+    cell = write_spec(tmp_path, cells=[{"time_limit_s": seconds}])
+    with pytest.raises(InstanceError, match=rf"cells\[0\]\.time_limit_s: Input should be {bound}"):
+        load_spec(cell)

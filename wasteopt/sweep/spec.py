@@ -14,12 +14,15 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from wasteopt.bounds import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from wasteopt.electrify import ElectricVariant
 from wasteopt.errors import InstanceError
 from wasteopt.io import validation_problems
 from wasteopt.scenario import Scenario
 
 Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+# a search's seconds, in the physical range the CLI and the API apply (wasteopt.bounds)
+SearchSeconds = Annotated[float, Field(ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)]
 TODAY = "today"
 
 # Southern Yongzhou incinerator: phase 1 600 t/day, phase 2 adds 300 t/day (DOMAIN.md; county
@@ -55,7 +58,7 @@ class Axes(_Strict):
         " instance",
     )
     seed: list[Annotated[int, Field(ge=0)]] = Field(default=[0], min_length=1)
-    time_limit_s: list[Annotated[float, Field(gt=0)]] = Field(
+    time_limit_s: list[SearchSeconds] = Field(
         default=[30.0], min_length=1, description="collection tier's search seconds per cell"
     )
 
@@ -68,7 +71,7 @@ class ChosenCell(_Strict):
     electric_share: float | None = Field(default=None, ge=0, le=1)
     phase: int | None = None
     seed: int | None = Field(default=None, ge=0)
-    time_limit_s: float | None = Field(default=None, gt=0)
+    time_limit_s: SearchSeconds | None = None
 
 
 class Phases(_Strict):
