@@ -385,7 +385,11 @@ def engine_data(
 
 
 def decode(problem: TierProblem, engine: EngineData, solution: pyvrp.Solution) -> list[StartRoute]:
-    """PyVRP's routes as one start route per vehicle of ``problem`` (empty where unused)."""
+    """PyVRP's routes as one start route per vehicle of ``problem`` (empty where unused).
+
+    A reload with nothing collected since the start or the last unload is left out: PyVRP may
+    route an empty truck through a reload depot, which the model of record has no reason to
+    visit."""
     routes: list[StartRoute] = [[] for _ in problem.vehicles]
     free = [list(members) for members in engine.type_vehicles]
     jobs = problem.jobs
@@ -396,7 +400,8 @@ def decode(problem: TierProblem, engine: EngineData, solution: pyvrp.Solution) -
         last_job: int | None = None
         for activity in list(route)[1:-1]:
             if activity.is_depot():
-                visits.append(("unload", engine.facility_of_depot[activity.idx]))
+                if last_job is not None:
+                    visits.append(("unload", engine.facility_of_depot[activity.idx]))
                 last_job = None
             else:
                 visits.append(("job", jobs[activity.idx].id))
@@ -874,8 +879,9 @@ def solve_compiled(
             if previous is None:
                 break
             continue  # the next round goes on from the last feasible plan
-        previous = found
-        routes = decode(problem, engine, previous)
+        routes = decode(problem, engine, found)
+        cleaned = encode(problem, engine, routes)  # without the empty trips decode leaves out
+        previous = cleaned if cleaned is not None and cleaned.is_feasible() else found
         intake = _intake(problem, routes)
         over = {
             fid: load - problem.free_capacity_kg[fid]

@@ -182,8 +182,10 @@ def table_for_routes(
     charging session (the compiled search plans none), and a session on a copy it did not ask
     for would push the rest of its day later, past a window or the shift."""
     used = Counter(ref for route in start for kind, ref in route if kind == "unload")
+    # a start may unload more often than the model offers by default (trips of one job each
+    # where no two jobs fit a truck): it keeps at least the copies it uses
     copies = {
-        f.id: _kept_copies(used[f.id], problem.copies_needed(f))
+        f.id: _kept_copies(used[f.id], max(used[f.id], problem.copies_needed(f)))
         for f in problem.facilities
         if problem.free_capacity_kg.get(f.id, 0) > 0
     }
