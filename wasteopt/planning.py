@@ -284,6 +284,12 @@ class _Diagnosis:
             for stop in route.stops:
                 if stop.action == "unload":
                     self.received[stop.site_id] += stop.tonnes
+        # each battery truck's charge when it is back at its yard
+        self.charge_at_end = {
+            route.vehicle_id: route.stops[-1].soc_kwh
+            for route in solution.routes
+            if route.stops and route.stops[-1].soc_kwh is not None
+        }
 
     def _earliest_service(self, job: Job) -> int | None:
         """Earliest service start at ``job`` by a compatible vehicle leaving its yard at once."""
@@ -299,13 +305,13 @@ class _Diagnosis:
 
     def _trip_kwh(self, vehicle_type: VehicleType, job: Job, facilities: list[Facility]) -> float:
         """Energy of the cheapest trip from the yard through ``job`` and an unload back home."""
-        km = self.matrices.distance_m / 1000
+        metres = self.matrices.distance_m
         yard, point = self.index[vehicle_type.yard], self.index[job.site_id]
         stops = vehicle_type.stop_energy("collect") + vehicle_type.stop_energy("unload")
         return stops + min(
-            vehicle_type.leg_energy(km[yard, point], 0.0)
-            + vehicle_type.leg_energy(km[point, self.index[f.id]], job.tonnes)
-            + vehicle_type.leg_energy(km[self.index[f.id], yard], 0.0)
+            vehicle_type.leg_energy(metres[yard, point] / 1000, 0.0)
+            + vehicle_type.leg_energy(metres[point, self.index[f.id]] / 1000, job.tonnes)
+            + vehicle_type.leg_energy(metres[self.index[f.id], yard] / 1000, 0.0)
             for f in facilities
         )
 
@@ -316,15 +322,11 @@ class _Diagnosis:
         trucks = [v for v in self.problem.vehicles if v.stream == job.stream]
         if not trucks or any(v.vehicle_type.battery is None for v in trucks):
             return None
-        at_end = {
-            route.vehicle_id: route.stops[-1].soc_kwh
-            for route in self.solution.routes
-            if route.stops and route.stops[-1].soc_kwh is not None
-        }
         left, needed = [], []
         for truck in trucks:
             battery = truck.vehicle_type.battery
-            spare = at_end.get(truck.vehicle_id, battery.usable_kwh) - battery.reserve_kwh
+            spare = self.charge_at_end.get(truck.vehicle_id, battery.usable_kwh)
+            spare -= battery.reserve_kwh
             trip = self._trip_kwh(truck.vehicle_type, job, facilities)
             if spare >= trip:
                 return None
