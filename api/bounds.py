@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from typing import Any
 
 from api.settings import Settings
@@ -77,12 +78,31 @@ def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[t
     return problems
 
 
-def csv_rows(text: str | None) -> int:
-    """Data rows of CSV ``text`` (neither its header nor blank lines count)."""
+def csv_rows(text: str | None, stop_after: int | None = None) -> int:
+    """Data rows of CSV ``text`` (neither its header nor blank lines count).
+
+    With ``stop_after``, reading stops at the row after it: the answer is then at most
+    ``stop_after + 1``, enough to tell a limit is passed without reading the rest.
+    """
     if not text:
         return 0
-    rows = sum(1 for row in csv.reader(io.StringIO(text)) if row)
-    return max(rows - 1, 0)
+    rows = (row for row in csv.reader(io.StringIO(text)) if row)
+    next(rows, None)  # the header
+    return sum(1 for _ in itertools.islice(rows, None if stop_after is None else stop_after + 1))
+
+
+def csv_points_problems(text: str, source: str, settings: Settings) -> list[tuple[str, str]]:
+    """Where a points CSV passes this server's point limit, counted while reading: a body of
+    a million rows is refused after ``max_points + 1`` of them, before any is parsed."""
+    if csv_rows(text, stop_after=settings.max_points) <= settings.max_points:
+        return []
+    return [
+        (
+            source,
+            f"more than {settings.max_points} points (rows) exceed this server's limit of"
+            f" {settings.max_points}; split the instance by township",
+        )
+    ]
 
 
 def added_site_problems(

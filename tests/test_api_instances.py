@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
+import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api import bounds
 from api.app import create_app
+from api.routers import instances
 from api.settings import Settings
 from wasteopt.errors import InstanceError
 from wasteopt.io import instance_from_dict
@@ -230,6 +234,35 @@ def test_csv_upload_refusals(client: TestClient) -> None:
     latin = client.post("/v1/instances", params=params, content=latin_1, headers=csv_headers)
     assert latin.status_code == 422
     assert "UTF-8" in latin.text
+
+
+def test_a_csv_of_too_many_points_is_refused_while_reading_before_any_row_is_parsed(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = upload(client, TINY)
+    header, row = POINTS_CSV.decode("utf-8").splitlines()[:2]
+    body = "\n".join([header, *(row.replace("Q1,", f"Q{n},") for n in range(250))])
+    rows_read: list[list[str]] = []
+    parsed: list[str] = []
+
+    def counting_reader(*args, **kwargs) -> Iterator[list[str]]:
+        for csv_row in csv.reader(*args, **kwargs):
+            rows_read.append(csv_row)
+            yield csv_row
+
+    monkeypatch.setattr(bounds, "csv", SimpleNamespace(reader=counting_reader))
+    monkeypatch.setattr(instances, "points_from_csv_text", lambda text, source: parsed.append(text))
+    response = client.post(
+        "/v1/instances",
+        params={"base": base},
+        content=body.encode(),
+        headers={"content-type": "text/csv"},
+    )
+    assert response.status_code == 422
+    assert locations(response) == ["points.csv"]
+    assert "limit of 6" in response.text
+    assert len(rows_read) == 1 + 7  # the header and max_points + 1 rows, of 250
+    assert parsed == []
 
 
 def test_csv_only_parameters_are_refused_on_json(client: TestClient) -> None:

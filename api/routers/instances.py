@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import current_key
+from api.bounds import csv_points_problems
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError, instance_error, invalid, not_found, problem_responses
 from api.quotas import storage_admission
@@ -133,6 +134,9 @@ def _store_csv(
         raise not_found("instance", base)
     try:
         text, encoding = decode_csv(body, "body")
+        too_many = csv_points_problems(text, "points.csv", settings)
+        if too_many:
+            raise invalid(too_many, "instance too large")
         points = points_from_csv_text(text, "points.csv")
     except InstanceError as exc:
         raise instance_error(exc) from None
