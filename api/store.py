@@ -14,8 +14,8 @@ transitions out of ``running`` are compare-and-set: a solver process whose job w
 cancelled or interrupted meanwhile cannot overwrite that status.
 
 A desk session is stored by the SHA-256 of its token (the token itself lives only in the
-browser's cookie) with its key and expiry, so it outlives a restart of the server; expired
-sessions go with the retention purge.
+browser's cookie) with its key and expiry, so it outlives a restart of the server. Expired
+sessions are deleted at every login, whatever the retention, and by the purge.
 """
 
 from __future__ import annotations
@@ -98,6 +98,8 @@ _ADDED_COLUMNS = {
     "instances": ("owner TEXT",),
     "jobs": ("owner TEXT", "snapshot TEXT", "cpu_s REAL"),
 }
+
+_DELETE_EXPIRED_SESSIONS = "DELETE FROM sessions WHERE expires_at <= ?"
 
 _JOB_COLUMNS = (
     "id, kind, instance_id, instance_name, date, time_limit_s, seed, solution_limit,"
@@ -490,7 +492,7 @@ class Store:
         snapshots no job uses any more and the expired desk sessions, then give the freed
         pages back; returns the number of jobs deleted."""
         with self._write() as conn:
-            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now_utc(),))
+            conn.execute(_DELETE_EXPIRED_SESSIONS, (now_utc(),))
             conn.execute(
                 "DELETE FROM results WHERE job_id IN (SELECT id FROM jobs"
                 " WHERE finished_at < ? AND status NOT IN ('queued', 'running'))",
@@ -510,8 +512,11 @@ class Store:
     # desk sessions ---------------------------------------------------------------------------
 
     def add_session(self, digest: bytes, key_id: str, ttl_s: float) -> None:
-        """Store a session of key ``key_id`` by its token's SHA-256, valid for ``ttl_s``."""
+        """Store a session of key ``key_id`` by its token's SHA-256, valid for ``ttl_s``, and
+        delete the expired ones, so that they do not pile up on a server whose retention
+        purge is off."""
         with self._write() as conn:
+            conn.execute(_DELETE_EXPIRED_SESSIONS, (now_utc(),))
             conn.execute(
                 "INSERT INTO sessions (digest, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                 (digest, key_id, now_utc(), now_utc(ttl_s)),

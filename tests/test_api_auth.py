@@ -56,10 +56,16 @@ def key_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
 
 
 @pytest.fixture
-def keyed(key_template, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def keyed_db(key_template, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the template's database for one test, and its keys."""
     db = tmp_path / "api.db"
     shutil.copyfile(key_template[0], db)
-    keys = key_template[1]
+    return db, key_template[1]
+
+
+@pytest.fixture
+def keyed(keyed_db) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    db, keys = keyed_db
     settings = Settings(db=db, workers=1, queue_size=4, max_time_limit_s=60, cancel_grace_s=3)
     with TestClient(create_app(settings)) as client:
         yield client, keys
@@ -241,12 +247,8 @@ def test_a_non_loopback_bind_without_keys_refuses_to_start(tmp_path: Path, capsy
     create_app(Settings(db=tmp_path / "keyed.db", host="0.0.0.0"))  # keys exist: it starts
 
 
-def test_desk_sessions_outlive_a_restart_and_end_at_expiry_or_revocation(
-    key_template, tmp_path: Path
-) -> None:
-    db = tmp_path / "api.db"
-    shutil.copyfile(key_template[0], db)
-    keys = key_template[1]
+def test_desk_sessions_outlive_a_restart_and_end_at_expiry_or_revocation(keyed_db) -> None:
+    db, keys = keyed_db
     settings = Settings(db=db, workers=1)
     tokens: dict[str, str] = {}
     with TestClient(create_app(settings)) as first:
@@ -281,3 +283,22 @@ def test_desk_sessions_outlive_a_restart_and_end_at_expiry_or_revocation(
     left = {row[0] for row in conn.execute("SELECT digest FROM sessions")}
     conn.close()
     assert expired not in left and len(left) == 2  # the purge took the expired session only
+
+
+def test_expired_sessions_are_deleted_at_login_with_retention_off(keyed_db) -> None:
+    db, keys = keyed_db
+
+    def sessions() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+
+    with TestClient(create_app(Settings(db=db, workers=1, retention_days=0))) as client:
+        for _ in range(3):
+            client.cookies.clear()  # a new browser each time
+            assert client.post("/v1/session", json={"key": keys["viewer"]}).status_code == 200
+        assert sessions() == 3
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE sessions SET expires_at = ?", (PAST,))
+        client.cookies.clear()
+        assert client.post("/v1/session", json={"key": keys["dispatcher"]}).status_code == 200
+        assert sessions() == 1  # the new one; the three expired ones are gone
