@@ -39,8 +39,7 @@ from api.settings import Settings
 from api.store import Store
 from wasteopt.apikeys import refuse_open_bind
 from wasteopt.errors import WasteoptError
-from wasteopt.impact import ImpactReport
-from wasteopt.model import Instance, Plan
+from wasteopt.model import ImpactReport, Instance, Plan
 
 logger = logging.getLogger(__name__)
 

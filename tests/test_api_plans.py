@@ -16,10 +16,9 @@ from api.settings import Settings
 from api.store import Store
 from wasteopt.check import check_plan
 from wasteopt.errors import WasteoptError
-from wasteopt.impact import ImpactReport
 from wasteopt.io import instance_from_dict
 from wasteopt.matrix import GreatCircleProvider
-from wasteopt.model import Plan
+from wasteopt.model import ImpactReport, Plan
 
 TINY = json.loads((Path(__file__).parent / "data" / "api" / "tiny.json").read_text("utf-8"))
 QUICK = {"time_limit_s": 1, "solution_limit": 1}

@@ -35,7 +35,7 @@ def planned(tmp_path_factory, example_path) -> Path:
 
 def test_plan_writes_plan_geojson_and_one_sheet_per_truck(planned, example_path):
     plan = load_plan(planned / "plan.json")
-    assert plan.impact is not None and plan.impact["per_day"]["distance_km"] == pytest.approx(
+    assert plan.impact is not None and plan.impact.per_day.distance_km == pytest.approx(
         sum(r.distance_km for r in plan.routes), rel=1e-6
     )
     geojson = json.loads((planned / "routes.geojson").read_text(encoding="utf-8"))

@@ -16,7 +16,8 @@ import pytest
 from wasteopt.cli import main
 from wasteopt.errors import WasteoptError
 from wasteopt.impact import assess, format_impact, impact_csv, route_energy
-from wasteopt.model import Instance, Plan, Route, Stop
+from wasteopt.io import dump_json, load_plan
+from wasteopt.model import ImpactReport, Instance, Plan, Route, Stop
 
 # Factors by hand (sources in wasteopt/factors.py and instances/daoxian/SOURCES.md).
 DIESEL_KG_PER_L = 0.84 * 43.0e-6 * (74_100 + 28 * 3.9 + 265 * 3.9)  # ~2.7178
@@ -275,11 +276,49 @@ def test_plant_shortfall_is_residual_beyond_free_capacity(instance, plan):
     assert assess(tight, plan).plant_shortfall_t == pytest.approx(7.5 - 5)
 
 
-def test_report_is_json_able_for_plan_impact(instance, plan):
+def test_a_plan_file_round_trips_with_its_impact_typed(instance, plan, tmp_path):
     report = assess(instance, plan)
-    stored = plan.model_copy(update={"impact": report.model_dump(mode="json")})
-    again = Plan.model_validate_json(stored.model_dump_json())
-    assert again.impact["per_day"]["diesel_l"] == pytest.approx(DIESEL_A_L + DIESEL_B_L)
+    path = tmp_path / "plan.json"
+    path.write_text(dump_json(plan.model_copy(update={"impact": report})), encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8"))["impact"] == report.model_dump(mode="json")
+    again = load_plan(path)
+    assert isinstance(again.impact, ImpactReport) and again.impact == report
+    assert again.impact.per_day.diesel_l == pytest.approx(DIESEL_A_L + DIESEL_B_L)
+
+
+def _stored(plan: Plan, impact: dict, path) -> Plan:
+    """``plan`` saved with ``impact`` as a plan file's dict, then loaded."""
+    document = {**plan.model_dump(mode="json"), "impact": impact}
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return load_plan(path)
+
+
+def test_a_report_stored_before_charging_was_counted_loads_when_no_route_is_electric(
+    instance, plan, tmp_path
+):
+    fuelled = plan.model_copy(update={"routes": [r for r in plan.routes if r.vehicle_id != "E2-1"]})
+    impact = assess(instance, fuelled).model_dump(mode="json")
+    del impact["charging"]
+    loaded = _stored(fuelled, impact, tmp_path / "plan.json")
+    assert loaded.impact is not None and loaded.impact.charging is None
+    assert loaded.impact.per_day.diesel_l == pytest.approx(DIESEL_A_L + DIESEL_B_L)
+
+
+@pytest.mark.parametrize(
+    "older", ["charging", "per_day.incineration_n2o_co2e_t"], ids=["electric", "no-n2o"]
+)
+def test_a_stored_report_that_cannot_be_completed_loads_as_none(
+    instance, plan, tmp_path, caplog, older
+):
+    impact = assess(instance, plan).model_dump(mode="json")
+    *parents, key = older.split(".")
+    holder = impact
+    for parent in parents:
+        holder = holder[parent]
+    del holder[key]
+    loaded = _stored(plan, impact, tmp_path / "plan.json")
+    assert loaded.impact is None and loaded.routes == plan.routes
+    assert f"({older}: Field required)" in caplog.text
 
 
 def test_wrong_instance_or_vehicle_type_is_a_clear_error(instance, plan):

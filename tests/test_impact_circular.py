@@ -126,6 +126,6 @@ def test_an_api_plan_records_the_grid_factor_it_was_given(instance):
     result = run_plan(TaskInput(instance, job, provider, lambda _: None, lambda: False))
     plan = Plan.model_validate_json(result.document)
     assert plan.provenance.grid.model_dump() == grid
-    assert plan.impact["grid"] == grid
+    assert plan.impact.grid.model_dump() == grid
     assert any("great-circle" in caveat for caveat in plan.caveats)
     assert any("SC" in caveat and "assumed site" in caveat for caveat in plan.caveats)

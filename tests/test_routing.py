@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate
 from wasteopt.check import check_plan
-from wasteopt.impact import ImpactReport
 from wasteopt.matrix import ExplicitMatrixProvider, GreatCircleProvider
-from wasteopt.model import Instance, TimeWindow, TravelMatrices
+from wasteopt.model import ImpactReport, Instance, TimeWindow, TravelMatrices
 from wasteopt.planning import PlanOptions, plan_day, plan_day_full
 from wasteopt.validate import find_problems
 
@@ -332,7 +331,7 @@ def test_multistart_runs_a_portfolio_and_keeps_the_cheapest(monkeypatch):
 def test_the_day_result_carries_its_impact_typed_and_as_the_plan_file_holds_it(example):
     result = plan_day_full(example, options=FAST)
     assert isinstance(result.impact, ImpactReport)
-    assert result.plan.impact == result.impact.model_dump(mode="json")
+    assert result.plan.impact == result.impact
     assert result.impact.per_day.distance_km == pytest.approx(
         sum(r.distance_km for r in result.plan.routes)
     )

@@ -12,43 +12,19 @@ tariffs intend).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
-from wasteopt.model import Charger, Instance, Plan, TariffPeriod, clock_to_seconds
+from wasteopt.model import (
+    Charger,
+    ChargerUse,
+    ChargingFigures,
+    Instance,
+    Plan,
+    TariffPeriod,
+    clock_to_seconds,
+)
 from wasteopt.soc import soc_walk
 
 DAY_S = 86400
 YARD_CHARGER_KW = 60.0  # a yard plug where a yard has none yet (assumption: a common DC rating)
-
-
-class _Figures(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChargerUse(_Figures):
-    """One site's charger over the day: sessions, hours plugged, most trucks at once, plugs."""
-
-    site_id: str
-    sessions: int
-    plugged_hours: float
-    busiest: int
-    plugs: int
-
-
-class ChargingFigures(_Figures):
-    """A day's charging: en route (charge stops) and overnight at the yards; its cost when the
-    instance has a tariff (None otherwise); each charging site's use."""
-
-    battery_trucks: int
-    charge_stops: int
-    en_route_kwh: float
-    overnight_kwh: float
-    cost_cny: float | None
-    chargers: list[ChargerUse]
-
-    @property
-    def total_kwh(self) -> float:
-        return self.en_route_kwh + self.overnight_kwh
 
 
 def charging_figures(instance: Instance, plan: Plan) -> ChargingFigures | None:

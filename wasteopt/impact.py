@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from wasteopt import csv_cells
 from wasteopt import factors as F
 from wasteopt._text import display_width, pad
-from wasteopt.charging import ChargingFigures, charging_figures, format_charging
+from wasteopt.charging import charging_figures, format_charging
 from wasteopt.errors import WasteoptError
-from wasteopt.model import GridFactor, Instance, Plan, Route, VehicleType, titled_name
+from wasteopt.model import (
+    FacilityIntake,
+    Figures,
+    GridFactor,
+    ImpactReport,
+    Instance,
+    Kpi,
+    Plan,
+    Route,
+    RouteEnergy,
+    VehicleType,
+    titled_name,
+)
 from wasteopt.summary import facility_intake
 from wasteopt.units import KG_PER_TONNE, ROUNDING_TOL, kg_to_tonnes
 
@@ -30,61 +39,6 @@ NOT_COUNTED = (
     "fly-ash treatment; sorting residue (sent for incineration outside the plan)",
     "the building of plants and vehicles",
 )
-
-
-class _Report(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RouteEnergy(_Report):
-    """One vehicle's day: distance, tonne-km carried, energy in its own unit, CO2e."""
-
-    vehicle_id: str
-    vehicle_type: str
-    tier: str
-    stream: str
-    energy_type: str
-    unit: str
-    distance_km: float
-    tonne_km: float
-    energy: float
-    co2e_kg: float
-
-
-class Figures(_Report):
-    """Additive quantities of one period (a plan day, or the day x365)."""
-
-    distance_km: float
-    tonne_km: float
-    diesel_l: float
-    lng_kg: float
-    electricity_kwh: float
-    transport_co2e_t: float
-    generated_t: float
-    collected_t: float
-    unserved_t: float
-    incinerated_t: float
-    kitchen_treated_t: float
-    landfilled_t: float
-    backlog_t: float
-    overflow_t: float
-    wte_electricity_kwh: float
-    biogas_electricity_kwh: float
-    avoided_grid_co2_t: float
-    incineration_fossil_co2_t: float
-    incineration_n2o_co2e_t: float
-    incineration_ch4_co2e_t: float
-    landfill_ch4_co2e_t: float
-    net_co2e_t: float
-    bottom_ash_t: float
-    bricks_potential: float
-    bricks_capped: float
-    grease_t: float
-    sorted_t: float
-    recycled_t: float
-
-    def scaled(self, factor: float) -> Figures:
-        return Figures(**{k: v * factor for k, v in self.model_dump().items()})
 
 
 UNITS: dict[str, str] = {
@@ -133,51 +87,6 @@ LABELS: dict[str, str] = {
 def unit_of(field: str) -> str:
     """Display unit of a :class:`Figures` field."""
     return UNITS.get(field, "t CO2e" if "co2" in field else "t")
-
-
-class FacilityIntake(_Report):
-    """A treatment site's day: this plan's deliveries, outside inflow, capacity."""
-
-    facility_id: str
-    name: str
-    kind: str
-    plan_t: float
-    external_t: float
-    capacity_t: float
-    utilisation: float
-
-
-class Kpi(_Report):
-    """A ratio against the county plan's target (``met`` is None where no target is set)."""
-
-    key: str
-    label: str
-    value: float
-    target: float | None = None
-    comparison: Literal[">=", "<="] | None = None
-    met: bool | None = None
-    source: str = ""
-
-
-class ImpactReport(_Report):
-    """The impact block of a plan: per route, per facility, per day and per year, and KPIs."""
-
-    instance_name: str
-    instance_title: str = ""
-    days_per_year: int = F.DAYS_PER_YEAR
-    vehicles_used: int
-    trips: int
-    routes: list[RouteEnergy]
-    facilities: list[FacilityIntake]
-    per_day: Figures
-    per_year: Figures
-    plant_shortfall_t: float
-    kpis: list[Kpi]
-    factors: dict[str, float]
-    grid: GridFactor = NATIONAL_GRID
-    caveats: list[str] = []
-    not_counted: list[str] = list(NOT_COUNTED)
-    charging: ChargingFigures | None = None  # battery trucks' charging (wasteopt.charging)
 
 
 def route_energy(route: Route, vehicle: VehicleType) -> tuple[float, float]:
@@ -460,6 +369,7 @@ def assess(instance: Instance, plan: Plan, grid: GridFactor | None = None) -> Im
     return ImpactReport(
         instance_name=instance.name,
         instance_title=instance.title,
+        days_per_year=F.DAYS_PER_YEAR,
         vehicles_used=len(plan.routes),
         trips=sum(r.trips for r in plan.routes),
         routes=routes,
@@ -475,6 +385,7 @@ def assess(instance: Instance, plan: Plan, grid: GridFactor | None = None) -> Im
         },
         grid=grid,
         caveats=plan.caveats,
+        not_counted=list(NOT_COUNTED),
         charging=charging_figures(instance, plan),
     )
 

@@ -1,4 +1,5 @@
-"""The domain model: instances and plans, validated once at the edge.
+"""The domain model: instances, plans and the impact report a plan carries, validated once at
+the edge.
 
 Units a person sees: tonnes, km, minutes, local clock times ``HH:MM``. Solvers convert to
 integer kilograms, metres and seconds with the helpers at the bottom of this module.
@@ -7,6 +8,7 @@ This module imports nothing of the project.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
     model_validator,
 )
 
@@ -41,6 +46,8 @@ WasteMaterial = Literal[
     "other_inert",
 ]
 StopAction = Literal["start", "collect", "unload", "pickup", "charge", "break", "breakdown", "end"]
+
+log = logging.getLogger(__name__)
 
 CLOCK_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 PLAN_CLOCK_PATTERN = r"^\d{2,}:[0-5]\d$"
@@ -496,6 +503,150 @@ class GridFactor(_Strict):
     source: str = Field(min_length=1, description="which grid and year, and who publishes it")
 
 
+# ---------------------------------------------------------------- the impact report
+# wasteopt.impact computes it; a plan carries it (Plan.impact) and plan.json stores it.
+
+
+class RouteEnergy(_Strict):
+    """One vehicle's day: distance, tonne-km carried, energy in its own unit, CO2e."""
+
+    vehicle_id: str
+    vehicle_type: str
+    tier: str
+    stream: str
+    energy_type: str
+    unit: str
+    distance_km: float
+    tonne_km: float
+    energy: float
+    co2e_kg: float
+
+
+class Figures(_Strict):
+    """Additive quantities of one period (a plan day, or the day x365)."""
+
+    distance_km: float
+    tonne_km: float
+    diesel_l: float
+    lng_kg: float
+    electricity_kwh: float
+    transport_co2e_t: float
+    generated_t: float
+    collected_t: float
+    unserved_t: float
+    incinerated_t: float
+    kitchen_treated_t: float
+    landfilled_t: float
+    backlog_t: float
+    overflow_t: float
+    wte_electricity_kwh: float
+    biogas_electricity_kwh: float
+    avoided_grid_co2_t: float
+    incineration_fossil_co2_t: float
+    incineration_n2o_co2e_t: float
+    incineration_ch4_co2e_t: float
+    landfill_ch4_co2e_t: float
+    net_co2e_t: float
+    bottom_ash_t: float
+    bricks_potential: float
+    bricks_capped: float
+    grease_t: float
+    sorted_t: float
+    recycled_t: float
+
+    def scaled(self, factor: float) -> Figures:
+        return Figures(**{k: v * factor for k, v in self.model_dump().items()})
+
+
+class FacilityIntake(_Strict):
+    """A treatment site's day: this plan's deliveries, outside inflow, capacity."""
+
+    facility_id: str
+    name: str
+    kind: str
+    plan_t: float
+    external_t: float
+    capacity_t: float
+    utilisation: float
+
+
+class Kpi(_Strict):
+    """A ratio against the county plan's target (``met`` is None where no target is set)."""
+
+    key: str
+    label: str
+    value: float
+    target: float | None = None
+    comparison: Literal[">=", "<="] | None = None
+    met: bool | None = None
+    source: str = ""
+
+
+class ChargerUse(_Strict):
+    """One site's charger over the day: sessions, hours plugged, most trucks at once, plugs."""
+
+    site_id: str
+    sessions: int
+    plugged_hours: float
+    busiest: int
+    plugs: int
+
+
+class ChargingFigures(_Strict):
+    """A day's charging: en route (charge stops) and overnight at the yards; its cost when the
+    instance has a tariff (None otherwise); each charging site's use."""
+
+    battery_trucks: int
+    charge_stops: int
+    en_route_kwh: float
+    overnight_kwh: float
+    cost_cny: float | None
+    chargers: list[ChargerUse]
+
+    @property
+    def total_kwh(self) -> float:
+        return self.en_route_kwh + self.overnight_kwh
+
+
+class ImpactReport(_Strict):
+    """The impact block of a plan: per route, per facility, per day and per year, and KPIs.
+
+    Every field is required, so a stored report states all it was computed with. ``charging``
+    is None where the plan has no battery truck.
+    """
+
+    instance_name: str
+    instance_title: str
+    days_per_year: int
+    vehicles_used: int
+    trips: int
+    routes: list[RouteEnergy]
+    facilities: list[FacilityIntake]
+    per_day: Figures
+    per_year: Figures
+    plant_shortfall_t: float
+    kpis: list[Kpi]
+    factors: dict[str, float]
+    grid: GridFactor
+    caveats: list[str]
+    not_counted: list[str]
+    charging: ChargingFigures | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_charging_without_electric_routes(cls, data: object) -> object:
+        """A report stored before charging was counted lacks ``charging``. Without an electric
+        route the plan had no battery truck, so it is None; with one it is not known, and the
+        report stays incomplete."""
+        if isinstance(data, dict) and "charging" not in data:
+            routes = data.get("routes")
+            if isinstance(routes, list) and all(
+                isinstance(r, dict) and r.get("energy_type") != "electric" for r in routes
+            ):
+                return {**data, "charging": None}
+        return data
+
+
 class InputFile(_Strict):
     """A file a plan was made from: its absolute path when planned and its SHA-256."""
 
@@ -541,7 +692,31 @@ class Plan(_Strict):
         " tonnages), in words",
     )
     provenance: Provenance | None = None
-    impact: dict | None = None
+    impact: ImpactReport | None = Field(
+        default=None,
+        description="what the plan means for the county (wasteopt.impact); a stored report of"
+        " another shape, from another version, loads as None",
+    )
+
+    @field_validator("impact", mode="wrap")
+    @classmethod
+    def _impact_or_none(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        """A stored report that is not this version's shape is dropped rather than guessed at:
+        it is derived from the plan and its instance, and ``wasteopt report`` recomputes it."""
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if not isinstance(value, dict):
+                raise
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            log.warning(
+                "plan's stored impact report is of another version (%s: %s); it is left out,"
+                " and wasteopt report recomputes it",
+                where,
+                first["msg"],
+            )
+            return None
 
 
 @dataclass(frozen=True)

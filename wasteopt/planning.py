@@ -19,11 +19,12 @@ from typing import Literal, get_args
 
 from wasteopt.check import check_plan
 from wasteopt.errors import NetworkError, OptionsError, PlanCheckError
-from wasteopt.impact import ImpactReport, assess
+from wasteopt.impact import assess
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import (
     Backlog,
     Facility,
+    ImpactReport,
     Instance,
     Plan,
     Provenance,
@@ -132,8 +133,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class DayResult:
-    """A checked plan, the matrices it was checked against and its impact report (the same
-    report ``plan.impact`` holds as the plan file's JSON)."""
+    """A checked plan, the matrices it was checked against and its impact report (the report
+    ``plan.impact`` holds, here never None)."""
 
     plan: Plan
     matrices: TravelMatrices
@@ -512,5 +513,5 @@ def plan_day_full(
             log.error("checker: %s", violation)
         raise PlanCheckError(violations)
     impact = assess(instance, plan)
-    plan = plan.model_copy(update={"impact": impact.model_dump(mode="json")})
+    plan = plan.model_copy(update={"impact": impact})
     return DayResult(plan, matrices, impact)

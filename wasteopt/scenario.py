@@ -26,11 +26,10 @@ from wasteopt.electrify import electrify
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
 from wasteopt.headers import Language
-from wasteopt.impact import ImpactReport, assess
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Charger, EnergyModel, Facility, Instance, Plan, Yard
-from wasteopt.planning import PlanOptions, Progress, plan_day
+from wasteopt.model import Charger, EnergyModel, Facility, ImpactReport, Instance, Plan, Yard
+from wasteopt.planning import PlanOptions, Progress, plan_day_full
 from wasteopt.sorting import SortingRates, sort_at_source
 from wasteopt.units import TONNE_TOL, minutes_to_hours
 
@@ -311,7 +310,7 @@ def compare_scenarios(
 
     Every scenario is applied (and so checked) before any routing starts, so a bad scenario
     file fails at once. Include ``Scenario(name="today")`` for today's configuration.
-    ``progress`` and ``should_stop`` go to each :func:`~wasteopt.planning.plan_day`; the tier
+    ``progress`` and ``should_stop`` go to each :func:`~wasteopt.planning.plan_day_full`; the tier
     names in progress reports are prefixed with the scenario name.
     """
     names = [s.name for s in scenarios]
@@ -322,8 +321,10 @@ def compare_scenarios(
     outcomes = []
     for scenario, inst in zip(scenarios, changed, strict=True):
         log.info("routing scenario %r", scenario.name)
-        plan = plan_day(inst, provider, options, _prefixed(progress, scenario.name), should_stop)
-        outcomes.append(Outcome(scenario, inst, plan, assess(inst, plan)))
+        result = plan_day_full(
+            inst, provider, options, _prefixed(progress, scenario.name), should_stop
+        )
+        outcomes.append(Outcome(scenario, inst, result.plan, result.impact))
     return outcomes
 
 

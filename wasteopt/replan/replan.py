@@ -533,7 +533,7 @@ def replan_day(
     )
     if stands:
         replanned, diff = plan, plan_diff(plan, plan, day.instance)
-    impact = assess(day.instance, replanned).model_dump(mode="json")
+    impact = assess(day.instance, replanned)
     return ReplanResult(
         replanned.model_copy(update={"impact": impact}), day.instance, roads, matrices, diff, stands
     )
