@@ -245,3 +245,55 @@ def test_points_left_for_want_of_charge_say_so_with_the_energy_figures():
         trip = out * 1.0 + (out - POS["F"]) * 1.25 + POS["F"] * 1.0 + 2 * 0.5
         assert unserved.reason.startswith("out of charge")
         assert f"takes at least {trip:.1f} kWh" in unserved.reason
+
+
+def _detour_instance() -> tuple[Instance, TravelMatrices]:
+    """The line with the points at 20-23 and the only charger at the yard (60 kW, 45 min)."""
+    data = make_instance().model_dump(by_alias=True)
+    del data["facilities"][0]["charger"]
+    data["yards"][0]["charger"] = {"power_kw": 60, "session_min": 45}
+    for point, x in zip(data["points"], (20, 21, 22, 23), strict=True):
+        point["lon"] = 111.6 + x * 0.001
+    instance = Instance.model_validate(data)
+    ids = [s.id for s in instance.sites]
+    x = np.array([round((s.lon - 111.6) * 1000) for s in instance.sites])
+    gap = np.abs(x[:, None] - x[None, :])
+    return instance, TravelMatrices(ids, gap * 1000, gap * 60)
+
+
+def test_a_day_that_needs_a_detour_to_a_charger_gets_one_and_fails_without_it():
+    """No charger where the truck unloads: after its first trip (39.25 kWh: 20 km empty, 1 km
+    at 1 t, 11 km full, three stops) it has 32.75 kWh, and the second trip and home take
+    44.25 kWh. It drives home (10 kWh), charges 45 kWh in the 45 min session, and ends the
+    day with 13.5 kWh, above its 7.2 kWh reserve."""
+    instance, matrices = _detour_instance()
+    options = PlanOptions(time_limit_s=5.0, solution_limit=60)
+    plan = plan_day_full(instance, ExplicitMatrixProvider(matrices), options).plan
+    assert not plan.unserved
+    [route] = plan.routes
+    assert [(s.action, s.site_id) for s in route.stops][3:5] == [("unload", "F"), ("charge", "Y")]
+    detour = route.stops[4]
+    assert (detour.distance_from_prev_km, detour.charged_kwh) == (10, 45)
+    assert (detour.soc_kwh, route.stops[-1].soc_kwh) == pytest.approx((67.75, 13.5))
+    assert check_plan(instance, plan, matrices) == []
+    without = [s for s in route.stops if s.action != "charge"]
+    unplugged = plan.model_copy(update={"routes": [route.model_copy(update={"stops": without})]})
+    assert SOC in {v.kind for v in check_plan(instance, unplugged, matrices)}
+
+
+def test_a_battery_truck_takes_its_break_as_a_diesel_one_does():
+    data = make_instance().model_dump(by_alias=True)
+    rest = {"window": {"start": "07:00", "end": "10:00"}, "duration_min": 30}
+    data["vehicle_types"][0]["break"] = rest
+    instance = Instance.model_validate(data)
+    matrices = make_matrices(instance)
+    options = PlanOptions(time_limit_s=5.0, solution_limit=60)
+    plan = plan_day_full(instance, ExplicitMatrixProvider(matrices), options).plan
+    assert not plan.unserved
+    [route] = plan.routes
+    actions = [s.action for s in route.stops]
+    assert actions.count("break") == 1 and "charge" in actions
+    assert check_plan(instance, plan, matrices) == []
+    no_break = [s for s in route.stops if s.action != "break"]
+    skipped = plan.model_copy(update={"routes": [route.model_copy(update={"stops": no_break})]})
+    assert "break" in {v.kind for v in check_plan(instance, skipped, matrices)}

@@ -272,11 +272,6 @@ class VehicleType(_Strict):
     def _battery_fits(self) -> VehicleType:
         if self.battery is not None and self.energy.type != "electric":
             raise ValueError(f"battery: type {self.id!r} runs on {self.energy.type}, not electric")
-        if self.battery is not None and self.break_ is not None:
-            raise ValueError(
-                f"battery: type {self.id!r} has a driver's break; charging during a break is not"
-                " planned yet, so a battery type may not take one (shorten the shift instead)"
-            )
         return self
 
     def vehicle_ids(self) -> list[str]:

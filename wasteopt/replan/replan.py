@@ -103,7 +103,9 @@ def _trim(routes: list[RawRoute]) -> tuple[list[RawRoute], list[str]]:
     for route in routes:
         unloads = [k for k, v in enumerate(route.visits) if v.kind == "unload"]
         end = unloads[-1] + 1 if unloads else 0
-        cut += [v.ref for v in route.visits[end:]]
+        if all(v.kind == "charge" for v in route.visits[end:]):
+            end = len(route.visits)  # a charge on the way home stays
+        cut += [v.ref for v in route.visits[end:] if v.kind == "job"]
         kept.append(replace(route, visits=route.visits[:end]))
     return kept, cut
 

@@ -69,7 +69,11 @@ def solve_tier(
             " give it more time or check shifts, windows and gate hours"
         )
     finished, unfinished = _trim_unfinished_trips(raw.routes)
-    routes = [decode_route(problem, route, matrices, index) for route in finished if route.visits]
+    routes = [
+        decode_route(problem, route, matrices, index)
+        for route in finished
+        if any(v.kind == "job" for v in route.visits)
+    ]
     stats = SolveStats(
         seconds=round(raw.seconds, 3),
         first_feasible_s=raw.first_feasible_s,
@@ -96,11 +100,11 @@ def _trim_unfinished_trips(routes: list[RawRoute]) -> tuple[list[RawRoute], list
     for route in routes:
         unloads = [k for k, v in enumerate(route.visits) if v.kind == "unload"]
         keep = unloads[-1] + 1 if unloads else 0
-        if keep < len(route.visits):
+        if any(v.kind == "job" for v in route.visits[keep:]):  # (a charge on the way home stays)
             log.warning(
                 "route of vehicle %d ended loaded; its last trip is dropped", route.vehicle_index
             )
-            cut += [v.ref for v in route.visits[keep:]]
+            cut += [v.ref for v in route.visits[keep:] if v.kind == "job"]
             route = replace(route, visits=route.visits[:keep])
         trimmed.append(route)
     return trimmed, cut

@@ -1,9 +1,10 @@
 """Solver routes (seconds, node refs) to model Routes (clock times, tonnes, km).
 
 A battery truck's stops carry its state of charge (:mod:`wasteopt.soc`, at the real loads).
-After an unload that the search planned with a charging session (a charge copy), it charges up
-to a full battery within the session: a ``charge`` stop after the unload. After its last unload
-it charges only what it needs to get home above its reserve (it charges overnight at its yard).
+After an unload that the search planned with a charging session (a charge copy), and on a
+detour to a charger, it charges up to a full battery within the session: a ``charge`` stop
+(after the unload, or on its own). After its last unload it charges only what it needs to get
+home above its reserve (it charges overnight at its yard).
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ def decode_route(
     def km(a: str, b: str) -> float:
         return float(matrices.distance_m[index[a], index[b]]) / 1000.0
 
-    chargers = {f.id: f.charger for f in problem.facilities if f.charger is not None}
+    chargers = {
+        site.id: site.charger
+        for site in (*problem.yards.values(), *problem.facilities)
+        if site.charger is not None
+    }
     battery = vt.battery
     soc = battery.usable_kwh if battery is not None else 0.0
     carried = 0.0  # the load on the leg into the stop being added
@@ -62,6 +67,19 @@ def decode_route(
             stop = stop.model_copy(update={"soc_kwh": round(soc, 3)})
         carried = stop.load_after_t
         stops.append(stop)
+
+    def charge(site: str, soc_before: float, session: int, last: bool) -> tuple[float, int]:
+        """kWh a session at ``site`` puts in from ``soc_before`` (after its last unload only
+        what the way home needs), and the seconds it takes."""
+        charger = chargers.get(site)
+        if battery is None or charger is None or session <= 0:
+            return 0.0, 0
+        most = min(battery.usable_kwh - soc_before, charger.power_kw * session / 3600)
+        if last:
+            need = battery.reserve_kwh + vt.leg_energy(km(site, vt.yard), 0.0) - soc_before
+            most = min(most, math.ceil(need * 1000) / 1000)
+        charged = max(0.0, math.floor(most * 1000 + 1e-6) / 1000)
+        return charged, min(session, math.ceil(charged * 3600 / charger.power_kw))
 
     start_s, end_s, pending_break = raw.start_s, raw.end_s, raw.break_s
     if pending_break is not None and pending_break[1] <= start_s:
@@ -89,22 +107,21 @@ def decode_route(
             load += job.tonnes
             depart = arrive + job.service_s
             add(_stop(job.action, site, arrive, depart, job.tonnes, load, leg_km))
+        elif visit.kind == "charge":  # a detour: the leg there at the load carried, then charge
+            arrived_soc = soc - vt.leg_energy(leg_km, carried) if battery is not None else 0.0
+            session = getattr(visit, "session_s", 0)
+            charged, seconds = charge(site, arrived_soc, session, visits[k + 1] is None)
+            depart = arrive + seconds
+            add(_stop("charge", site, arrive, depart, 0.0, load, leg_km, charged))
         else:
             depart = arrive + unload_s[visit.ref]
             add(_stop("unload", site, arrive, depart, load, 0.0, leg_km))
             load = 0.0
             session = getattr(visit, "session_s", 0)
-            charger = chargers.get(site)
-            if battery is not None and charger is not None and session > 0:
-                most = min(battery.usable_kwh - soc, charger.power_kw * session / 3600)
-                if visits[k + 1] is None:  # only what the way home needs
-                    need = battery.reserve_kwh + vt.leg_energy(km(site, vt.yard), 0.0) - soc
-                    most = min(most, math.ceil(need * 1000) / 1000)
-                charged = math.floor(most * 1000 + 1e-6) / 1000
-                if charged > 0:
-                    done = depart + min(session, math.ceil(charged * 3600 / charger.power_kw))
-                    add(_stop("charge", site, depart, done, 0.0, 0.0, 0.0, charged))
-                    depart = done
+            charged, seconds = charge(site, soc, session, visits[k + 1] is None)
+            if charged > 0:
+                add(_stop("charge", site, depart, depart + seconds, 0.0, 0.0, 0.0, charged))
+                depart += seconds
         previous_site, previous_depart = site, depart
     return Route(
         vehicle_id=vehicle.vehicle_id,

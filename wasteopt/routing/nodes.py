@@ -7,26 +7,43 @@ truck that may unload there): a battery truck that unloads at one also charges f
 (:mod:`wasteopt.routing.or_energy`), and every truck spends the session's time there (a truck
 without a battery waits), so that constructions and insertions, which take a facility's copies
 in order and know no range, offer charging first and still time it right.
+
+Battery trucks may also drive to a charger only to charge: *detour* nodes (kind ``"charge"``,
+after the copies), one per battery truck at its yard when the yard has a charger, and
+:data:`DETOURS_PER_FACILITY` at each facility with one (for a truck whose unloads pass no
+charger, or that has nothing to unload). A detour's service is one charging session, taken
+between trips, empty.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from wasteopt.model import Facility
+from wasteopt.model import Facility, Site
 from wasteopt.routing.problem import TierProblem
 
 DAY_HORIZON_S = 2 * 86400
 SESSIONS_PER_TRUCK = 2  # charge copies of a facility per battery truck that may unload there
+# Detours to one facility's charger per day the model offers, shared by the tier's battery
+# trucks (assumption: a detour is for a day its unloads cannot cover; more nodes would slow
+# every search on a tier with many chargers, such as Daoxian's stations)
+DETOURS_PER_FACILITY = 2
 
 
 class NodeTable:
     """Which job, facility copy or yard each node is, and at which site."""
 
-    def __init__(self, problem: TierProblem, seed: int, copies: dict[str, int]):
+    def __init__(
+        self,
+        problem: TierProblem,
+        seed: int,
+        copies: dict[str, int],
+        detours: dict[str, int] | None = None,
+    ):
         jobs = list(problem.jobs)
         if seed:
             random.Random(seed).shuffle(jobs)
@@ -48,6 +65,14 @@ class NodeTable:
             self.site += [facility.id] * count
             self.kind += ["unload"] * count
             self.ref += [facility.id] * count
+        self.detours: dict[str, list[int]] = {}  # charger site -> its detour nodes
+        for site_id, count in _detours(problem).items():
+            count = max(count, (detours or {}).get(site_id, 0))
+            first = len(self.site)
+            self.detours[site_id] = list(range(first, first + count))
+            self.site += [site_id] * count
+            self.kind += ["charge"] * count
+            self.ref += [site_id] * count
         self.yard_node: dict[str, int] = {}
         for yard_id in sorted({v.vehicle_type.yard for v in problem.vehicles}):
             self.yard_node[yard_id] = len(self.site)
@@ -68,6 +93,25 @@ def _charge_copies(problem: TierProblem, facility: Facility) -> int:
         if v.vehicle_type.battery is not None and v.stream in facility.streams
     }
     return SESSIONS_PER_TRUCK * len(trucks)
+
+
+def _detours(problem: TierProblem) -> dict[str, int]:
+    """Detour nodes by charger site: a yard's battery trucks, each facility's share."""
+    trucks = {v.vehicle_id: v.vehicle_type.yard for v in problem.vehicles if v.vehicle_type.battery}
+    if not trucks:
+        return {}
+    at_yard = Counter(trucks.values())
+    counts = {y: n for y, n in sorted(at_yard.items()) if problem.yards[y].charger is not None}
+    for facility in problem.facilities:
+        if facility.charger is not None:
+            counts[facility.id] = min(DETOURS_PER_FACILITY, len(trucks))
+    return counts
+
+
+def session_s(site: Site) -> int:
+    """Seconds of one charging session at ``site`` (0 without a charger)."""
+    charger = getattr(site, "charger", None)
+    return 0 if charger is None else int(round(charger.session_min * 60))
 
 
 @dataclass(frozen=True)
@@ -110,10 +154,16 @@ def node_data(
         unload_s = int(round(facility.unload_min * 60))
         service[copies] = unload_s
         for node in nodes.charge_copies.intersection(copies):
-            service[node] += int(round(facility.charger.session_min * 60))
+            service[node] += session_s(facility)
         demand[copies] = -big
         window_start[copies] = facility.gate.start_s
         window_end[copies] = max(facility.gate.start_s, facility.gate.end_s - unload_s)
+    for site_id, detours in nodes.detours.items():
+        site = facility_by_id.get(site_id) or problem.yards[site_id]
+        service[detours] = session_s(site)
+        if isinstance(site, Facility):  # a facility's charger is reached in its gate hours
+            window_start[detours] = site.gate.start_s
+            window_end[detours] = max(site.gate.start_s, site.gate.end_s - session_s(site))
     return NodeData(
         dist=distance_m[np.ix_(rows, rows)].astype(np.int64),
         travel=duration_s[np.ix_(rows, rows)].astype(np.int64),

@@ -10,18 +10,22 @@ the search leaves is cut off when the plan is read back (:func:`in_range_prefix`
 at the last unload from which it gets home).
 
 Charging: a facility with a charger has *charge copies* (:class:`~wasteopt.routing.nodes.NodeTable`)
-whose service is the unload and then one charging session (the charger's ``session_min``). A
-battery truck that unloads at one takes in up to the session's energy (power x session): the
-dimension's slack there, at most that much and never more than fills the battery (elsewhere
-the slack is 0). A session holds a plug: where more battery trucks could charge at a site than
-it has plugs, a cumulative constraint keeps the sessions within the count. (A session of fixed
-length keeps the model one that OR-Tools' cumul optimisers schedule quickly; tying the charging
-time to the clock's slack made checking one plan of Daoxian take 30 s.)
+whose service is the unload and then one charging session (the charger's ``session_min``), and
+every charger site, yard or facility, has *detours*: optional nodes that only charge, for a
+session, between trips (the truck empty; only battery trucks may visit them, a yard's only the
+trucks based there). A battery truck takes in up to the session's energy (power x session)
+at either: the dimension's slack there, at most that much and never more than fills the
+battery (elsewhere the slack is 0). A session holds a plug: where more battery trucks could
+charge at a site than it has plugs, a cumulative constraint keeps the sessions within the
+count. (A session of fixed length keeps the model one that OR-Tools' cumul optimisers schedule
+quickly; tying the charging time to the clock's slack made checking one plan of Daoxian take
+30 s.)
 
 Consumption per arc comes from :meth:`wasteopt.model.VehicleType.leg_energy`, the formula the
 impact and the checker use, at the load the arc is driven with as far as a transit callback can
-know it: empty from the yard and from an unload, full from a job (an upper bound: the load on
-board is unknown there); the work at a job or unload (``per_stop``) counts on the arc into it.
+know it: empty from the yard, an unload or a detour, full from a job (an upper bound: the load
+on board is unknown there); the work at a job or unload (``per_stop``) counts on the arc into
+it.
 The exact state of charge, at the real loads, is computed when the plan is decoded
 (:mod:`wasteopt.routing.decode`) and checked by :mod:`wasteopt.check`; it is never lower than
 the solver's.
@@ -34,8 +38,8 @@ import math
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from wasteopt.model import Facility, VehicleType
-from wasteopt.routing.nodes import NodeData, NodeTable
+from wasteopt.model import Site, VehicleType
+from wasteopt.routing.nodes import NodeData, NodeTable, session_s
 from wasteopt.routing.problem import TierProblem
 
 WH_PER_KWH = 1000
@@ -70,21 +74,18 @@ def consumption_wh(vt: VehicleType, nodes: NodeTable, dist_m: np.ndarray) -> np.
     full_wh_per_m = vt.leg_energy(1.0, vt.payload_t)
     kinds = np.array(nodes.kind)
     rate = np.where(kinds == "job", full_wh_per_m, empty_wh_per_m)
-    actions = [job.action for job in nodes.jobs] + nodes.kind[len(nodes.jobs) :]  # unload, yard
+    actions = [job.action for job in nodes.jobs] + nodes.kind[len(nodes.jobs) :]  # unload, ...
     work = np.array([math.ceil(vt.stop_energy(a) * WH_PER_KWH) for a in actions], dtype=np.int64)
     return np.ceil(dist_m * rate[:, None]).astype(np.int64) + work[None, :]
 
 
-def session_s(facility: Facility) -> int:
-    """Seconds of one charging session at ``facility`` (0 without a charger)."""
-    return 0 if facility.charger is None else int(round(facility.charger.session_min * 60))
-
-
-def session_wh(facility: Facility) -> int:
-    """Wh one charging session at ``facility`` puts into a battery (rounded down)."""
-    if facility.charger is None:
+def session_wh(site: Site) -> int:
+    """Wh one charging session at ``site`` puts into a battery (rounded down; 0 without a
+    charger)."""
+    charger = getattr(site, "charger", None)
+    if charger is None:
         return 0
-    return math.floor(facility.charger.power_kw * session_s(facility) / 3.6)  # kW x s -> Wh
+    return math.floor(charger.power_kw * session_s(site) / 3.6)  # kW x s -> Wh
 
 
 def add_energy(
@@ -96,10 +97,11 @@ def add_energy(
     index_node: np.ndarray,
     clock: pywrapcp.RoutingDimension,
 ) -> None:
-    """Add the energy dimension, charging and the plug counts to ``routing`` (module docstring)."""
+    """Add the energy dimension, charging, the detours and the plug counts to ``routing``
+    (module docstring)."""
     solver = routing.solver()
     vehicles = problem.vehicles
-    facility_by_id = {f.id: f for f in problem.facilities}
+    site_by_id: dict[str, Site] = {**problem.yards, **{f.id: f for f in problem.facilities}}
     offset = energy_offset(problem)
     full = [offset + reach_wh(v.vehicle_type) for v in vehicles]  # non-battery trucks: offset
     zero = routing.RegisterUnaryTransitVector([0] * len(nodes))
@@ -115,7 +117,7 @@ def add_energy(
             table = memoryview(-used)  # the callback holds the table, not the model
             by_type[vt.id] = routing.RegisterTransitCallback(lambda i, j, t=table: t[i, j])
         evaluators.append(by_type[vt.id])
-    most = max((session_wh(f) for f in problem.facilities), default=0)
+    most = max((session_wh(site) for site in site_by_id.values()), default=0)
     routing.AddDimensionWithVehicleTransitAndCapacity(evaluators, most, full, False, "energy")
     energy = routing.GetDimensionOrDie("energy")
     deficit_per_wh = max(1, int(round(DEFICIT_TONNES_PER_KWH * problem.unserved_penalty_per_t)))
@@ -124,6 +126,7 @@ def add_energy(
         energy.SlackVar(routing.Start(v)).SetValue(0)
         energy.SetCumulVarSoftLowerBound(routing.End(v), offset, deficit_per_wh)
         routing.AddToAssignment(energy.CumulVar(routing.End(v)))  # read by or_extract
+    _detours_allowed(routing, manager, problem, nodes, data, clock)
     full_of = [max(full), *full]  # by vehicle + 1 (an inactive copy's vehicle is -1)
     battery_of = [0, *(int(v.vehicle_type.battery is not None) for v in vehicles)]
     sessions: dict[str, list[pywrapcp.IntervalVar]] = {}
@@ -134,25 +137,57 @@ def add_energy(
         energy.SetCumulVarSoftLowerBound(index, offset, deficit_per_wh)
         routing.AddToAssignment(energy.CumulVar(index))
         taken_in = energy.SlackVar(index)
-        if node not in nodes.charge_copies:
+        if not charges_at(nodes, node):
             taken_in.SetValue(0)
             continue
-        facility = facility_by_id[nodes.ref[node]]
-        taken_in.SetMax(session_wh(facility))
+        site = site_by_id[nodes.ref[node]]
+        taken_in.SetMax(session_wh(site))
         routing.AddToAssignment(taken_in)
         vehicle_plus_one = (routing.VehicleVar(index) + 1).Var()
         solver.Add(energy.CumulVar(index) + taken_in <= solver.Element(full_of, vehicle_plus_one))
         plugged = solver.Element(battery_of, vehicle_plus_one).Var()
-        unload = int(data.service[node]) - session_s(facility)
-        starts = (clock.CumulVar(index) + unload).Var()  # the session follows the unload
-        sessions.setdefault(facility.id, []).append(
-            solver.FixedDurationIntervalVar(starts, session_s(facility), plugged, f"charge {index}")
+        before = int(data.service[node]) - session_s(site)  # an unload, or nothing on a detour
+        starts = (clock.CumulVar(index) + before).Var()
+        sessions.setdefault(site.id, []).append(
+            solver.FixedDurationIntervalVar(starts, session_s(site), plugged, f"charge {index}")
         )
     battery_vehicles = sum(battery_of)
-    for facility_id, stays in sessions.items():
-        plugs = facility_by_id[facility_id].charger.count
+    for site_id, stays in sessions.items():
+        plugs = site_by_id[site_id].charger.count
         if battery_vehicles > plugs:
-            solver.Add(solver.Cumulative(stays, [1] * len(stays), plugs, facility_id))
+            solver.Add(solver.Cumulative(stays, [1] * len(stays), plugs, site_id))
+
+
+def charges_at(nodes: NodeTable, node: int) -> bool:
+    """Whether a battery truck charges at ``node``: a charge copy or a detour."""
+    return node in nodes.charge_copies or nodes.kind[node] == "charge"
+
+
+def _detours_allowed(
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    problem: TierProblem,
+    nodes: NodeTable,
+    data: NodeData,
+    clock: pywrapcp.RoutingDimension,
+) -> None:
+    """Detours are optional at no price, for battery trucks only (a yard's for the trucks based
+    there), within their site's hours, and taken empty."""
+    load = routing.GetDimensionOrDie("load")
+    battery = [v for v, vehicle in enumerate(problem.vehicles) if vehicle.vehicle_type.battery]
+    for site_id, detours in nodes.detours.items():
+        allowed = [
+            v
+            for v in battery
+            if site_id not in problem.yards or problem.vehicles[v].vehicle_type.yard == site_id
+        ]
+        for node in detours:
+            index = manager.NodeToIndex(node)
+            routing.AddDisjunction([index], 0)
+            routing.VehicleVar(index).SetValues([-1, *allowed])
+            load.CumulVar(index).SetMax(0)
+            load.SlackVar(index).SetValue(0)
+            clock.CumulVar(index).SetRange(int(data.window_start[node]), int(data.window_end[node]))
 
 
 def in_range_prefix(

@@ -1,9 +1,10 @@
 """Reading a solved OR-Tools assignment back as raw routes in solver units.
 
-A battery truck's unload at a charge copy comes back as a :class:`ChargingVisit` with its
-session. Its route, should the search have left its state of charge below the reserve, is cut
-after its last unload from which it gets home (:func:`wasteopt.routing.or_energy.in_range_prefix`);
-the jobs cut are left out, and the truck leaves that unload when it would have left it anyway.
+A battery truck's unload at a charge copy, and its detour to a charger (a visit of kind
+``"charge"``), come back as a :class:`ChargingVisit` with its session. Its route, should the
+search have left its state of charge below the reserve, is cut after its last unload from which
+it gets home (:func:`wasteopt.routing.or_energy.in_range_prefix`); the jobs cut are left out,
+and the truck leaves that unload when it would have left it anyway.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp
 
-from wasteopt.routing.or_energy import has_batteries, in_range_prefix, session_s
+from wasteopt.routing.nodes import session_s
+from wasteopt.routing.or_energy import charges_at, has_batteries, in_range_prefix
 from wasteopt.routing.or_model import OrModel
 from wasteopt.routing.problem import Job
 from wasteopt.routing.ruin_recreate import vehicle_routes
@@ -21,7 +23,8 @@ from wasteopt.routing.search import RawRoute, Visit
 
 @dataclass(frozen=True)
 class ChargingVisit(Visit):
-    """An unload after which a battery truck charges for ``session_s`` seconds."""
+    """An unload after which a battery truck charges, or a detour to charge, for ``session_s``
+    seconds."""
 
     session_s: int = 0
 
@@ -73,9 +76,10 @@ def extract(
 def _visit(model: OrModel, node: int, start_s: int, battery: bool) -> Visit:
     nodes = model.nodes
     kind, ref, site_id = nodes.kind[node], nodes.ref[node], nodes.site[node]
-    if battery and node in nodes.charge_copies:
-        facility = next(f for f in model.problem.facilities if f.id == ref)
-        return ChargingVisit(kind, ref, site_id, start_s, session_s(facility))
+    if battery and charges_at(nodes, node):
+        problem = model.problem
+        site = problem.yards.get(ref) or next(f for f in problem.facilities if f.id == ref)
+        return ChargingVisit(kind, ref, site_id, start_s, session_s(site))
     return Visit(kind, ref, site_id, start_s)
 
 
@@ -93,7 +97,7 @@ def _in_range(
     soc = [solution.Value(energy.CumulVar(i)) for i in (*route, routing.End(vehicle))]
     node_route = model.index_node[route].tolist()
     charged = [
-        solution.Value(energy.SlackVar(i)) if n in model.nodes.charge_copies else 0
+        solution.Value(energy.SlackVar(i)) if charges_at(model.nodes, n) else 0
         for i, n in zip(route, node_route, strict=True)
     ]
     keep = in_range_prefix(

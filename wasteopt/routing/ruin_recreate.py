@@ -133,8 +133,9 @@ def _ruined_and_recreated(
     ruined = ruin(routes, model, rng)
     if model.insertion is not None:
         kept = {i for route in ruined for i in route}
+        # only jobs go back: a detour to a charger the ruin took out is the descent's to restore
         removed = [
-            i for route in routes for i in route if i not in kept and i not in model.unload_indices
+            i for route in routes for i in route if i not in kept and i in model.insertion.job_row
         ]
         recreated = read_routes(model.routing, recreate(model.insertion, ruined, removed, rng))
         if recreated is not None:

@@ -23,6 +23,7 @@ import numpy as np
 from wasteopt.model import VehicleType
 from wasteopt.routing.construct import ConstructionInput, construct
 from wasteopt.routing.nodes import NodeData, NodeTable, node_data
+from wasteopt.routing.or_detours import with_detours
 from wasteopt.routing.problem import TierProblem
 
 SPARE_RATIO = 0.5
@@ -115,7 +116,9 @@ def spread_trips(
     """``routes`` with each trip after a route's first handed to an idle truck of the same type
     and stream while such trucks remain, wherever the unload before the trip is at the truck's
     yard (no distance or time either way) and the type costs nothing per day, per hour or for a
-    break: the new truck leaves the yard when the old one would have left the facility."""
+    break: the new truck leaves the yard when the old one would have left the facility. Then
+    each battery truck takes the detours to a charger its range needs
+    (:func:`wasteopt.routing.or_detours.with_detours`)."""
     vehicles = problem.vehicles
     busy = {vehicles[v].vehicle_id for v, route in enumerate(routes) if route}
     idle: dict[tuple[str, str], list[int]] = {}
@@ -146,7 +149,7 @@ def spread_trips(
             if at_yard and node != route[-1]:  # (idle pools hold only trip-free types)
                 owner = taker(v)
                 owner = v if owner is None else owner
-    return spread
+    return with_detours(problem, nodes, data, spread)
 
 
 def _kept_copies(used: int, available: int) -> int:
@@ -189,14 +192,21 @@ def table_for_routes(
         for f in problem.facilities
         if problem.free_capacity_kg.get(f.id, 0) > 0
     }
-    nodes = NodeTable(problem, seed, copies)
+    detours = Counter(ref for route in start for kind, ref in route if kind == "charge")
+    nodes = NodeTable(problem, seed, copies, detours)
     job_node = {job.id: n for n, job in enumerate(nodes.jobs)}
     unused = {
         facility: sorted(copies, key=lambda node: node in nodes.charge_copies)
         for facility, copies in nodes.facility_copies.items()
     }
+    free_detours = {site: list(detours) for site, detours in nodes.detours.items()}
     routes = [
-        [job_node[ref] if kind == "job" else unused[ref].pop(0) for kind, ref in route]
+        [
+            job_node[ref]
+            if kind == "job"
+            else (free_detours if kind == "charge" else unused)[ref].pop(0)
+            for kind, ref in route
+        ]
         for route in start
     ]
     return nodes, routes
