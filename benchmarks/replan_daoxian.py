@@ -72,10 +72,12 @@ def main() -> None:
     print(f"morning: {plan.cost:,.2f} CNY, {len(plan.unserved)} unserved, {_backlog(plan)} t left")
     print("time | broken truck | first checker-clean re-plan, s: median (runs)")
     for at in args.times.split(","):
-        first = [run(instance, plan, provider, at, FIRST)[0] for _ in range(args.runs)]
+        first = [run(instance, plan, provider, at, FIRST) for _ in range(args.runs)]
         truck = broken_truck(instance, plan, clock_to_seconds(at))
-        runs = ", ".join(f"{s:.2f}" for s in first)
-        print(f"{at} | {truck} | {statistics.median(first):.2f} ({runs})", flush=True)
+        runs = ", ".join(f"{s:.2f}" for s, _ in first)
+        median = statistics.median(s for s, _ in first)
+        left = ", ".join(_backlog(result.plan) for _, result in first)
+        print(f"{at} | {truck} | {median:.2f} ({runs}); left at stations ({left}) t", flush=True)
         for label, price in (("stability on", DEFAULT_MOVE_PENALTY), ("stability off", 0.0)):
             options = ReplanOptions(time_limit_s=args.time_limit, move_penalty=price)
             try:

@@ -8,12 +8,14 @@ that. Searches use solution limits, so each run gives one plan.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
 
+import wasteopt.replan.replan as replan_module
 from wasteopt.check import BREAKDOWN, check_plan
 from wasteopt.cli import main
 from wasteopt.errors import InstanceError
@@ -370,3 +372,43 @@ def test_a_closed_road_is_not_used_after_the_time(small, tmp_path):
         check_plan(result.instance, result.plan, result.matrices, (clock_to_seconds(at), before))
         == []
     )
+
+
+def station_stock(plan: Plan, stations: set[str]) -> dict[str, float]:
+    """Tonnes each station received over the day less what was hauled from it."""
+    stock = dict.fromkeys(stations, 0.0)
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.site_id in stations and stop.action in ("unload", "pickup"):
+                stock[stop.site_id] += stop.tonnes if stop.action == "unload" else -stop.tonnes
+    return stock
+
+
+def test_what_the_stations_receive_is_hauled_or_reported(small, morning, monkeypatch):
+    """The transfer tier hauls what the frozen prefix and the new collection rest deliver,
+    even when its first search ends a route loaded (a last trip the core prices softly and
+    the re-plan cuts): it searches again from that plan while containers are left."""
+    solve = replan_module.solve_model
+    spoiled: list[str] = []
+
+    def first_ends_loaded(problem, *args, **kwargs):
+        raw = solve(problem, *args, **kwargs)
+        if problem.tier != "transfer" or spoiled or raw is None:
+            return raw
+        k, route = max(enumerate(raw.routes), key=lambda kr: len(kr[1].visits))
+        spoiled.append(route.visits[-2].ref)
+        routes = list(raw.routes)
+        routes[k] = replace(route, visits=route.visits[:-1])  # its last unload left out
+        return replace(raw, routes=routes)
+
+    monkeypatch.setattr(replan_module, "solve_model", first_ends_loaded)
+    route = busiest(morning)
+    _, at = loaded_moment(route)
+    result = replan(small, morning, at, [{"type": "breakdown", "vehicle": route.vehicle_id}])
+    assert spoiled, "no transfer rest was searched"
+    stations = {f.id for f in small.facilities if f.kind == "transfer_station"}
+    backlog = {b.facility_id: b for b in result.plan.backlog}
+    for station, tonnes in station_stock(result.plan, stations).items():
+        assert tonnes == pytest.approx(backlog[station].tonnes if station in backlog else 0.0)
+        assert station not in backlog or backlog[station].reason.strip()
+    assert not morning.backlog and not result.plan.backlog  # the morning hauls it all: so here

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 from wasteopt.check import BACKLOG, STATION_BALANCE, STATION_ORDER, check_plan
 from wasteopt.errors import InfeasibleError, PlanCheckError
@@ -39,10 +40,11 @@ from wasteopt.replan.stitch import (
     unload_and_home,
     whole_route,
 )
-from wasteopt.routing import Job, SearchOptions, TierSolution, kg_down
+from wasteopt.routing import Job, SearchOptions, TierProblem, TierSolution, kg_down
 from wasteopt.routing.decode import decode_route
 from wasteopt.routing.driver import solve_model
-from wasteopt.routing.search import RawRoute
+from wasteopt.routing.regions import StartRoute
+from wasteopt.routing.search import RawRoute, RawSolution
 from wasteopt.validate import ensure_valid
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,11 @@ IDLE_PER_YARD = 2
 # hour of a compactor's duty and driving cost on Daoxian, what calling a driver about a change
 # and the confusion it brings are worth to a dispatcher)
 DEFAULT_MOVE_PENALTY = 50.0
+
+# searches of the transfer tier's rest from a plan that leaves containers at the stations, and
+# the least time each is given (s)
+COMPLETION_ROUNDS = 2
+MIN_COMPLETION_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,8 @@ def _solve(
             f"the {problem.tier} tier's rest found no solution within {options.time_limit_s:g} s;"
             " give it more time"
         )
+    if problem.tier == "transfer":
+        raw = _complete(remainder, raw, options, progress, should_stop)
     routes, cut = _trim(raw.routes)
     rests = {}
     for route in routes:
@@ -155,6 +164,69 @@ def _solve(
         **base,
     )
     return _Solved(remainder, rests, [*raw.dropped, *(jobs[ref] for ref in cut)], stats)
+
+
+def _later(progress: Callable[[float, float], None], offset: float, s: float, c: float) -> None:
+    """Progress of a search that began ``offset`` seconds into the tier's."""
+    progress(offset + s, c)
+
+
+def _left_out(problem: TierProblem, raw: RawSolution) -> float:
+    """Tonnes a solution leaves out: its dropped jobs and those after a route's last unload."""
+    tonnes = {job.id: job.tonnes for job in problem.jobs}
+    _, cut = _trim(raw.routes)
+    return round(sum(job.tonnes for job in raw.dropped) + sum(tonnes[ref] for ref in cut), 6)
+
+
+def _complete(
+    remainder: Remainder,
+    raw: RawSolution,
+    options: SearchOptions,
+    progress: Callable[[float, float], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> RawSolution:
+    """Search the transfer tier again from ``raw`` while it leaves containers at the stations
+    and a search from it leaves fewer.
+
+    The transfer tier's first search gets a quarter of the budget, and its plan often leaves
+    containers out, or ends a route loaded (a last trip the search prices at half the unserved
+    penalty, cut by :func:`_trim`), while trucks still have time for them: on Daoxian after a
+    breakdown at 10:30, 12-48 t stayed at the stations with five hauler trucks unused. Ruin and
+    recreate from that plan, its unfinished trips cut so that their containers are to be
+    inserted, places them; each round gets a quarter of the tier's budget, at least
+    :data:`MIN_COMPLETION_S`.
+    """
+    problem, matrices = remainder.problem, remainder.matrices
+    again = replace(
+        options,
+        time_limit_s=max(MIN_COMPLETION_S, options.time_limit_s / 4),
+        solution_limit=None,
+        compiled=False,
+        metaheuristic="ruin_recreate",
+    )
+    left = _left_out(problem, raw)
+    for _ in range(COMPLETION_ROUNDS):
+        if left <= 0 or (should_stop is not None and should_stop()):
+            break
+        start: list[StartRoute] = [[] for _ in problem.vehicles]
+        for route in _trim(raw.routes)[0]:
+            start[route.vehicle_index] = [(v.kind, v.ref) for v in route.visits]
+        report = None if progress is None else partial(_later, progress, raw.seconds)
+        better = solve_model(
+            problem, matrices.distance_m, matrices.duration_s, matrices.index(), again,
+            report, should_stop, start=start,
+        )  # fmt: skip
+        if better is None or _left_out(problem, better) >= left:
+            break
+        left = _left_out(problem, better)
+        raw = replace(
+            better,
+            seconds=raw.seconds + better.seconds,
+            first_feasible_s=raw.first_feasible_s,
+            history=[*raw.history, *((raw.seconds + t, c) for t, c in better.history)],
+            stats=raw.stats.plus(better.stats),
+        )
+    return raw
 
 
 def _nearby(
