@@ -16,6 +16,7 @@ import pytest
 
 from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
+from wasteopt.fleet_growth import FleetGrowth
 from wasteopt.headers import LABELS
 from wasteopt.impact import assess
 from wasteopt.matrix import ExplicitMatrixProvider
@@ -29,7 +30,7 @@ from wasteopt.model import (
     TravelMatrices,
 )
 from wasteopt.planning import PlanOptions, plan_day_full
-from wasteopt.scenario import Scenario, apply_scenario
+from wasteopt.scenario import Scenario, apply_scenario, compare_scenarios, comparison_rows
 from wasteopt.soc import soc_walk
 
 POS = {"Y": 0, "F": 10, "P0": 25, "P1": 26, "P2": 27, "P3": 28}
@@ -297,3 +298,47 @@ def test_a_battery_truck_takes_its_break_as_a_diesel_one_does():
     no_break = [s for s in route.stops if s.action != "break"]
     skipped = plan.model_copy(update={"routes": [route.model_copy(update={"stops": no_break})]})
     assert "break" in {v.kind for v in check_plan(instance, skipped, matrices)}
+
+
+def _grown(instance: Instance, matrices: TravelMatrices) -> tuple:
+    """The one outcome of a scenario that grows ``instance``'s fleet, and its table's rows."""
+    provider = ExplicitMatrixProvider(matrices)
+    scenario = Scenario(name="grown", grow=FleetGrowth(max_rounds=2))
+    options = PlanOptions(time_limit_s=5.0, solution_limit=60)
+    [outcome] = compare_scenarios(instance, [scenario], provider, options)
+    rows = {row.metric: row.values[0] for row in comparison_rows([outcome])}
+    return outcome, rows
+
+
+def test_a_fleet_short_of_charge_grows_a_charger_where_it_unloads():
+    """Without the plant's charger P2 and P3 are left for want of charge; the growth builds
+    a charger (120 kW, 2 plugs) at F, the residual facility nearest them, and the day is
+    served with a charge there."""
+    data = make_instance().model_dump()
+    del data["facilities"][0]["charger"]
+    instance = Instance.model_validate(data)
+    outcome, rows = _grown(instance, make_matrices(instance))
+    growth = outcome.growth
+    assert [r.unserved_points for r in growth.rounds] == [2, 0]
+    assert (growth.trucks_added, growth.plugs_added) == ({}, {"F": 2})
+    assert not outcome.plan.unserved and outcome.instance.facilities[0].charger.power_kw == 120
+    assert "charge" in {s.action for s in outcome.plan.routes[0].stops}
+    assert (rows["plugs added to serve every point"], rows["added (fleet growth)"]) == (
+        2,
+        "F +2 plugs",
+    )
+
+
+def test_a_fleet_short_of_time_grows_a_truck_and_its_yard_plug():
+    """On the detour line with a 160 kWh battery (charge is not what is short), a shift of
+    90 min leaves time for one trip (06:00-07:02): the second trip's 2 t take one more truck
+    (2 t in two trips of 2 t each, rounded up), and its yard a plug for it."""
+    instance, matrices = _detour_instance()
+    data = instance.model_dump(by_alias=True)
+    data["vehicle_types"][0]["shift"] = {"start": "06:00", "end": "07:30"}
+    data["vehicle_types"][0]["battery"]["capacity_kwh"] = 160
+    outcome, rows = _grown(Instance.model_validate(data), matrices)
+    growth = outcome.growth
+    assert [r.unserved_points for r in growth.rounds] == [2, 0]
+    assert (growth.trucks_added, growth.plugs_added) == ({"E": 1}, {"Y": 1})
+    assert len(outcome.plan.routes) == 2 and rows["unserved after fleet growth"] == 0

@@ -3,7 +3,9 @@
 A scenario opens or closes transfer stations (adding new sites if needed), changes plant
 capacity or inflow (e.g. incinerator phase 2: 600 -> 900 t/day, DOMAIN.md 专栏14 item 3),
 changes fleet energy type, size or rates, scales the day's waste, and lets households sort
-food waste and recyclables out of residual waste at given rates (:mod:`wasteopt.sorting`).
+food waste and recyclables out of residual waste at given rates (:mod:`wasteopt.sorting`). With
+``grow`` set, comparing it adds trucks and chargers until every point is served
+(:mod:`wasteopt.fleet_growth`).
 Applying one never edits the instance in place: :func:`apply_scenario` returns a changed copy.
 """
 
@@ -25,11 +27,12 @@ from wasteopt._text import table
 from wasteopt.electrify import electrify
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
+from wasteopt.fleet_growth import FleetGrowth, Growth, grow
 from wasteopt.headers import Language
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
 from wasteopt.model import Charger, EnergyModel, Facility, ImpactReport, Instance, Plan, Yard
-from wasteopt.planning import PlanOptions, Progress, plan_day_full
+from wasteopt.planning import DayResult, PlanOptions, Progress, plan_day_full
 from wasteopt.sorting import SortingRates, sort_at_source
 from wasteopt.units import TONNE_TOL, minutes_to_hours
 
@@ -106,6 +109,11 @@ class Scenario(_Strict):
         description="share of each non-electric collection type's trucks made battery-electric"
         " like the instance's electric type of the same payload and streams (battery included);"
         " their yards get a plug per battery truck",
+    )
+    grow: FleetGrowth | None = Field(
+        default=None,
+        description="compare adds trucks and chargers until every point is served, and reports"
+        " what it added",
     )
     estimate: SitingEstimate | None = None
 
@@ -276,12 +284,14 @@ def scenario_from_siting(
 
 @dataclass(frozen=True)
 class Outcome:
-    """One scenario routed: the changed instance, its checked plan and its impact."""
+    """One scenario routed: the changed instance, its checked plan and its impact, and what a
+    fleet growth added to the scenario (None without ``grow``)."""
 
     scenario: Scenario
     instance: Instance
     plan: Plan
     impact: ImpactReport
+    growth: Growth | None = None
 
     @property
     def open_stations(self) -> list[str]:
@@ -311,7 +321,8 @@ def compare_scenarios(
     Every scenario is applied (and so checked) before any routing starts, so a bad scenario
     file fails at once. Include ``Scenario(name="today")`` for today's configuration.
     ``progress`` and ``should_stop`` go to each :func:`~wasteopt.planning.plan_day_full`; the tier
-    names in progress reports are prefixed with the scenario name.
+    names in progress reports are prefixed with the scenario name. A scenario with ``grow``
+    is planned until every point is served or its rounds run out; its outcome is the last.
     """
     names = [s.name for s in scenarios]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -321,10 +332,16 @@ def compare_scenarios(
     outcomes = []
     for scenario, inst in zip(scenarios, changed, strict=True):
         log.info("routing scenario %r", scenario.name)
-        result = plan_day_full(
-            inst, provider, options, _prefixed(progress, scenario.name), should_stop
-        )
-        outcomes.append(Outcome(scenario, inst, result.plan, result.impact))
+
+        def plan(day: Instance, name: str = scenario.name) -> DayResult:
+            return plan_day_full(day, provider, options, _prefixed(progress, name), should_stop)
+
+        if scenario.grow is None:
+            result = plan(inst)
+            outcomes.append(Outcome(scenario, inst, result.plan, result.impact))
+            continue
+        inst, result, growth = grow(inst, plan, scenario.grow)
+        outcomes.append(Outcome(scenario, inst, result.plan, result.impact, growth))
     return outcomes
 
 
@@ -380,6 +397,26 @@ def _busiest_site(o: Outcome) -> str | None:
     return f"{use.site_id} {use.busiest}/{use.plugs}"
 
 
+def _added_trucks(o: Outcome) -> int | None:
+    return None if o.growth is None else sum(o.growth.trucks_added.values())
+
+
+def _added_plugs(o: Outcome) -> int | None:
+    return None if o.growth is None else sum(o.growth.plugs_added.values())
+
+
+def _added_where(o: Outcome) -> str | None:
+    if o.growth is None:
+        return None
+    trucks = [f"{vt} +{n}" for vt, n in o.growth.trucks_added.items()]
+    plugs = [f"{site} +{n} plugs" for site, n in o.growth.plugs_added.items()]
+    return "; ".join(trucks + plugs) or "nothing"
+
+
+def _growth_left(o: Outcome) -> int | None:
+    return None if o.growth is None else o.growth.rounds[-1].unserved_points
+
+
 def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
     """The side-by-side table: stations, fleet, km, hours, energy, CO2e, intake, cost."""
 
@@ -421,6 +458,10 @@ def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
         row("charging", "charge stops", "count", lambda o: _charging(o, "charge_stops")),
         row("charging", "charged en route", "kWh/day", lambda o: _charging(o, "en_route_kwh")),
         row("charging", "busiest charging site", "trucks at once / plugs", _busiest_site),
+        row("charging", "trucks added to serve every point", "count", _added_trucks),
+        row("charging", "plugs added to serve every point", "count", _added_plugs),
+        row("charging", "added (fleet growth)", "where", _added_where),
+        row("charging", "unserved after fleet growth", "points", _growth_left),
     ]
     plants: dict[str, str] = {}
     for o in outcomes:

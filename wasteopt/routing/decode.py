@@ -111,6 +111,8 @@ def decode_route(
             arrived_soc = soc - vt.leg_energy(leg_km, carried) if battery is not None else 0.0
             session = getattr(visit, "session_s", 0)
             charged, seconds = charge(site, arrived_soc, session, visits[k + 1] is None)
+            if charged <= 0:
+                continue  # a detour that charges nothing is left out: the truck drives on
             depart = arrive + seconds
             add(_stop("charge", site, arrive, depart, 0.0, load, leg_km, charged))
         else:

@@ -1,15 +1,20 @@
-"""Detours to a charger in a start that knows no range.
+"""Charging in a start that knows no range.
 
-The greedy construction plans no charging, and OR-Tools' local search cannot add a detour and
-the trip it pays for in one move: from a start whose second trip runs a battery flat, the
-descent drops the trip rather than insert the detour first. So before the search, a battery
-truck that cannot finish its next trip and still get home takes a detour (a node of
-:attr:`~wasteopt.routing.nodes.NodeTable.detours`) after the unload before that trip, to the
-charger that costs the least energy on the way, where the day's times still fit (its shift,
-less any break, and every window, by a forward pass on the model's times). The search then
-keeps the detours the range needs and drops the others. Energies are the model's
-(:func:`~wasteopt.routing.or_energy.consumption_wh`), so the start is charged as the model
-counts it.
+The greedy construction plans no charging: it takes a facility's charge copies first, so a
+truck may sit out a session it does not need (a truck without a battery always does), holding
+a plug another needs; and OR-Tools' local search cannot add a detour and the trip it pays for in
+one move: from a start whose second trip runs a battery flat, the descent drops the trip rather
+than insert the detour first. So before the search, walking each route with the model's
+energies (:func:`~wasteopt.routing.or_energy.consumption_wh`):
+
+- an unload at a charge copy that the truck's next trip and way home do not need (every one,
+  for a truck without a battery) moves to a plain copy of the facility where one is free;
+- a battery truck that cannot finish its next trip and still get home takes a detour (a node of
+  :attr:`~wasteopt.routing.nodes.NodeTable.detours`) after the unload before that trip, to the
+  charger that costs the least energy on the way, where the day's times still fit (its shift,
+  less any break, and every window, by a forward pass on the model's times).
+
+The search then keeps the charging the range needs and drops the rest.
 """
 
 from __future__ import annotations
@@ -24,34 +29,43 @@ from wasteopt.routing.problem import TierProblem
 def with_detours(
     problem: TierProblem, nodes: NodeTable, data: NodeData, routes: list[list[int]]
 ) -> list[list[int]]:
-    """``routes`` (nodes per vehicle) with a detour wherever a battery truck's next trip would
-    leave it short of its way home (module docstring)."""
+    """``routes`` (nodes per vehicle) charging where the range needs it (module docstring)."""
     if not nodes.detours:
         return routes
     sites = {**problem.yards, **{f.id: f for f in problem.facilities}}
     in_use = {node for route in routes for node in route}
     free = {site: [n for n in d if n not in in_use] for site, d in nodes.detours.items()}
+    plain = {
+        f: [n for n in copies if n not in nodes.charge_copies and n not in in_use]
+        for f, copies in nodes.facility_copies.items()
+    }
     used: dict[str, np.ndarray] = {}
     out = []
     for v, route in enumerate(routes):
         vt = problem.vehicles[v].vehicle_type
-        if vt.battery is None or not route:
-            out.append(route)
-            continue
-        if vt.id not in used:
-            used[vt.id] = consumption_wh(vt, nodes, data.dist)
-        wh = used[vt.id]
         route = list(route)
+        if vt.battery is not None and vt.id not in used:
+            used[vt.id] = consumption_wh(vt, nodes, data.dist)
+        wh = used.get(vt.id)
         yard, reach = data.starts[v], reach_wh(vt)
         left, at = reach, yard
         k = 0
         while k < len(route):
             node = route[k]
-            left -= int(wh[at, node])
+            k += 1
+            if wh is not None:
+                left -= int(wh[at, node])
+            at = node
+            if node in nodes.charge_copies:
+                facility = nodes.ref[node]
+                needed = wh is not None and left < _next_trip_and_home(nodes, route, k, yard, wh)
+                if not needed and plain[facility]:
+                    route[k - 1] = at = plain[facility].pop(0)  # unload without the session
+                    continue
+            if wh is None:
+                continue
             if charges_at(nodes, node):
                 left = min(reach, left + session_wh(sites[nodes.ref[node]]))
-            at = node
-            k += 1
             if nodes.kind[node] != "unload" or k == len(route):
                 continue
             if left >= _next_trip_and_home(nodes, route, k, yard, wh):
@@ -72,7 +86,8 @@ def with_detours(
 def _next_trip_and_home(
     nodes: NodeTable, route: list[int], k: int, yard: int, wh: np.ndarray
 ) -> int:
-    """Wh from ``route[k - 1]`` (an unload) through the next trip's unload, then home."""
+    """Wh from ``route[k - 1]`` (an unload) through the next trip's unload, then home (only
+    home after the last unload)."""
     need, at = 0, route[k - 1]
     for node in route[k:]:
         need += int(wh[at, node])

@@ -47,6 +47,10 @@ WH_PER_KWH = 1000
 # anything a route gains by it, so the search always prefers to leave jobs out)
 DEFICIT_TONNES_PER_KWH = 10
 DEFICIT_ROOM = 4  # a start may overdraw a battery by up to 4 times its reach
+# A detour to a charger costs this much besides its kilometres (assumption: a tie-break of
+# 1 CNY, so that a detour that charges nothing, such as one at the yard as the day begins, is
+# never free to keep)
+DETOUR_PRICE_MILLI = 1000
 
 
 def has_batteries(problem: TierProblem) -> bool:

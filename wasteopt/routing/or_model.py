@@ -13,7 +13,8 @@ Modelling choices:
 - a job may be dropped only against ``unserved_penalty_per_t`` x its tonnes;
 - costs are integers in milli-CNY: distance x cost_per_km (CNY/km = milli-CNY/m), the
   handling fee as a per-kg soft bound on the load at each copy (CNY/t = milli-CNY/kg), fixed
-  cost per vehicle, and duty time x cost_per_hour through the span cost.
+  cost per vehicle, duty time x cost_per_hour through the span cost, and a nominal price on
+  a detour to a charger (:data:`~wasteopt.routing.or_energy.DETOUR_PRICE_MILLI`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeData, NodeTable
-from wasteopt.routing.or_energy import add_energy, has_batteries
+from wasteopt.routing.or_energy import DETOUR_PRICE_MILLI, add_energy, has_batteries
 from wasteopt.routing.problem import (
     MILLI,
     TierProblem,
@@ -80,11 +81,13 @@ def build_model(
     )
 
     # --- arc costs, per vehicle cost class -------------------------------------------------
+    detour_nodes = [node for detours in nodes.detours.values() for node in detours]
     cost_callbacks: dict[float, int] = {}
     for v, vehicle in enumerate(vehicles):
         per_km = vehicle.vehicle_type.cost_per_km
         if per_km not in cost_callbacks:
             arc_cost = np.rint(data.dist * per_km).astype(np.int64)
+            arc_cost[:, detour_nodes] += DETOUR_PRICE_MILLI
             cost_callbacks[per_km] = routing.RegisterTransitMatrix(arc_cost.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[per_km], v)
         routing.SetFixedCostOfVehicle(fixed_cost_milli(vehicle.vehicle_type), v)

@@ -1,0 +1,173 @@
+"""How many more trucks or chargers a fleet needs to serve every point: plan, grow, plan again.
+
+A scenario with ``grow`` set (:class:`FleetGrowth`) is planned; while points are left unserved
+and rounds remain, each stream with unserved points gets one change, chosen from the reasons the
+plan gives (:mod:`wasteopt.planning`):
+
+- points left for want of charge: a charger (``FleetGrowth.charger``) at the open facility of
+  the stream nearest the unserved points, or one plug more where that facility has one and the
+  plan used every plug at once; where neither applies, trucks;
+- otherwise: trucks of the stream's type based nearest the unserved points (a battery type
+  first, the fleet's direction), enough for their tonnes in :data:`TRIPS_PER_ADDED_TRUCK` full
+  trips each, and their yard a plug per battery truck
+  (:func:`wasteopt.charging.with_yard_plugs`).
+
+Nearest is by straight line between coordinates (*assumption*: the road network's order of
+sites is close enough for choosing where to add). The search stops when every point is served
+or after ``max_rounds`` changes, and reports what it added and what is still unserved: the
+minimum it found, not a proven minimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wasteopt.charging import with_yard_plugs
+from wasteopt.model import Charger, ChargingFigures, Instance, Site, Unserved, VehicleType
+from wasteopt.planning import DayResult
+
+# Full trips an added truck is counted on for the tonnes left (assumption: a collection truck
+# makes two or more trips a day in the Daoxian plans; two keeps the estimate on the safe side)
+TRIPS_PER_ADDED_TRUCK = 2
+CHARGE_REASONS = ("out of charge", "cut from a battery truck")
+
+
+class FleetGrowth(BaseModel):
+    """Grow the fleet until every point is served: at most ``max_rounds`` rounds of changes,
+    new chargers as ``charger``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_rounds: int = Field(default=3, ge=1, le=20)
+    charger: Charger = Field(
+        default=Charger(power_kw=120.0, count=2),
+        description="a charger built where one is missing (assumption: the 120 kW DC rating"
+        " of the Daoxian station chargers, two plugs)",
+    )
+
+
+@dataclass(frozen=True)
+class GrowthRound:
+    """One plan of the search: what it left unserved."""
+
+    unserved_points: int
+    unserved_t: float
+
+
+@dataclass(frozen=True)
+class Growth:
+    """What the search added to the scenario's fleet and chargers, and each round's plan."""
+
+    trucks_added: dict[str, int]  # vehicle type id -> trucks
+    plugs_added: dict[str, int]  # yard or facility id -> plugs
+    rounds: list[GrowthRound]
+
+    @property
+    def served(self) -> bool:
+        return self.rounds[-1].unserved_points == 0
+
+
+def grow(
+    instance: Instance, plan: Callable[[Instance], DayResult], growth: FleetGrowth
+) -> tuple[Instance, DayResult, Growth]:
+    """The grown instance, its plan (the last ``plan`` made) and what the search added."""
+    current = instance
+    rounds: list[GrowthRound] = []
+    while True:
+        day = plan(current)
+        left = day.plan.unserved
+        rounds.append(GrowthRound(len(left), round(sum(u.tonnes for u in left), 3)))
+        if not left or len(rounds) > growth.max_rounds:
+            break
+        current = grown(current, left, day.impact.charging, growth)
+    added = Growth(_trucks_added(instance, current), _plugs_added(instance, current), rounds)
+    return current, day, added
+
+
+def grown(
+    instance: Instance,
+    unserved: list[Unserved],
+    charging: ChargingFigures | None,
+    growth: FleetGrowth,
+) -> Instance:
+    """``instance`` with one change per stream with ``unserved`` points (module docstring)."""
+    points = {p.id: p for p in instance.points}
+    by_stream: dict[str, list[Unserved]] = {}
+    for u in unserved:
+        by_stream.setdefault(points[u.point_id].stream, []).append(u)
+    busy = {use.site_id: use.busiest >= use.plugs for use in charging.chargers} if charging else {}
+    for stream, left in sorted(by_stream.items()):
+        here = [points[u.point_id] for u in left]
+        centre = (sum(p.lon for p in here) / len(here), sum(p.lat for p in here) / len(here))
+        if any(u.reason.startswith(CHARGE_REASONS) for u in left):
+            facilities = [f for f in instance.open_facilities() if stream in f.streams]
+            if facilities:
+                site = min(facilities, key=lambda f: _distance(f, centre))
+                if site.charger is None or busy.get(site.id, False):
+                    instance = _with_plug(instance, site.id, growth.charger)
+                    continue
+        instance = _with_trucks(instance, stream, centre, sum(u.tonnes for u in left))
+    return with_yard_plugs(instance)
+
+
+def _distance(site: Site, centre: tuple[float, float]) -> float:
+    """Straight-line distance in degrees, longitude scaled by the latitude's cosine."""
+    east = (site.lon - centre[0]) * math.cos(math.radians(centre[1]))
+    return math.hypot(east, site.lat - centre[1])
+
+
+def _with_plug(instance: Instance, site_id: str, new: Charger) -> Instance:
+    """A charger ``new`` at facility ``site_id``, or one plug more where it has a charger."""
+    facilities = []
+    for f in instance.facilities:
+        if f.id == site_id:
+            charger = (
+                new
+                if f.charger is None
+                else f.charger.model_copy(update={"count": f.charger.count + 1})
+            )
+            f = f.model_copy(update={"charger": charger})
+        facilities.append(f)
+    return instance.model_copy(update={"facilities": facilities})
+
+
+def _with_trucks(
+    instance: Instance, stream: str, centre: tuple[float, float], tonnes: float
+) -> Instance:
+    """Trucks for ``tonnes`` of ``stream`` added to its type based nearest ``centre`` (a
+    battery type first); ``instance`` unchanged when no collection type carries the stream."""
+    yards = {y.id: y for y in instance.yards}
+    types = [
+        vt for vt in instance.vehicle_types if vt.tier == "collection" and stream in vt.streams
+    ]
+    if not types:
+        return instance
+
+    def rank(vt: VehicleType) -> tuple[bool, float]:
+        return vt.battery is None, _distance(yards[vt.yard], centre)
+
+    chosen = min(types, key=rank)
+    more = max(1, math.ceil(tonnes / (chosen.payload_t * TRIPS_PER_ADDED_TRUCK)))
+    fleet = [
+        vt.model_copy(update={"count": vt.count + more}) if vt.id == chosen.id else vt
+        for vt in instance.vehicle_types
+    ]
+    return instance.model_copy(update={"vehicle_types": fleet})
+
+
+def _trucks_added(before: Instance, after: Instance) -> dict[str, int]:
+    old = {vt.id: vt.count for vt in before.vehicle_types}
+    return {vt.id: vt.count - old[vt.id] for vt in after.vehicle_types if vt.count > old[vt.id]}
+
+
+def _plugs_added(before: Instance, after: Instance) -> dict[str, int]:
+    def plugs(instance: Instance) -> dict[str, int]:
+        sites = (*instance.yards, *instance.facilities)
+        return {s.id: s.charger.count if s.charger else 0 for s in sites}
+
+    old = plugs(before)
+    return {site: n - old[site] for site, n in plugs(after).items() if n > old[site]}
