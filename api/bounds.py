@@ -4,7 +4,8 @@ Counting the points, facilities and vehicles of the parsed JSON costs microsecon
 the model of 30,000 facilities or a fleet of 10^20 trucks would cost gigabytes. The model
 size (points x vehicles) bounds the routing model the solver builds. Candidate sites (of a
 siting, or stations a scenario adds) count toward the facility limit with the instance's own
-facilities, and are counted before any of them is validated.
+facilities, and the extra pickups and trucks of a re-plan's events toward the point and
+vehicle limits, all counted before any of them is validated.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from api.settings import Settings
@@ -23,13 +25,14 @@ def item_count(document: Any, field: str) -> int:
     return len(items) if isinstance(items, list) else 0
 
 
+def _count(value: Any) -> int:
+    """``value`` as a count of vehicles: a positive integer, else 0 (validation names it)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def _vehicles(document: dict[str, Any]) -> int:
-    total = 0
-    for vehicle_type in document.get("vehicle_types") or []:
-        count = vehicle_type.get("count") if isinstance(vehicle_type, dict) else None
-        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
-            total += count
-    return total
+    types = document.get("vehicle_types") or []
+    return sum(_count(t.get("count")) for t in types if isinstance(t, dict))
 
 
 def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[tuple[str, str]]:
@@ -40,8 +43,36 @@ def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[t
     def loc(field: str) -> str:
         return f"{prefix}.{field}" if prefix else field
 
-    problems = []
+    points, facilities = item_count(document, "points"), item_count(document, "facilities")
+    return _over_limits(points, facilities, _vehicles(document), settings, loc)
+
+
+def replan_size_problems(
+    document: dict[str, Any], events: list[Any], settings: Settings
+) -> list[tuple[str, str]]:
+    """Where a re-plan's day passes this server's limits: the points and vehicles of its
+    instance ``document`` with the extra pickups and trucks its raw ``events`` add, counted
+    before any event is validated (a ``truck_added`` of 10^12 trucks would otherwise be
+    built one by one)."""
     points, vehicles = item_count(document, "points"), _vehicles(document)
+    for event in events:
+        if isinstance(event, dict) and event.get("type") == "point_added":
+            points += 1
+        elif isinstance(event, dict) and event.get("type") == "truck_added":
+            vehicles += _count(event.get("count", 1))
+    facilities = item_count(document, "facilities")
+    return [
+        (where, f"with the extra pickups and trucks, {message}")
+        for where, message in _over_limits(
+            points, facilities, vehicles, settings, lambda _: "events"
+        )
+    ]
+
+
+def _over_limits(
+    points: int, facilities: int, vehicles: int, settings: Settings, loc: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    problems = []
     if points > settings.max_points:
         problems.append(
             (
@@ -50,7 +81,6 @@ def size_problems(document: Any, settings: Settings, prefix: str = "") -> list[t
                 " split the instance by township",
             )
         )
-    facilities = item_count(document, "facilities")
     if facilities > settings.max_facilities:
         problems.append(
             (

@@ -9,6 +9,7 @@ from typing import Any
 from api.bounds import size_problems
 from api.errors import instance_error, invalid
 from api.settings import Settings
+from wasteopt.bounds import bound_problems
 from wasteopt.errors import InstanceError
 from wasteopt.io import instance_from_dict
 from wasteopt.model import Instance
@@ -60,6 +61,17 @@ def validate_instance(data: Any, settings: Settings, prefix: str = "") -> Instan
     if instance.settings.graph is not None:
         _check_graph(instance.settings.graph, settings.data_dir, where)
     return instance
+
+
+def applied_problems(instance: Instance, settings: Settings, loc: str) -> list[tuple[str, str]]:
+    """Where an instance that ``loc`` (a scenario, say) made from a valid one passes this
+    server's size limits or the physical ranges: its changes are model copies, which
+    pydantic does not validate, so a fleet of 10^20 trucks would reach the solver."""
+    problems = [
+        *size_problems(instance.model_dump(mode="json", by_alias=True), settings),
+        *bound_problems(instance),
+    ]
+    return [(loc, f"the changed instance's {where}: {message}") for where, message in problems]
 
 
 def _check_graph(graph: str, data_dir: Path, where: str) -> None:

@@ -238,6 +238,38 @@ def test_candidate_sites_count_toward_the_facility_limit(client: TestClient) -> 
     assert set(errors(compared)) == {"scenarios[0].add_stations"}
 
 
+def test_a_replans_extra_trucks_and_pickups_count_toward_the_limits(client: TestClient) -> None:
+    job = client.post("/v1/plans", json={"instance": TINY, **QUICK}).json()  # counted unsolved
+
+    def replan(events: list[dict]) -> dict[str, str]:
+        answer = client.post(
+            f"/v1/plans/{job['id']}/replan", json={"at": "10:00", "events": events}
+        )
+        return errors(answer)
+
+    fleet = replan([{"type": "truck_added", "vehicle_type": "CT3", "count": 10**12}])
+    assert set(fleet) == {"events"} and "vehicles in all exceed" in fleet["events"]
+    # 3 trucks x (4 + 330 points) passes the model size of 1,000; the pickups, not even
+    # valid, were counted and none was validated
+    pickups = replan([{"type": "point_added", "point": {}}] * 330)
+    assert set(pickups) == {"events"} and "model size limit" in pickups["events"]
+
+
+def test_a_scenarios_changes_keep_to_the_limits_and_ranges(client: TestClient) -> None:
+    scenarios = [
+        {"name": "huge", "fleet": [{"vehicle_type": "CT3", "count": 10**20}]},
+        {"name": "heavy", "tonnes_factor": 1e300},
+        {"name": "fine", "fleet": [{"vehicle_type": "CT3", "count": 3}]},
+    ]
+    answer = client.post("/v1/comparisons", json={"instance": TINY, "scenarios": scenarios})
+    assert answer.status_code == 422
+    problems = [(e["loc"], e["msg"]) for e in answer.json()["errors"]]
+    assert {loc for loc, _ in problems} == {"scenarios[0]", "scenarios[1]"}
+    assert any("vehicles in all exceed" in msg for _, msg in problems)
+    assert any("vehicle_types[0].count: 1e+20: must be between 1 and" in m for _, m in problems)
+    assert any("points[0].tonnes_per_day" in msg for loc, msg in problems if loc == "scenarios[1]")
+
+
 @pytest.mark.parametrize("path", ["/v1/plans", "/v1/plans/0123/replan", "/v1/session", "/v1/keys"])
 def test_bodies_are_bounded_and_parsed_off_the_event_loop(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str

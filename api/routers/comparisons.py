@@ -12,6 +12,7 @@ from api.errors import instance_error, invalid, problem_responses
 from api.json_body import ParsedJsonRoute
 from api.schemas import ComparisonRequest, JobStatus
 from api.tasks import COMPARISON_FILE, ComparisonJob
+from api.validation import applied_problems
 from wasteopt.errors import InstanceError
 from wasteopt.scenario import apply_scenario, scenario_from_dict, with_today
 
@@ -73,10 +74,16 @@ def submit_comparison(
             scenario_from_dict(document, f"scenarios[{index}]")
             for index, document in enumerate(request.scenarios)
         ]
-        for scenario in scenarios:
-            apply_scenario(instance, scenario)
+        applied = [apply_scenario(instance, scenario) for scenario in scenarios]
     except InstanceError as exc:
         raise instance_error(exc) from None
+    out_of_range = [
+        problem
+        for index, made in enumerate(applied)
+        for problem in applied_problems(made, settings, f"scenarios[{index}]")
+    ]
+    if out_of_range:
+        raise invalid(out_of_range, "invalid scenario")
     job = ComparisonJob(scenarios=with_today(scenarios, request.include_today))
     job_id = job_views.submit(
         store,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import job_views
+from api.bounds import replan_size_problems
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import ApiError, invalid, problem_responses
 from api.json_body import ParsedJsonRoute
@@ -69,11 +70,15 @@ def submit_replan(
     Every bad event (unknown truck, a time outside the day, a point already collected...) is
     a ``422`` naming it, before anything is queued."""
     source = job_views.get_job(store, KIND, job_id)
-    plan = Plan.model_validate_json(job_views.finished_result(store, KIND, job_id).document)
     document = store.job_instance(job_id)
     if document is None:
         raise ApiError(409, "instance gone", f"the instance of plan job {job_id} is not stored")
-    instance = instance_from_dict(json.loads(document))
+    data = json.loads(document)
+    too_large = replan_size_problems(data, request.events, settings)
+    if too_large:
+        raise invalid(too_large, "re-plan too large")
+    plan = Plan.model_validate_json(job_views.finished_result(store, KIND, job_id).document)
+    instance = instance_from_dict(data)
     if source.date is not None:
         instance = instance.model_copy(update={"date": source.date})
     try:
