@@ -100,12 +100,13 @@ def test_diff_prices_each_truck_so_the_desk_can_show_its_cost_change(client: Tes
     assert broken["cost_after"] < broken["cost_before"]
 
 
-def test_a_replan_opens_like_a_plan_with_the_day_instance_and_timeline(
+def test_a_replan_opens_like_a_plan_and_is_replanned_on_its_day_instance(
     client: TestClient,
 ) -> None:
     """What the desk fetches to draw a plan answers for a re-plan too: the instance is the
     day's (its extra pickup and the broken-down truck's place are sites) and the timeline has
-    every truck's day, the broken-down one ending where it stopped."""
+    every truck's day, the broken-down one ending where it stopped. A re-plan of it revises
+    its plan on that instance; a time before the first re-plan is a 422."""
     job = client.post("/v1/plans", json={"instance": TINY, **QUICK}).json()
     finished(client, job["id"])
     plan = Plan.model_validate(client.get(f"/v1/plans/{job['id']}/result").json())
@@ -133,3 +134,19 @@ def test_a_replan_opens_like_a_plan_with_the_day_instance_and_timeline(
     assert "P99" not in {
         p["id"] for p in client.get(f"/v1/plans/{job['id']}/instance").json()["points"]
     }
+    url = f"/v1/plans/{done['id']}/replan"
+    early = client.post(url, json={"at": route.stops[1].arrive, "events": []})
+    assert early.status_code == 422 and [e["loc"] for e in early.json()["errors"]] == ["at"]
+    later = f"{int(body['at'][:2]) + 1:02d}{body['at'][2:]}"
+    more = {**added, "id": "P98", "lon": 111.53}
+    again = {"at": later, "events": [{"type": "point_added", "point": more}], **QUICK}
+    second = client.post(url, json=again)
+    assert second.status_code == 202, second.text
+    last = finished(client, second.json()["id"])
+    twice = Plan.model_validate(client.get(last["links"]["result"]).json())
+    assert [step.at for step in twice.replans] == [body["at"], later]
+    day = instance_from_dict(client.get(f"/v1/plans/{last['id']}/instance").json())
+    assert {p.id for p in day.points} == {p["id"] for p in instance["points"]} | {"P98"}
+    matrices = GreatCircleProvider.for_instance(day).matrices(day.sites)
+    assert check_plan(day, twice, matrices) == []
+    assert next(r for r in twice.routes if r.vehicle_id == route.vehicle_id) == broken

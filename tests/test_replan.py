@@ -326,6 +326,22 @@ def test_cli_writes_the_changed_trucks_sheets_and_refuses_bad_events(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "events[0].vehicle" in err[0] and "CT9-9" in err[0]
     assert not bad.exists()
+    # the re-plan is re-planned: its own instance.json is found beside it
+    extra = {"id": "canteen", "lon": 111.6, "lat": 25.52, "stream": "kitchen", "tonnes_per_day": 1}
+    events.write_text(json.dumps([{"type": "point_added", "point": extra}]))
+    again = [
+        "replan", str(out / "plan.json"), "--events", str(events), "--solution-limit", "5",
+        "--time-limit", "5",
+    ]  # fmt: skip
+    later = tmp_path / "later"
+    assert main([*again, "--at", "12:00", "--out", str(later)]) == 0
+    plan = json.loads((later / "plan.json").read_text(encoding="utf-8"))
+    assert [step["at"] for step in plan["replans"]] == ["10:30", "12:00"]
+    assert main(["check", str(later / "instance.json"), str(later / "plan.json")]) == 0
+    capsys.readouterr()
+    assert main([*again, "--at", "10:00", "--out", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "before 10:30" in err[0] and not bad.exists()
 
 
 # --- a closed road, on a small road graph of straight roads between every pair of sites -----
@@ -369,7 +385,7 @@ def test_a_closed_road_is_not_used_after_the_time(small, tmp_path):
     direct = before.distance_m[ts1, y1] / 1000
     assert between and all(km > direct + 0.001 for km in between)  # the way round
     assert (
-        check_plan(result.instance, result.plan, result.matrices, (clock_to_seconds(at), before))
+        check_plan(result.instance, result.plan, result.matrices, [(clock_to_seconds(at), before)])
         == []
     )
 
@@ -412,3 +428,40 @@ def test_what_the_stations_receive_is_hauled_or_reported(small, morning, monkeyp
         assert tonnes == pytest.approx(backlog[station].tonnes if station in backlog else 0.0)
         assert station not in backlog or backlog[station].reason.strip()
     assert not morning.backlog and not result.plan.backlog  # the morning hauls it all: so here
+
+
+def test_a_replan_is_replanned_with_its_frozen_stops_and_roads(small, tmp_path):
+    """A re-plan of a re-plan keeps every stop done by the later time, the truck that broke
+    down earlier stays where it stopped, and the road closed earlier stays closed."""
+    provider = RoadNetworkProvider(complete_graph(small), cache_dir=tmp_path)
+    morning = plan_day(small, provider, MORNING)
+    route = busiest(morning)
+    _, first = loaded_moment(route)
+    closed = {"type": "road_closed", "between": ["TS1", "Y1"]}
+    events = [{"type": "breakdown", "vehicle": route.vehicle_id}, closed]
+    one = replan(small, morning, first, events, provider=provider)
+    second = seconds_to_clock(clock_to_seconds(first) + 3600)
+    extra = {"id": "canteen", "lon": 111.599, "lat": 25.522, "stream": "kitchen"}
+    added = [{"type": "point_added", "point": {**extra, "tonnes_per_day": 0.4}}]
+    two = replan(one.instance, one.plan, second, added, provider=provider)
+    frozen_prefixes_kept(one.plan, two.plan, clock_to_seconds(second))
+    assert routes_of(two.plan)[route.vehicle_id] == routes_of(one.plan)[route.vehicle_id]
+    assert [(s.at, s.road_events) for s in two.plan.replans] == [(first, [closed]), (second, [])]
+    before = provider.matrices(two.instance.sites)
+    direct = before.distance_m[before.index()["TS1"], before.index()["Y1"]] / 1000
+    for r in two.plan.routes:
+        for a, b in zip(r.stops, r.stops[1:], strict=False):
+            if {a.site_id, b.site_id} == {"TS1", "Y1"} and b.action != "break":
+                assert clock_to_seconds(a.depart) <= clock_to_seconds(first) or (
+                    b.distance_from_prev_km > direct + 0.001
+                )
+    earlier = [(clock_to_seconds(first), before)]
+    assert check_plan(two.instance, two.plan, two.matrices, earlier) == []
+    refused = [
+        (seconds_to_clock(clock_to_seconds(first) - 60), [], "at"),
+        (second, [{"type": "breakdown", "vehicle": route.vehicle_id}], "events[0].vehicle"),
+    ]
+    for at, bad, where in refused:
+        with pytest.raises(InstanceError) as error:
+            build_day(one.instance, one.plan, clock_to_seconds(at), events_from_data(bad))
+        assert [loc for loc, _ in error.value.problems] == [where]

@@ -30,8 +30,8 @@ Readings of the contract where it leaves room (the stricter one, as a dispatcher
   truck): where it stands, it hands its whole load to the instance's point that stands for
   it (``left_by``), which nobody may collect before the breakdown; such a route takes at most
   one break and may have collected nothing.
-- With ``earlier`` (a re-plan after a road closure), a leg that leaves before its time is
-  checked against its matrices, every later leg against ``matrices``.
+- With ``earlier`` (a re-plan after a road closure), a leg is checked against the matrices
+  of the first of its times that the leg leaves before, every later leg against ``matrices``.
 - Only unloads by collection-tier routes feed a transfer station's balance, and the balance
   holds per stream: sorted waste stays sorted, so a hook-lift hauling ``recyclable`` cannot
   take away ``residual`` tonnes. The backlog (which has no stream) is the station's total.
@@ -45,6 +45,7 @@ cost with the tolerance these allow in its terms plus ``COST_TOL``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wasteopt.charging import busiest
@@ -179,9 +180,8 @@ class _Index:
     matrices: TravelMatrices
     rows: dict[str, int]
     chargers: dict[str, Charger]
-    earlier_until_s: int | None = None  # legs leaving before it use ``earlier``
-    earlier: TravelMatrices | None = None
-    earlier_rows: dict[str, int] = field(default_factory=dict)
+    # (until, matrices, rows) in time order: a leg leaving before ``until`` uses the matrices
+    earlier: list[tuple[int, TravelMatrices, dict[str, int]]] = field(default_factory=list)
 
     @classmethod
     def build(cls, instance: Instance, matrices: TravelMatrices) -> _Index:
@@ -214,8 +214,10 @@ class _Index:
         if not (self.is_site(origin) and self.is_site(destination)):
             return None
         matrices, rows = self.matrices, self.rows
-        if self.earlier is not None and depart_s is not None and depart_s < self.earlier_until_s:
-            matrices, rows = self.earlier, self.earlier_rows
+        if depart_s is not None:
+            matrices, rows = next(
+                ((m, r) for until, m, r in self.earlier if depart_s < until), (matrices, rows)
+            )
         i, j = rows.get(origin), rows.get(destination)
         if i is None or j is None:
             return None
@@ -271,7 +273,7 @@ def check_plan(
     instance: Instance,
     plan: Plan,
     matrices: TravelMatrices,
-    earlier: tuple[int, TravelMatrices] | None = None,
+    earlier: Sequence[tuple[int, TravelMatrices]] = (),
 ) -> list[Violation]:
     """Every violation of the plan contract by ``plan`` for ``instance``.
 
@@ -284,8 +286,9 @@ def check_plan(
     matrices
         Travel distance (m) and time (s), indexed by ``matrices.site_ids``.
     earlier
-        ``(seconds, matrices)``: legs that leave before that time of day are checked against
-        these matrices instead (a re-plan's frozen legs, driven before a road closed).
+        ``(seconds, matrices)`` in time order: a leg that leaves before the first such time of
+        day is checked against its matrices instead (a re-plan's frozen legs, driven before a
+        road closed; one pair for each re-plan that changed the roads).
 
     Returns
     -------
@@ -294,9 +297,7 @@ def check_plan(
         the plan-wide rules (duplicates, coverage, capacity, stations, cost).
     """
     index = _Index.build(instance, matrices)
-    if earlier is not None:
-        index.earlier_until_s, index.earlier = earlier
-        index.earlier_rows = index.earlier.index()
+    index.earlier = [(until, m, m.index()) for until, m in earlier]
     facts = _Facts()
     out: list[Violation] = []
     for route in plan.routes:

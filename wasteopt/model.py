@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -671,6 +671,14 @@ class Provenance(_Strict):
     grid: GridFactor
 
 
+class ReplanStep(_Strict):
+    """A re-plan a plan went through: its clock time and the road events it applied (as in an
+    events file), which hold for every leg that leaves after it."""
+
+    at: ClockTime
+    road_events: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class Plan(_Strict):
     """The day's routes for both tiers, what was left, and how they were found."""
 
@@ -687,6 +695,10 @@ class Plan(_Strict):
         " tonnages), in words",
     )
     provenance: Provenance | None = None
+    replans: list[ReplanStep] = Field(
+        default_factory=list,
+        description="the re-plans that made this plan from a morning plan, in time order",
+    )
     impact: ImpactReport | None = Field(
         default=None,
         description="what the plan means for the county (wasteopt.impact); a stored report of"

@@ -13,7 +13,7 @@ from api.bounds import replan_size_problems
 from api.deps import RunnerDep, SettingsDep, StoreDep
 from api.errors import ApiError, invalid, problem_responses
 from api.json_body import ParsedJsonRoute
-from api.replan_task import DIFF_FILE
+from api.replan_task import DAY_INSTANCE_FILE, DIFF_FILE
 from api.schemas import JobStatus
 from wasteopt.bounds import MIN_TIME_LIMIT_S
 from wasteopt.errors import InstanceError
@@ -65,19 +65,22 @@ def submit_replan(
     settings: SettingsDep,
     runner: RunnerDep,
 ) -> JobStatus:
-    """Queue a re-plan of the finished plan ``job_id`` from ``at`` after ``events``: a new
-    plan job whose result is the checked whole-day plan (frozen stops kept as they were).
+    """Queue a re-plan of the finished plan ``job_id`` (a morning plan or a re-plan) from
+    ``at`` after ``events``: a new plan job whose result is the checked whole-day plan (frozen
+    stops kept as they were, those of earlier re-plans included).
     Every bad event (unknown truck, a time outside the day, a point already collected...) is
     a ``422`` naming it, before anything is queued."""
     source = job_views.get_job(store, KIND, job_id)
-    document = store.job_instance(job_id)
+    result = job_views.finished_result(store, KIND, job_id)
+    # a re-plan is re-planned on its day's instance (its extra pickups, broken-down loads...)
+    document = result.files.get(DAY_INSTANCE_FILE) or store.job_instance(job_id)
     if document is None:
         raise ApiError(409, "instance gone", f"the instance of plan job {job_id} is not stored")
     data = json.loads(document)
     too_large = replan_size_problems(data, request.events, settings)
     if too_large:
         raise invalid(too_large, "re-plan too large")
-    plan = Plan.model_validate_json(job_views.finished_result(store, KIND, job_id).document)
+    plan = Plan.model_validate_json(result.document)
     instance = instance_from_dict(data)
     if source.date is not None:
         instance = instance.model_copy(update={"date": source.date})

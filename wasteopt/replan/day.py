@@ -120,11 +120,27 @@ def build_day(
                 )
             ]
         )
+    if plan.replans and at_s < clock_to_seconds(plan.replans[-1].at):
+        raise InstanceError(
+            [
+                (
+                    "at",
+                    f"{seconds_to_clock(at_s)} is before {plan.replans[-1].at}, when this plan"
+                    " was re-planned; its stops up to then are done",
+                )
+            ]
+        )
     if plan.instance_name != instance.name:
         raise InstanceError(
             [("plan", f"is for instance {plan.instance_name!r}, not {instance.name!r}")]
         )
     known = {vid for vt in instance.vehicle_types for vid in vt.vehicle_ids()}
+    # trucks that broke down before an earlier re-plan of this plan
+    down = {
+        route.vehicle_id: route.stops[-1].arrive
+        for route in plan.routes
+        if route.stops and route.stops[-1].action == "breakdown"
+    }
     broken: dict[str, int] = {}
     withdrawn: set[str] = set()
     counts = {vt.id: vt.count for vt in instance.vehicle_types}
@@ -134,7 +150,12 @@ def build_day(
         if isinstance(event, Breakdown | TruckWithdrawn):
             if not _vehicle_known(event.vehicle, known, k, out):
                 continue
-            if event.vehicle in broken or event.vehicle in withdrawn:
+            if event.vehicle in down:
+                out.add(
+                    f"events[{k}].vehicle",
+                    f"{event.vehicle} already broke down at {down[event.vehicle]}",
+                )
+            elif event.vehicle in broken or event.vehicle in withdrawn:
                 out.add(f"events[{k}].vehicle", f"{event.vehicle} already has an event")
             elif isinstance(event, Breakdown):
                 broken[event.vehicle] = time_s

@@ -18,7 +18,18 @@ from wasteopt.check import BACKLOG, STATION_BALANCE, STATION_ORDER, check_plan
 from wasteopt.errors import InfeasibleError, PlanCheckError
 from wasteopt.impact import assess
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Instance, Plan, Route, SolveStats, Stop, TravelMatrices, Unserved
+from wasteopt.model import (
+    Instance,
+    Plan,
+    ReplanStep,
+    Route,
+    SolveStats,
+    Stop,
+    TravelMatrices,
+    Unserved,
+    clock_to_seconds,
+    seconds_to_clock,
+)
 from wasteopt.planning import (
     Progress,
     _backlog,
@@ -29,6 +40,7 @@ from wasteopt.planning import (
 )
 from wasteopt.replan.day import Day
 from wasteopt.replan.diff import PlanDiff, plan_diff
+from wasteopt.replan.events import Event, events_from_data
 from wasteopt.replan.remainder import Remainder, remainder_tier
 from wasteopt.replan.roads import day_network
 from wasteopt.replan.standing import standing_routes
@@ -375,7 +387,7 @@ def _kept(
     tier: str,
     day: Day,
     matrices: TravelMatrices,
-    earlier: tuple[int, TravelMatrices] | None,
+    earlier: list[tuple[int, TravelMatrices]],
     room_t: dict[str, float],
 ) -> dict[str, list[Stop]]:
     """The planned rest of each truck of ``tier`` whose plan stands, within the room left."""
@@ -461,6 +473,28 @@ def _value(plan: Plan, penalty_per_t: float) -> float:
     return plan.cost + penalty_per_t * sum(u.tonnes for u in plan.unserved)
 
 
+def _roads(
+    plan: Plan, day: Day, provider: MatrixProvider, speeds: Mapping[str, float] | None
+) -> tuple[MatrixProvider, TravelMatrices, list[tuple[int, TravelMatrices]]]:
+    """The roads after the re-plan time, their matrices, and the matrices of the legs that
+    left earlier: before each re-plan of ``plan`` and this one, the roads as they were."""
+    sites = {s.id: s for s in day.instance.sites}
+    steps = [
+        *((clock_to_seconds(step.at), events_from_data(step.road_events)) for step in plan.replans),
+        (day.state.at_s, day.road_events),
+    ]
+    roads, matrices = provider, provider.matrices(day.instance.sites)
+    earlier: list[tuple[int, TravelMatrices]] = []
+    events: list[Event] = []
+    for at_s, more in steps:
+        if more:
+            earlier.append((at_s, matrices))
+            events += more
+            roads = day_network(provider, events, sites, speeds)
+            matrices = roads.matrices(day.instance.sites)
+    return roads, matrices, earlier
+
+
 def replan_day(
     instance: Instance,
     plan: Plan,
@@ -484,12 +518,15 @@ def replan_day(
     the checker rejects the result.
     """
     ensure_valid(day.instance)
-    sites = {s.id: s for s in day.instance.sites}
-    roads = day_network(provider, day.road_events, sites, speeds)
-    morning = provider.matrices(day.instance.sites)
-    matrices = morning if roads is provider else roads.matrices(day.instance.sites)
-    earlier = None if roads is provider else (day.state.at_s, morning)
+    roads, matrices, earlier = _roads(plan, day, provider, speeds)
     state = day.state
+    step = ReplanStep(
+        at=seconds_to_clock(state.at_s),
+        road_events=[
+            event.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for event in day.road_events
+        ],
+    )
     keep_with = {
         stop.site_id: route.vehicle_id
         for route in plan.routes
@@ -547,6 +584,7 @@ def replan_day(
                     "stats": [collection.stats, transfer.stats],
                     "impact": None,
                     "provenance": None,  # the morning's inputs are not its own
+                    "replans": [*plan.replans, step],
                 }
             )
 
@@ -603,7 +641,7 @@ def replan_day(
         and day.actuals is None
         and _value(replanned, penalty_per_t) + options.move_penalty * (len(diff.moved) + 1)
         >= _value(plan, penalty_per_t)
-        and not check_plan(day.instance, plan, matrices)
+        and not check_plan(day.instance, plan, matrices, earlier)
     )
     if stands:
         replanned, diff = plan, plan_diff(plan, plan, day.instance)

@@ -51,7 +51,7 @@ def standing_routes(
     instance: Instance,
     states: list[VehicleState],
     matrices: TravelMatrices,
-    earlier: tuple[int, TravelMatrices] | None,
+    earlier: list[tuple[int, TravelMatrices]],
 ) -> dict[str, Route]:
     """Vehicle id -> its planned route, for the trucks in ``states`` whose plan still holds
     (one check of all of them: the route rules are reported per vehicle)."""

@@ -174,7 +174,7 @@ def vehicle_state(
     last = done[-1]
     if last.action == "end":
         status = "finished"
-    elif broken_s is not None:
+    elif broken_s is not None or last.action == "breakdown":  # now or in an earlier re-plan
         status = "broken"
     elif withdrawn:
         status = "withdrawn"

@@ -80,9 +80,11 @@ def joined(state: VehicleState, rest: Route) -> Route:
 
 def breakdown_route(state: VehicleState, matrices: TravelMatrices) -> Route | None:
     """A broken-down truck's day: its done stops, then the breakdown where it stands, handing
-    over its load."""
+    over its load (already its last done stop when it broke down before an earlier re-plan)."""
     if not state.done:
         return None
+    if state.done[-1].action == "breakdown":
+        return whole_route(state, state.done)
     index = matrices.index()
     metres = matrices.distance_m[index[state.done[-1].site_id], index[state.site_id]]
     clock = seconds_to_clock(state.ready_s)

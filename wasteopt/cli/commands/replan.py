@@ -43,16 +43,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         " --out out/replan\n"
         "  wasteopt replan out/daoxian/plan.json --at 10:30 --events events.json"
         " --instance instances/daoxian/instance.json --graph graphs/daoxian.graphml"
-        " --actual actual.json --out out/1030",
+        " --actual actual.json --out out/1030\n"
+        "  wasteopt replan out/1030/plan.json --at 13:00 --events more.json --out out/1300",
     )
-    parser.add_argument("plan", type=Path, help="the plan being revised (plan.json)")
+    parser.add_argument(
+        "plan", type=Path, help="the plan being revised (plan.json; a re-plan's too)"
+    )
     parser.add_argument("--at", required=True, metavar="HH:MM", help="re-plan time")
     parser.add_argument("--events", type=Path, required=True, help="events JSON file")
     parser.add_argument(
         "--actual", type=Path, default=None, help="reported stops with real times (JSON)"
     )
     parser.add_argument(
-        "--instance", type=Path, default=None, help="the plan's instance (default: its record)"
+        "--instance",
+        type=Path,
+        default=None,
+        help="the plan's instance (default: a re-plan's instance.json beside it, else the"
+        " plan's record)",
     )
     parser.add_argument("--graph", type=Path, default=None, help="road graph (GraphML/OSM)")
     parser.add_argument(
@@ -82,8 +89,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _instance_path(args: argparse.Namespace, plan: Plan) -> Path:
+    """--instance, else the day's instance a re-plan wrote beside its plan, else the one the
+    plan records."""
     if args.instance is not None:
         return args.instance
+    beside = args.plan.parent / "instance.json"
+    if plan.replans and beside.exists():
+        return beside
     record = plan.provenance
     recorded = record.instance.path if record is not None and record.instance else None
     if recorded is None:
