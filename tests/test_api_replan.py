@@ -52,6 +52,7 @@ def test_replan_runs_as_a_plan_job_and_bad_events_are_named(client: TestClient) 
         ({"type": "breakdown", "vehicle": route.vehicle_id, "time": "23:50"}, "events[0].time"),
         ({"type": "point_cancelled", "point": route.stops[1].site_id}, "events[0].point"),
         ({"type": "road_slowed", "between": ["A", "B"], "factor": 0}, "events[0].factor"),
+        ({"type": "road_closed", "between": ["A", "B"]}, "events[0]"),  # no road graph
     ):
         refused = client.post(url, json={"at": at, "events": [event]})
         assert refused.status_code == 422, refused.text

@@ -450,7 +450,93 @@ def test_dispatcher_replans_after_a_breakdown_and_an_extra_pickup(
     expect(page.locator(".diff-mark.diff-added")).to_have_count(len(diff["added"]))
     shoot(page, "replan-diff")
 
+    replan_the_replan(page, desk, replanned, route["vehicle_id"], at)
+    page.click("#replan-back")
+    expect(rendered).to_have_attribute("data-rendered", replanned)
+    expect(page.locator("#replan-back")).to_be_visible()
     page.click("#replan-back")
     expect(rendered).to_have_attribute("data-rendered", morning)
     expect(page.locator("#replan-diff")).to_be_hidden()
+    expect(page.locator("#replan-back")).to_be_hidden()
     expect(changed).to_have_count(0)
+    page.click("#lang-switch")
+    expect(page.locator('#replan-type option[value="road_closed"]')).to_have_text("Road closed")
+
+
+def add_event(page: Page, kind: str, *fields: tuple[str, str]) -> None:
+    """Build one event of ``kind`` in the re-plan panel: ``(selector, value)`` per field."""
+    page.select_option("#replan-type", kind)
+    for selector, value in fields:
+        if page.locator(selector).evaluate("el => el.tagName") == "SELECT":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+    page.click("#replan-add")
+
+
+def replan_the_replan(page: Page, desk: httpx.Client, shown: str, broken: str, at: str) -> None:
+    """On a re-plan, every other kind of event: road events are refused next to themselves
+    (the example has no road graph), a re-plan that fails brings the re-plan back with its
+    reason and way back, and one that finishes is drawn with its diff against the re-plan."""
+    plan = desk.get(f"/v1/plans/{shown}/result").json()
+    after = [
+        (r, k)
+        for r in plan["routes"]
+        if r["tier"] == "collection" and r["stream"] == "residual" and r["vehicle_id"] != broken
+        for k in range(1, len(r["stops"]) - 1)
+        if r["stops"][k]["load_after_t"] > 0 and r["stops"][k + 1]["action"] == "collect"
+        and r["stops"][k]["depart"] > at
+    ]  # fmt: skip
+    loaded, k = after[0]
+    later = loaded["stops"][k]["depart"]
+    other = next(
+        r["vehicle_id"]
+        for r in plan["routes"]
+        if r["tier"] == "collection" and r["vehicle_id"] not in (broken, loaded["vehicle_id"])
+    )
+    point = next(  # not collected by ``later``, nor next for a truck on its way at ``later``
+        b["site_id"]
+        for r in plan["routes"]
+        for a, b in zip(r["stops"], r["stops"][1:], strict=False)
+        if b["action"] == "collect" and a["depart"] > later and "@" not in b["site_id"]
+    )
+    page.fill("#replan-at", later)
+    expect(page.locator("#replan-events li.muted")).to_have_count(1)  # a re-plan's events anew
+    add_event(page, "road_closed", ("#replan-from", "TS1"), ("#replan-to", "Y1"))
+    add_event(page, "road_slowed", ("#replan-from", "Y1"), ("#replan-to", "INC"))
+    add_event(page, "gate_delayed", ("#replan-facility", "INC"), ("#replan-opens", "05:00"))
+    add_event(page, "truck_added", ("#replan-vehicle-type", "CT3"), ("#replan-ready", later))
+    add_event(page, "truck_withdrawn", ("#replan-vehicle", other))
+    add_event(page, "tonnes_changed", ("#replan-point", point), ("#replan-tonnes", "0.8"))
+    events = page.locator("#replan-events li")
+    labels = ("道路封闭", "道路缓行", "设施推迟开门", "增派车辆", "车辆撤回", "吨数变更")
+    for k, label in enumerate(labels):
+        expect(events.nth(k)).to_contain_text(label)
+    page.click("#replan-send")
+    for k in (0, 1):
+        message = page.locator(f'#replan-form .field-error[data-for="events[{k}]"]')
+        expect(message).to_contain_text("road graph")
+    page.click('#replan-events li[data-index="0"] .remove')
+    page.click('#replan-events li[data-index="0"] .remove')
+    # every residual facility closed while a truck is loaded: the re-plan fails in the worker
+    add_event(page, "facility_closed", ("#replan-facility", "TS1"))
+    add_event(page, "facility_closed", ("#replan-facility", "INC"))
+    page.click("#replan-send")
+    failed = page.locator("#replan-form .form-error")
+    expect(failed).to_contain_text("重新编排未完成", timeout=120_000)
+    expect(page.locator("body")).to_have_attribute("data-rendered", shown)
+    expect(page.locator("#replan-back")).to_be_visible()
+    expect(page.locator("#replan-events li")).to_have_count(6)
+    shoot(page, "replan-failed", full_page=False)
+    page.click('#replan-events li[data-index="5"] .remove')
+    page.click('#replan-events li[data-index="4"] .remove')
+    page.click("#replan-send")
+    rendered = page.locator("body")
+    expect(rendered).not_to_have_attribute("data-rendered", shown, timeout=120_000)
+    twice = page.get_attribute("body", "data-rendered")
+    replans = desk.get(f"/v1/plans/{twice}/result").json()["replans"]
+    assert [step["at"] for step in replans] == [at, later]
+    diff = desk.get(f"/v1/plans/{twice}/diff").json()
+    assert other in diff["affected"]
+    expect(page.locator("#replan-diff table")).to_be_visible()
+    expect(page.locator("#replan-back")).to_be_visible()

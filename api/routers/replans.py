@@ -19,7 +19,8 @@ from wasteopt.bounds import MIN_TIME_LIMIT_S
 from wasteopt.errors import InstanceError
 from wasteopt.io import instance_from_dict
 from wasteopt.model import ClockTime, Plan, clock_to_seconds
-from wasteopt.replan import DEFAULT_MOVE_PENALTY, Actuals, build_day, events_from_data
+from wasteopt.replan import DEFAULT_MOVE_PENALTY, Actuals, Event, build_day, events_from_data
+from wasteopt.replan.events import ROAD_EVENTS
 
 KIND = "plan"
 router = APIRouter(prefix=job_views.PREFIXES[KIND], tags=["plans"], route_class=ParsedJsonRoute)
@@ -48,6 +49,18 @@ class ReplanRequest(BaseModel):
         ge=0,
         description="price of each point moved to another truck; 0 turns stability off",
     )
+
+
+def _no_road_events(events: list[Event]) -> None:
+    """InstanceError naming each road event, for an instance without a road graph."""
+    problems = [
+        (f"events[{k}]", "a road closure or slowdown needs the instance's road graph"
+         " (settings.graph); this instance has none")
+        for k, event in enumerate(events)
+        if isinstance(event, ROAD_EVENTS)
+    ]  # fmt: skip
+    if problems:
+        raise InstanceError(problems)
 
 
 @router.post(
@@ -85,10 +98,10 @@ def submit_replan(
     if source.date is not None:
         instance = instance.model_copy(update={"date": source.date})
     try:
-        build_day(
-            instance, plan, clock_to_seconds(request.at), events_from_data(request.events),
-            request.actual,
-        )  # fmt: skip
+        events = events_from_data(request.events)
+        build_day(instance, plan, clock_to_seconds(request.at), events, request.actual)
+        if instance.settings.graph is None:
+            _no_road_events(events)
     except InstanceError as exc:
         raise invalid(exc.problems, "invalid re-plan request") from None
     limit = job_views.time_limit(request.time_limit_s, settings)

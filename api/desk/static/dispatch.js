@@ -11,7 +11,7 @@ window.DeskDispatch = (() => {
   const POLL_MS = 600;
   const ACTIVE = new Set(["queued", "running"]);
   const state = {
-    instances: [], job: null, timer: null, costPoints: [], view: null, map: null, onDone: null, onRender: [],
+    instances: [], job: null, timer: null, costPoints: [], view: null, map: null, onDone: null, onEnded: null, onRender: [],
   };
   const $ = (id) => document.getElementById(id);
 
@@ -147,10 +147,12 @@ window.DeskDispatch = (() => {
     }
   }
 
-  /** Poll ``job`` with its progress shown until it ends; ``onDone`` opens it when done. */
-  function follow(job, onDone = openPlan) {
+  /** Poll ``job`` with its progress shown until it ends; ``onDone`` opens it when done,
+      ``onEnded`` (if given) takes it when it ends otherwise (failed, cancelled). */
+  function follow(job, onDone = openPlan, onEnded = null) {
     state.job = job;
     state.onDone = onDone;
+    state.onEnded = onEnded;
     state.costPoints = [];
     $("results").hidden = true;
     $("progress-panel").hidden = false;
@@ -203,7 +205,10 @@ window.DeskDispatch = (() => {
         await state.onDone(fresh.id);
         return;
       }
-      if (!ACTIVE.has(fresh.status)) return;
+      if (!ACTIVE.has(fresh.status)) {
+        state.onEnded?.(fresh);
+        return;
+      }
     } catch (failure) {
       if (failure.status && failure.status !== 0) {
         showFailure($("plan-form"), failure);

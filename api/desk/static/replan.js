@@ -1,7 +1,10 @@
-/* Re-planning during the day: on a finished plan, the dispatcher builds the day's events (a
-   truck broken down, an extra pickup, a point cancelled, a facility closed), sends them with
-   a clock time to the re-plan route as a job followed like a plan job, then sees the new plan
-   with its diff against the morning plan: changed trucks and points on the map, a table. */
+/* Re-planning during the day: on a finished plan (a morning plan or a re-plan), the
+   dispatcher builds the day's events (a truck broken down, withdrawn or added, an extra
+   pickup, a point cancelled or its tonnes changed, a road closed or slowed, a facility closed
+   or opening late), sends them with a clock time to the re-plan route as a job followed like
+   a plan job, then sees the new plan with its diff against the plan it revises: changed
+   trucks and points on the map, a table. A re-plan that does not finish brings back the plan
+   it was to revise, with its reason. */
 "use strict";
 
 window.DeskReplan = (() => {
@@ -11,8 +14,9 @@ window.DeskReplan = (() => {
   const dispatch = window.DeskDispatch;
   const $ = (id) => document.getElementById(id);
   const ON_MAP = "";
-  // morning: the view re-planned from; result: the re-plan shown ({ jobId, diff }) or null
-  const state = { morning: null, result: null, events: [], place: null, placeMark: null };
+  // base: the view shown, which events revise; opened: re-plan job id -> { diff, from, at },
+  // the view it revised and its time
+  const state = { base: null, opened: new Map(), events: [], place: null, placeMark: null };
 
   // --- the clock and the choices ---------------------------------------------------------------
 
@@ -37,10 +41,13 @@ window.DeskReplan = (() => {
 
   function fillChoices({ plan, instance }) {
     fill("replan-vehicle", plan.routes.map((r) => option(r.vehicle_id, r.vehicle_id)).join(""));
+    fill("replan-vehicle-type", instance.vehicle_types.map((vt) => option(vt.id, vt.id)).join(""));
     const points = instance.points.map((p) => option(p.id, siteLabel(p))).join("");
     fill("replan-point", points);
     fill("replan-place", option(ON_MAP, t("replan_on_map")) + points);
     fill("replan-facility", instance.facilities.map((f) => option(f.id, siteLabel(f))).join(""));
+    const sites = [...instance.yards, ...instance.facilities, ...instance.points];
+    for (const id of ["replan-from", "replan-to"]) fill(id, sites.map((s) => option(s.id, siteLabel(s))).join(""));
     const streams = [...new Set(instance.points.map((p) => p.stream))];
     fill("replan-stream", streams.map((s) => option(s, term(s))).join(""));
   }
@@ -70,7 +77,7 @@ window.DeskReplan = (() => {
   }
 
   function placeFromList() {
-    const point = state.morning.instance.points.find((p) => p.id === $("replan-place").value);
+    const point = state.base.instance.points.find((p) => p.id === $("replan-place").value);
     if (point) $("replan-stream").value = point.stream;
     setPlace(point ? { lat: point.lat, lon: point.lon, name: point.name } : null);
   }
@@ -80,7 +87,7 @@ window.DeskReplan = (() => {
   /** An id for an extra pickup that no point of the instance or event has. */
   function freshPointId() {
     const taken = new Set([
-      ...state.morning.instance.points.map((p) => p.id),
+      ...state.base.instance.points.map((p) => p.id),
       ...state.events.filter((e) => e.type === "point_added").map((e) => e.point.id),
     ]);
     let n = 1;
@@ -106,22 +113,62 @@ window.DeskReplan = (() => {
     };
   }
 
-  /** The event the builder's fields describe; an ApiFailure naming a field left unset. */
+  /** The event the builder's fields describe; an ApiFailure naming a field left unset. A time
+      left empty goes as it is (the API names it) or, where optional, not at all. */
   function builtEvent() {
     const type = $("replan-type").value;
-    if (type === "breakdown") return { type, vehicle: $("replan-vehicle").value };
-    if (type === "point_cancelled") return { type, point: $("replan-point").value };
-    if (type === "facility_closed") return { type, facility: $("replan-facility").value };
-    return extraPickup();
+    const between = () => [$("replan-from").value, $("replan-to").value];
+    switch (type) {
+      case "breakdown":
+      case "truck_withdrawn":
+        return { type, vehicle: $("replan-vehicle").value };
+      case "truck_added": {
+        const ready = $("replan-ready").value;
+        return { type, vehicle_type: $("replan-vehicle-type").value, count: Number($("replan-count").value), ...(ready ? { ready } : {}) };
+      }
+      case "point_cancelled":
+        return { type, point: $("replan-point").value };
+      case "tonnes_changed":
+        return { type, point: $("replan-point").value, tonnes: Number($("replan-tonnes").value) };
+      case "road_closed":
+        return { type, between: between() };
+      case "road_slowed":
+        return { type, between: between(), factor: Number($("replan-factor").value) };
+      case "facility_closed":
+        return { type, facility: $("replan-facility").value };
+      case "gate_delayed":
+        return { type, facility: $("replan-facility").value, opens: $("replan-opens").value };
+      default:
+        return extraPickup();
+    }
   }
 
   function describe(event) {
-    const sites = new Map([...state.morning.instance.points, ...state.morning.instance.facilities].map((s) => [s.id, s]));
+    const { instance } = state.base;
+    const sites = new Map([...instance.yards, ...instance.facilities, ...instance.points].map((s) => [s.id, s]));
     const name = (id) => (sites.has(id) ? siteLabel(sites.get(id)) : id);
     const what = t(`event_${event.type}`);
-    if (event.type === "breakdown") return `${what}: ${event.vehicle}`;
-    if (event.type === "point_cancelled") return `${what}: ${name(event.point)}`;
-    if (event.type === "facility_closed") return `${what}: ${name(event.facility)}`;
+    switch (event.type) {
+      case "breakdown":
+      case "truck_withdrawn":
+        return `${what}: ${event.vehicle}`;
+      case "truck_added":
+        return `${what}: ${event.count} × ${event.vehicle_type}${event.ready ? ` · ${t("replan_ready_at")} ${event.ready}` : ""}`;
+      case "point_cancelled":
+        return `${what}: ${name(event.point)}`;
+      case "tonnes_changed":
+        return `${what}: ${name(event.point)} → ${event.tonnes} ${t("tonnes")}`;
+      case "road_closed":
+        return `${what}: ${name(event.between[0])} – ${name(event.between[1])}`;
+      case "road_slowed":
+        return `${what}: ${name(event.between[0])} – ${name(event.between[1])} · × ${event.factor}`;
+      case "facility_closed":
+        return `${what}: ${name(event.facility)}`;
+      case "gate_delayed":
+        return `${what}: ${name(event.facility)} · ${t("replan_opens")} ${event.opens || "?"}`;
+      default:
+        break;
+    }
     const { point } = event;
     const window = point.window ? ` · ${point.window.start ?? "?"}–${point.window.end ?? "?"}` : "";
     return `${what}: ${siteLabel(point)} · ${number(point.lon, 5)}, ${number(point.lat, 5)} · ${term(point.stream)} · ${point.tonnes_per_day} ${t("tonnes")}${window}`;
@@ -164,21 +211,30 @@ window.DeskReplan = (() => {
     event.preventDefault();
     const form = $("replan-form");
     clearErrors(form);
-    const body = { at: $("replan-at").value, events: state.events };
+    const from = state.base, at = $("replan-at").value;
+    const body = { at, events: state.events };
     if ($("replan-time-limit").value) body.time_limit_s = Number($("replan-time-limit").value);
     try {
-      const job = await send("POST", `/v1/plans/${encodeURIComponent(state.morning.jobId)}/replan`, body);
-      dispatch.follow(job, openReplan);
+      const job = await send("POST", `/v1/plans/${encodeURIComponent(from.jobId)}/replan`, body);
+      dispatch.follow(job, (jobId) => openReplan(jobId, from, at), (ended) => notFinished(ended, from));
     } catch (failure) {
       showFailure(form, failure);
     }
   }
 
   /** A finished re-plan: its diff, then the plan drawn as any plan is. */
-  async function openReplan(jobId) {
+  async function openReplan(jobId, from, at) {
     const diff = await getJson(`/v1/plans/${encodeURIComponent(jobId)}/diff`);
-    state.result = { jobId, diff };
+    state.opened.set(jobId, { diff, from, at });
     await dispatch.openPlan(jobId);
+  }
+
+  /** A re-plan that failed or was cancelled: the plan it was to revise again (with its own
+      way back, if a re-plan), its events kept, and why next to the form. */
+  function notFinished(job, from) {
+    dispatch.render(from);
+    const reason = job.error ?? t(`status_${job.status}`);
+    showFailure($("replan-form"), new Error(`${t("replan_failed")}${reason}`));
   }
 
   // --- the diff --------------------------------------------------------------------------------
@@ -224,7 +280,7 @@ window.DeskReplan = (() => {
   function markMap(view, diff) {
     const map = dispatch.state.map;
     map.emphasise(new Set(diff.affected));
-    const points = new Map([...state.morning.instance.points, ...view.instance.points].map((p) => [p.id, p]));
+    const points = new Map([...diff.from.instance.points, ...view.instance.points].map((p) => [p.id, p]));
     const ring = (id, kind, text) => {
       const point = points.get(id);
       if (point) map.mark([point.lat, point.lon], `diff-mark diff-${kind}`, `${siteLabel(point)} — ${text}`);
@@ -234,9 +290,9 @@ window.DeskReplan = (() => {
     for (const r of diff.removed) ring(r.point_id, "removed", `${t("legend_removed")}: ${r.vehicle_id}`);
   }
 
-  function showDiff(view, diff) {
-    markMap(view, diff);
-    $("replan-title").textContent = `${t("replan_of")}${state.morning.plan.date ?? ""} ${$("replan-at").value}`;
+  function showDiff(view, { diff, from, at }) {
+    markMap(view, { ...diff, from });
+    $("replan-title").textContent = `${t("replan_of")}${from.plan.date ?? ""} ${at}`;
     $("replan-diff").innerHTML = `<h3>${t("replan_diff")}</h3>
       <div class="legend">${LEGEND.map(([cls, key]) => `<span class="legend-item"><span class="dot ${cls}"></span>${esc(t(key))}</span>`).join("")}</div>
       ${diffTable(diff)}`;
@@ -244,28 +300,27 @@ window.DeskReplan = (() => {
 
   // --- following the dispatcher's view ---------------------------------------------------------
 
-  /** After each view: a morning plan gets the panel, a re-plan also its diff; a plan that is
-      neither (a compared scenario) gets no panel. */
+  /** After each view: a plan job's gets the panel, whose events revise it, a re-plan's also
+      its diff and the way back; a plan that is neither (a compared scenario) gets no panel. */
   function rendered(view) {
     $("replan-panel").hidden = !view.jobId;
     if (!view.jobId) return;
-    const showing = state.result?.jobId === view.jobId;
-    if (!showing && state.morning?.jobId !== view.jobId) {
-      state.morning = view;
+    const opened = state.opened.get(view.jobId);
+    if (state.base?.jobId !== view.jobId) {
       state.events = [];
       state.place = null;
-      $("replan-at").value = nowInDay(view.instance);
+      $("replan-at").value = opened?.at ?? nowInDay(view.instance);
     }
-    if (!showing) state.result = null;
-    fillChoices(state.morning);
+    state.base = view;
+    fillChoices(view);
     setPlace(state.place); // the map was drawn anew: ring the chosen place again
     dispatch.state.map.onPlace = placeOnMap;
     renderEvents();
     showFields();
-    $("replan-back").hidden = !showing;
-    $("replan-diff").hidden = !showing;
+    $("replan-back").hidden = !opened;
+    $("replan-diff").hidden = !opened;
     $("replan-title").textContent = t("replan");
-    if (showing) showDiff(view, state.result.diff);
+    if (opened) showDiff(view, opened);
   }
 
   function init() {
@@ -273,7 +328,7 @@ window.DeskReplan = (() => {
     $("replan-place").addEventListener("change", placeFromList);
     $("replan-add").addEventListener("click", addEvent);
     $("replan-form").addEventListener("submit", submit);
-    $("replan-back").addEventListener("click", () => dispatch.render(state.morning));
+    $("replan-back").addEventListener("click", () => dispatch.render(state.opened.get(state.base.jobId).from));
     dispatch.onRender(rendered);
   }
 
