@@ -61,8 +61,10 @@ from wasteopt.validate import ensure_valid
 
 log = logging.getLogger(__name__)
 STATION_RULES = frozenset({STATION_BALANCE, STATION_ORDER, BACKLOG})
-# idle trucks of a type offered at a yard near the jobs left when most plans stand (assumption:
-# two per type, enough for a broken truck's rest; all idle trucks made Daoxian's model slow)
+# idle collection trucks of a type offered at a yard near the points left when most plans stand
+# (assumption: two per type, enough for a broken truck's rest; all idle trucks made Daoxian's
+# model slow). The transfer tier gets every idle hauler: with two per yard, Daoxian's stations
+# kept 12-48 t after a 10:30 breakdown while idle haulers stood at the yard.
 IDLE_PER_YARD = 2
 
 # CNY per point given to another truck than the one that had it (assumption: about half an
@@ -331,7 +333,7 @@ def _rests(
     planned = [s for s in planned if s.vehicle_id not in kept]
     taken = {stop.site_id for rest in kept.values() for stop in rest}
     jobs = [job for job in jobs if job.id not in taken]
-    if kept:
+    if kept and tier == "collection":  # the transfer tier, a few dozen containers, gets all
         planned = _nearby(planned, jobs, matrices)
     seconds = options.time_limit_s if tier == "collection" else max(1.0, options.time_limit_s / 4)
     remainder = remainder_tier(
