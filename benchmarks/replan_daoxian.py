@@ -20,7 +20,7 @@ from pathlib import Path
 from wasteopt.errors import WasteoptError
 from wasteopt.io import load_instance, load_plan
 from wasteopt.model import Instance, Plan, clock_to_seconds
-from wasteopt.planning import resolve_provider
+from wasteopt.planning import resolve_provider, route_cost
 from wasteopt.replan import (
     DEFAULT_MOVE_PENALTY,
     ReplanOptions,
@@ -88,10 +88,22 @@ def main() -> None:
             print(
                 f"  {label}: {seconds:.1f} s, moved {len(result.diff.moved)},"
                 f" trucks changed {len(result.diff.affected)},"
-                f" cost {result.plan.cost - plan.cost:+,.2f} CNY,"
+                f" cost {result.plan.cost - plan.cost:+,.2f} CNY"
+                f" (collection {_tier_cost(instance, result.plan, plan, 'collection'):+,.2f},"
+                f" transfer {_tier_cost(instance, result.plan, plan, 'transfer'):+,.2f}),"
                 f" unserved {len(result.plan.unserved)}, left {_backlog(result.plan)} t",
                 flush=True,
             )
+
+
+def _tier_cost(instance: Instance, after: Plan, before: Plan, tier: str) -> float:
+    """The change in one tier's cost (its routes' as the plan's cost counts them)."""
+    return sum(
+        sign * route_cost(instance, route)
+        for sign, plan in ((1, after), (-1, before))
+        for route in plan.routes
+        if route.tier == tier
+    )
 
 
 def _backlog(plan: Plan) -> str:

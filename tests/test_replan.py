@@ -320,12 +320,18 @@ def test_cli_writes_the_changed_trucks_sheets_and_refuses_bad_events(
     assert chinese.startswith(f"车辆,{route.vehicle_id},{route.vehicle_type},日期,{morning.date}")
     assert english.startswith("Vehicle,") and "\nNote," in english  # with the plan's caveats
     capsys.readouterr()
-    events.write_text(json.dumps([{"type": "breakdown", "vehicle": "CT9-9"}]))
+    first = next(s for s in route.stops if s.action == "collect")
     bad = tmp_path / "bad"
-    assert main([*args, "--out", str(bad)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "events[0].vehicle" in err[0] and "CT9-9" in err[0]
-    assert not bad.exists()
+    for event, words in (
+        ({"type": "breakdown", "vehicle": "CT9-9"}, ("events[0].vehicle", "CT9-9")),
+        ({"type": "breakdown", "vehicle": "CT3-1", "time": "23:30"}, ("events[0].time",)),
+        ({"type": "point_cancelled", "point": first.site_id}, ("events[0].point", "collected")),
+    ):
+        events.write_text(json.dumps([event]))
+        assert main([*args, "--out", str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and all(word in err[0] for word in words)
+        assert not bad.exists()
     # the re-plan is re-planned: its own instance.json is found beside it
     extra = {"id": "canteen", "lon": 111.6, "lat": 25.52, "stream": "kitchen", "tonnes_per_day": 1}
     events.write_text(json.dumps([{"type": "point_added", "point": extra}]))
