@@ -27,8 +27,8 @@ def _clock(minutes: int) -> str:
 @st.composite
 def instances(draw) -> Instance:
     """Small random instances: 1-2 yards, 1-3 facilities, 2-9 points of 1-2 streams; types
-    without a break may be electric with a small battery (10-30 km of range), and then the
-    yards and some facilities have chargers of 1-2 plugs."""
+    may take a break, be electric with a small battery (10-30 km of range), or both, and with
+    a battery the yards and some facilities have chargers of 1-2 plugs."""
     coordinate = st.floats(min_value=-0.08, max_value=0.08)
     streams = draw(st.sampled_from([["residual"], ["residual", "kitchen"]]))
     n_yards = draw(st.integers(1, 2))
@@ -75,10 +75,10 @@ def instances(draw) -> Instance:
             "cost_per_km": draw(st.sampled_from([1.0, 3.0])),
             "cost_per_hour": draw(st.sampled_from([0, 40])),
         }
-        kind = draw(st.sampled_from(["break", "electric", "plain"]))
-        if kind == "break":
+        kind = draw(st.sampled_from(["break", "electric", "electric with a break", "plain"]))
+        if "break" in kind:
             vt["break"] = {"window": {"start": "10:00", "end": "12:00"}, "duration_min": 30}
-        elif kind == "electric":
+        if "electric" in kind:
             vt["energy"] = {"type": "electric", "empty_per_100km": 80, "full_per_100km": 110}
             vt["battery"] = {"capacity_kwh": draw(st.sampled_from([12.0, 20.0, 35.0]))}
         vehicle_types.append(vt)

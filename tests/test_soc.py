@@ -14,6 +14,7 @@ import io
 import numpy as np
 import pytest
 
+from wasteopt.charging import charge_off_peak
 from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
 from wasteopt.fleet_growth import FleetGrowth
@@ -116,6 +117,13 @@ TWO_TRIPS = [
 ]
 
 
+TARIFF = [
+    {"window": {"start": "00:00", "end": "07:30"}, "cny_per_kwh": 0.3},
+    {"window": {"start": "07:30", "end": "22:00"}, "cny_per_kwh": 1.0},
+    {"window": {"start": "22:00", "end": "24:00"}, "cny_per_kwh": 0.3},
+]
+
+
 def _plan(stops: list[Stop]) -> Plan:
     km = sum(s.distance_from_prev_km for s in stops)
     route = Route(
@@ -185,13 +193,8 @@ def test_charging_energy_and_its_time_of_use_cost_by_hand():
     the 1.0 CNY peak: 50 x (28 x 0.3 + 22 x 1.0) / 50 = 30.4 CNY; the yard refills the
     72 - 13.5 = 58.5 kWh used beyond it at the valley price, 17.55 CNY. Together 108.5 kWh, the
     day's consumption as the impact integrates it."""
-    tariff = [
-        {"window": {"start": "00:00", "end": "07:30"}, "cny_per_kwh": 0.3},
-        {"window": {"start": "07:30", "end": "22:00"}, "cny_per_kwh": 1.0},
-        {"window": {"start": "22:00", "end": "24:00"}, "cny_per_kwh": 0.3},
-    ]
     instance = make_instance()
-    settings = InstanceSettings.model_validate({"tariff": tariff})
+    settings = InstanceSettings.model_validate({"tariff": TARIFF})
     instance = instance.model_copy(update={"settings": settings})
     report = assess(instance, _plan(TWO_TRIPS))
     charging = report.charging
@@ -200,6 +203,24 @@ def test_charging_energy_and_its_time_of_use_cost_by_hand():
     assert report.per_day.electricity_kwh == pytest.approx(charging.total_kwh)
     [use] = charging.chargers
     assert (use.site_id, use.sessions, use.busiest, use.plugs) == ("F", 1, 1, 1)
+
+
+def test_under_a_tariff_a_dear_charge_takes_only_what_the_day_needs():
+    """The charge stop at 07:02 is dearer than the valley: the day ends 6.3 kWh above the
+    reserve (13.5 - 7.2), so it takes 50 - 6.3 = 43.7 kWh, 44 min at 60 kW (07:02-07:46), and
+    the day ends at the reserve. It pays (28 x 0.3 + 16 x 1.0) / 44 CNY/kWh for 43.7 kWh and
+    the yard refills 64.8 kWh at 0.3: 24.23 + 19.44 CNY, against 30.4 + 17.55 before."""
+    instance = make_instance()
+    settings = InstanceSettings.model_validate({"tariff": TARIFF})
+    instance = instance.model_copy(update={"settings": settings})
+    [route] = charge_off_peak(instance, _plan(TWO_TRIPS).routes)
+    charge = route.stops[4]
+    assert (charge.charged_kwh, charge.depart) == (pytest.approx(43.7), "07:46")
+    assert [s.soc_kwh for s in route.stops][4:] == pytest.approx([63.95, 46.45, 44.7, 17.2, 7.2])
+    plan = _plan(route.stops)
+    assert check_plan(instance, plan, make_matrices(instance)) == []
+    cost = assess(instance, plan).charging.cost_cny
+    assert cost == pytest.approx(43.7 * (28 * 0.3 + 16 * 1.0) / 44 + 64.8 * 0.3)
 
 
 def test_a_tariff_must_cover_the_day_once():
@@ -220,6 +241,29 @@ def test_an_electric_share_converts_trucks_with_batteries_and_plugs_at_their_yar
     assert types["D-ev"].count == 2 and types["D-ev"].battery == types["E"].battery
     [yard] = changed.yards
     assert (yard.charger.power_kw, yard.charger.count) == (30, 3)  # a plug per battery truck
+
+
+def test_a_scenario_sets_a_tariff_and_converts_trucks_by_its_own_variants():
+    """A 2 t diesel type has no electric type of its payload in the instance: the scenario's
+    variant gives the converted trucks their battery."""
+    instance = make_instance()
+    diesel = instance.vehicle_types[0].model_copy(
+        update={"id": "D", "payload_t": 4.0, "battery": None, "energy": EnergyModel()}
+    )
+    instance = instance.model_copy(update={"vehicle_types": [diesel]})
+    variant = {
+        "streams": ["residual"],
+        "payload_t": 4,
+        "energy": {"type": "electric", "empty_per_100km": 100, "full_per_100km": 150},
+        "battery": {"capacity_kwh": 200},
+        "fixed_cost_per_day": 0,
+        "cost_per_km": 1,
+    }
+    scenario = Scenario(name="e", electric_share=1, electric_variants=[variant], tariff=TARIFF)
+    changed = apply_scenario(instance, scenario)
+    [converted] = changed.vehicle_types
+    assert (converted.id, converted.battery.capacity_kwh) == ("D-ev", 200)
+    assert [p.cny_per_kwh for p in changed.settings.tariff] == [0.3, 1.0, 0.3]
 
 
 def test_a_scenario_builds_a_charger_at_a_facility():

@@ -7,10 +7,14 @@ overnight, so what the chargers deliver over the day is what the trucks used. Wi
 tariff (``settings.tariff``, 分时电价, county plan 三(三)) a charge stop pays the prices of the
 hours it spans (its energy spread evenly over them) and the overnight refill the cheapest
 period's price (*assumption*: yard chargers are timed to the valley hours, as time-of-use
-tariffs intend).
+tariffs intend). Under a tariff a plan buys no more than it must above that price: a charge stop
+dearer than the cheapest period takes only what the rest of the day needs above the reserve
+(:func:`charge_off_peak`), and the yard refills the rest overnight.
 """
 
 from __future__ import annotations
+
+import math
 
 from wasteopt.model import (
     Charger,
@@ -18,8 +22,11 @@ from wasteopt.model import (
     ChargingFigures,
     Instance,
     Plan,
+    Route,
     TariffPeriod,
+    VehicleType,
     clock_to_seconds,
+    seconds_to_clock,
 )
 from wasteopt.soc import soc_walk
 
@@ -82,6 +89,66 @@ def mean_price(tariff: list[TariffPeriod], start_s: int, end_s: int) -> float:
             overlap = min(end_s, finish + day * DAY_S) - max(start_s, begin + day * DAY_S)
             paid += max(0, overlap) * period.cny_per_kwh
     return paid / (end_s - start_s)
+
+
+def charge_off_peak(instance: Instance, routes: list[Route]) -> list[Route]:
+    """``routes`` with each battery truck's charge stops dearer than the tariff's cheapest
+    period cut to what its day needs (the unchanged ``routes`` without a tariff)."""
+    tariff = instance.settings.tariff
+    if not tariff:
+        return routes
+    valley = min(p.cny_per_kwh for p in tariff)
+    chargers = {s.id: s.charger for s in (*instance.yards, *instance.facilities) if s.charger}
+    types = {vt.id: vt for vt in instance.vehicle_types}
+    out = []
+    for route in routes:
+        vt = types.get(route.vehicle_type)
+        if vt is not None and vt.battery is not None:
+            route = _off_peak(route, vt, valley, tariff, chargers)
+        out.append(route)
+    return out
+
+
+def _off_peak(
+    route: Route,
+    vt: VehicleType,
+    valley: float,
+    tariff: list[TariffPeriod],
+    chargers: dict[str, Charger],
+) -> Route:
+    """``route`` with each charge stop above ``valley`` cut by the least margin its later
+    stops keep above the reserve (a stop charging nothing after an unload is dropped), its
+    time shortened to the kWh left, and every stop's SoC written again."""
+    stops = list(route.stops)
+    reserve = vt.battery.reserve_kwh
+    for i in range(len(stops)):
+        stop = stops[i]
+        arrive, depart = clock_to_seconds(stop.arrive), clock_to_seconds(stop.depart)
+        if stop.action != "charge" or mean_price(tariff, arrive, depart) <= valley:
+            continue
+        walk = soc_walk(route.model_copy(update={"stops": stops}), vt)
+        spare = math.floor((min(walk[i:]) - reserve) * 1000) / 1000
+        charged = round(max(0.0, stop.charged_kwh - max(0.0, spare)), 3)
+        if charged >= stop.charged_kwh:
+            continue
+        minutes = math.ceil(charged * 60 / chargers[stop.site_id].power_kw)  # plans show minutes
+        seconds = 60 * minutes
+        stops[i] = stop.model_copy(
+            update={"charged_kwh": charged, "depart": seconds_to_clock(arrive + seconds)}
+        )
+    stops = [
+        s for s in stops if s.action != "charge" or s.charged_kwh > 0 or s.distance_from_prev_km
+    ]
+    route = route.model_copy(update={"stops": stops})
+    walk = soc_walk(route, vt)
+    return route.model_copy(
+        update={
+            "stops": [
+                s.model_copy(update={"soc_kwh": round(soc, 3)})
+                for s, soc in zip(stops, walk, strict=True)
+            ]
+        }
+    )
 
 
 def busiest(stays: list[tuple[int, int]]) -> int:

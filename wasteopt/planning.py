@@ -13,10 +13,11 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
 
+from wasteopt.charging import charge_off_peak
 from wasteopt.check import check_plan
 from wasteopt.errors import NetworkError, OptionsError, PlanCheckError
 from wasteopt.impact import assess
@@ -471,6 +472,7 @@ def plan_day_full(
         reporter("collection"),
         should_stop,
     )
+    collection = replace(collection, routes=charge_off_peak(instance, collection.routes))
     deliveries = _deliveries(collection.routes)
     transfer_problem = _transfer_problem(instance, deliveries)
     transfer = solve_tier(
@@ -480,6 +482,7 @@ def plan_day_full(
         reporter("transfer"),
         should_stop,
     )
+    transfer = replace(transfer, routes=charge_off_peak(instance, transfer.routes))
     points = {p.id: p for p in instance.points}
     diagnosis = _Diagnosis(collection_problem, collection, matrices)
     unserved = [

@@ -24,14 +24,24 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from wasteopt import csv_cells
 from wasteopt._text import table
-from wasteopt.electrify import electrify
+from wasteopt.electrify import ElectricVariant, electrify
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
 from wasteopt.fleet_growth import FleetGrowth, Growth, grow
 from wasteopt.headers import Language
 from wasteopt.io import dump_json, validation_problems, write_text_atomic
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Charger, EnergyModel, Facility, ImpactReport, Instance, Plan, Yard
+from wasteopt.model import (
+    Charger,
+    EnergyModel,
+    Facility,
+    ImpactReport,
+    Instance,
+    InstanceSettings,
+    Plan,
+    TariffPeriod,
+    Yard,
+)
 from wasteopt.planning import DayResult, PlanOptions, Progress, plan_day_full
 from wasteopt.sorting import SortingRates, sort_at_source
 from wasteopt.units import TONNE_TOL, minutes_to_hours
@@ -109,6 +119,16 @@ class Scenario(_Strict):
         description="share of each non-electric collection type's trucks made battery-electric"
         " like the instance's electric type of the same payload and streams (battery included);"
         " their yards get a plug per battery truck",
+    )
+    tariff: list[TariffPeriod] | None = Field(
+        default=None,
+        description="a time-of-use electricity tariff (分时电价) for charging, in place of the"
+        " instance's settings.tariff",
+    )
+    electric_variants: list[ElectricVariant] = Field(
+        default_factory=list,
+        description="what a converted truck of a payload and streams the instance has no"
+        " electric type for costs and uses, battery included (as a sweep's)",
     )
     grow: FleetGrowth | None = Field(
         default=None,
@@ -236,8 +256,13 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
             "points": points,
         }
     )
+    if scenario.tariff is not None:
+        settings = InstanceSettings.model_validate(
+            {**changed.settings.model_dump(), "tariff": scenario.tariff}
+        )
+        changed = changed.model_copy(update={"settings": settings})
     if scenario.electric_share > 0:
-        changed = electrify(changed, scenario.electric_share)
+        changed = electrify(changed, scenario.electric_share, scenario.electric_variants)
     return changed if scenario.sorting is None else sort_at_source(changed, scenario.sorting)
 
 
