@@ -19,6 +19,7 @@ from wasteopt.routing.compiled import (
     decode,
     encode,
     engine_data,
+    reload_territories,
     single_trip_groups,
     solve_compiled,
 )
@@ -277,3 +278,46 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
     assert iterations == 0
     assert found.is_feasible()
     assert pyvrp.CostEvaluator([0], 0, 0).cost(found) < pyvrp.CostEvaluator([0], 0, 0).cost(initial)
+
+
+def test_a_yards_trucks_reload_within_its_territory():
+    """Yard A at 0 km with two thirds of the payload, yard B at 60 km with one third; stations
+    at 2, 10, 50 and 58 km, six points at 1-56 km. A's territory is the four points nearest it
+    (two thirds of six), whose nearest stations are S2 and S10, and S2 is nearest its yard; B's
+    is the two points nearest it (55 and 56 km): S58. A start that has B's truck unload at S10
+    keeps S10 for B."""
+    from tests.builders import at, build_instance, point, station, truck
+
+    instance = build_instance(
+        [station("S2", 2), station("S10", 10), station("S50", 50), station("S58", 58)],
+        [point(f"P{x}", x) for x in (1, 3, 9, 11, 55, 56)],
+        [
+            truck("VA", payload=10.0, yard="A", cost_per_km=2.0),
+            truck("VB", payload=5.0, yard="B", cost_per_km=2.0),
+        ],
+        yards=[at("A", 0), at("B", 60)],
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    engine = engine_data(problem, distance_m, duration_s, site_index)
+    name_of = engine.facility_of_depot
+
+    def reloads(found):
+        return {
+            vt.name: sorted(name_of[d] for d in vt.reload_depots)
+            for vt in found.data.vehicle_types()
+        }
+
+    every = ["S10", "S2", "S50", "S58"]
+    assert reloads(engine) == {"VA/residual": every, "VB/residual": every}
+    assert reloads(reload_territories(engine, None)) == {
+        "VA/residual": ["S10", "S2"],
+        "VB/residual": ["S58"],
+    }
+    start = [
+        [("job", "P55"), ("unload", "S10"), ("job", "P56"), ("unload", "S58")]
+        if v.vehicle_type.yard == "B"
+        else []
+        for v in problem.vehicles
+    ]
+    initial = encode(problem, engine, start)
+    assert reloads(reload_territories(engine, initial))["VB/residual"] == ["S10", "S58"]

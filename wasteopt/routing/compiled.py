@@ -34,7 +34,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyvrp
@@ -76,6 +76,7 @@ class EngineData:
     data: pyvrp.ProblemData
     type_vehicles: list[list[int]]  # problem.vehicles indices behind each PyVRP vehicle type
     type_profile: list[int]
+    type_stream: list[str]
     facility_of_depot: dict[int, str]
     yard_depot: dict[str, int]
     final_facility: list[np.ndarray]  # per profile: [job, yard depot] -> depot of last unload
@@ -259,6 +260,7 @@ def engine_data(
     vehicle_types: list[pyvrp.VehicleType] = []
     type_vehicles: list[list[int]] = []
     type_profile: list[int] = []
+    type_stream: list[str] = []
     groups: dict[tuple[str, str], list[int]] = {}
     for k in in_use:
         groups.setdefault((vehicles[k].vehicle_type.id, vehicles[k].stream), []).append(k)
@@ -345,6 +347,7 @@ def engine_data(
         )
         type_vehicles.append(members)
         type_profile.append(profiles[key])
+        type_stream.append(stream)
 
     locations = [pyvrp.Location(0.0, 0.0) for _ in sites]
     data = pyvrp.ProblemData(
@@ -364,6 +367,7 @@ def engine_data(
         data=data,
         type_vehicles=type_vehicles,
         type_profile=type_profile,
+        type_stream=type_stream,
         facility_of_depot={n_yards + k: f.id for k, f in enumerate(facilities)},
         yard_depot={y: k for k, y in enumerate(yards)},
         final_facility=final_facility,
@@ -628,6 +632,51 @@ def _prices_paid(
     return paid
 
 
+def reload_territories(engine: EngineData, initial: pyvrp.Solution | None) -> EngineData:
+    """``engine`` with each vehicle type's reload depots cut to its yard's territory.
+
+    A yard's territory, per stream, is the jobs nearest to it (in its type's cost) in the number
+    its trucks' share of the stream's payload would collect; a type may reload at the facility
+    nearest its yard, at each territory job's nearest facility (out and back), and wherever
+    ``initial`` has it reload. PyVRP's reload move tries every reload depot of a route's type
+    for every pair of neighbours (two fifths of its time on Daoxian's residual tier, 14 depots
+    a type); with territories it ran 2-3 times the iterations there and its 20 s plans were
+    1-4 % cheaper (seeds 0-1). The final leg home still goes through the cheapest facility.
+    """
+    data = engine.data
+    types = data.vehicle_types()
+    if all(len(vt.reload_depots) <= 1 or vt.max_reloads == 0 for vt in types):
+        return engine
+    first_job = data.num_depots
+    payload_of: Counter = Counter()
+    for t, vt in enumerate(types):
+        payload_of[(vt.start_depot, engine.type_stream[t])] += vt.num_available * vt.capacity[0]
+    stream_payload: Counter = Counter()
+    for (_, stream), kg in payload_of.items():
+        stream_payload[stream] += kg
+    used: dict[int, set[int]] = {}
+    for route in initial.routes() if initial is not None else []:
+        depots = {a.idx for a in list(route)[1:-1] if a.is_depot()}
+        used.setdefault(route.vehicle_type(), set()).update(depots)
+    restricted = []
+    for t, vt in enumerate(types):
+        reloads = list(vt.reload_depots)
+        if len(reloads) <= 1 or vt.max_reloads == 0:
+            restricted.append(vt)
+            continue
+        cost = data.distance_matrix(vt.profile)
+        yard, stream = vt.start_depot, engine.type_stream[t]
+        from_yard = cost[yard, first_job:]
+        reach = np.flatnonzero(from_yard < engine.unreachable[vt.profile])
+        share = payload_of[(yard, stream)] / max(1, stream_payload[stream])
+        territory = first_job + reach[np.argsort(from_yard[reach])][: math.ceil(share * len(reach))]
+        out_and_back = cost[np.ix_(territory, reloads)] + cost[np.ix_(reloads, territory)].T
+        keep = {reloads[int(np.argmin(cost[yard, reloads]))], *used.get(t, ())}
+        keep.update(reloads[k] for k in np.unique(out_and_back.argmin(axis=1)))
+        restricted.append(vt.replace(reload_depots=sorted(keep)))
+    return replace(engine, data=data.replace(vehicle_types=restricted))
+
+
 def _carry_over(previous: pyvrp.Solution, data: pyvrp.ProblemData) -> pyvrp.Solution:
     """``previous`` on new data of the same shape (other prices)."""
     routes = [
@@ -872,7 +921,10 @@ def solve_compiled(
             if initial is not None and initial.is_feasible():
                 # the start is a plan already, before PyVRP builds its neighbourhoods
                 stop.offer(_UNPENALISED.cost(initial))
-        found, count = _search(engine, stop, seed + rounds, initial)
+        searched = reload_territories(engine, initial)
+        if initial is not None and searched is not engine:
+            initial = _carry_over(initial, searched.data)
+        found, count = _search(searched, stop, seed + rounds, initial)
         rounds += 1
         iterations += count
         if not found.is_feasible():
