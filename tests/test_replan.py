@@ -22,7 +22,7 @@ from wasteopt.errors import InstanceError
 from wasteopt.io import load_instance
 from wasteopt.matrix import great_circle_m
 from wasteopt.model import Instance, Plan, Route, clock_to_seconds, seconds_to_clock
-from wasteopt.network import RoadNetworkProvider
+from wasteopt.network import RoadNetworkProvider, load_provider
 from wasteopt.planning import PlanOptions, plan_day, resolve_provider
 from wasteopt.replan import (
     Actuals,
@@ -371,8 +371,13 @@ def complete_graph(instance: Instance) -> nx.MultiDiGraph:
     return graph
 
 
-def test_a_closed_road_is_not_used_after_the_time(small, tmp_path):
-    provider = RoadNetworkProvider(complete_graph(small), cache_dir=tmp_path)
+def test_a_closed_road_is_not_used_after_the_time(small, tmp_path, capsys):
+    roads = complete_graph(small)
+    for *_, data in [*roads.nodes(data=True), *roads.edges(data=True)]:
+        data.update({key: str(value) for key, value in data.items()})  # as OSM's GraphML has
+    graph = tmp_path / "roads.graphml"
+    nx.write_graphml(roads, graph)
+    provider = load_provider(graph, cache_dir=tmp_path)
     morning = plan_day(small, provider, MORNING)
     at = "10:30"
     events = [{"type": "road_closed", "between": ["TS1", "Y1"]}]
@@ -394,6 +399,19 @@ def test_a_closed_road_is_not_used_after_the_time(small, tmp_path):
         check_plan(result.instance, result.plan, result.matrices, [(clock_to_seconds(at), before)])
         == []
     )
+    # the re-plan records its road events: `wasteopt check` holds each leg to its time's roads
+    out = tmp_path / "out"
+    plan, closure = tmp_path / "plan.json", tmp_path / "events.json"
+    plan.write_text(morning.model_dump_json(), encoding="utf-8")
+    closure.write_text(json.dumps(events), encoding="utf-8")
+    args = [
+        "replan", str(plan), "--at", at, "--events", str(closure), "--instance", str(SMALL),
+        "--graph", str(graph), "--solution-limit", "5", "--out", str(out),
+    ]  # fmt: skip
+    assert main(args) == 0
+    capsys.readouterr()
+    checked = main(["check", str(out / "instance.json"), str(out / "plan.json")])
+    assert checked == 0, capsys.readouterr().out
 
 
 def station_stock(plan: Plan, stations: set[str]) -> dict[str, float]:

@@ -27,7 +27,6 @@ from wasteopt.model import (
     Stop,
     TravelMatrices,
     Unserved,
-    clock_to_seconds,
     seconds_to_clock,
 )
 from wasteopt.planning import (
@@ -40,9 +39,8 @@ from wasteopt.planning import (
 )
 from wasteopt.replan.day import Day
 from wasteopt.replan.diff import PlanDiff, plan_diff
-from wasteopt.replan.events import Event, events_from_data
 from wasteopt.replan.remainder import Remainder, remainder_tier
-from wasteopt.replan.roads import day_network
+from wasteopt.replan.roads import replan_steps, roads_over_the_day
 from wasteopt.replan.standing import standing_routes
 from wasteopt.replan.state import VehicleState
 from wasteopt.replan.stitch import (
@@ -475,28 +473,6 @@ def _value(plan: Plan, penalty_per_t: float) -> float:
     return plan.cost + penalty_per_t * sum(u.tonnes for u in plan.unserved)
 
 
-def _roads(
-    plan: Plan, day: Day, provider: MatrixProvider, speeds: Mapping[str, float] | None
-) -> tuple[MatrixProvider, TravelMatrices, list[tuple[int, TravelMatrices]]]:
-    """The roads after the re-plan time, their matrices, and the matrices of the legs that
-    left earlier: before each re-plan of ``plan`` and this one, the roads as they were."""
-    sites = {s.id: s for s in day.instance.sites}
-    steps = [
-        *((clock_to_seconds(step.at), events_from_data(step.road_events)) for step in plan.replans),
-        (day.state.at_s, day.road_events),
-    ]
-    roads, matrices = provider, provider.matrices(day.instance.sites)
-    earlier: list[tuple[int, TravelMatrices]] = []
-    events: list[Event] = []
-    for at_s, more in steps:
-        if more:
-            earlier.append((at_s, matrices))
-            events += more
-            roads = day_network(provider, events, sites, speeds)
-            matrices = roads.matrices(day.instance.sites)
-    return roads, matrices, earlier
-
-
 def replan_day(
     instance: Instance,
     plan: Plan,
@@ -520,7 +496,8 @@ def replan_day(
     the checker rejects the result.
     """
     ensure_valid(day.instance)
-    roads, matrices, earlier = _roads(plan, day, provider, speeds)
+    steps = [*replan_steps(plan), (day.state.at_s, day.road_events)]
+    roads, matrices, earlier = roads_over_the_day(steps, day.instance.sites, provider, speeds)
     state = day.state
     step = ReplanStep(
         at=seconds_to_clock(state.at_s),

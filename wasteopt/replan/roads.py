@@ -14,9 +14,9 @@ import numpy as np
 
 from wasteopt.errors import InstanceError, NetworkError
 from wasteopt.matrix import MatrixProvider, great_circle_m
-from wasteopt.model import Site
+from wasteopt.model import Plan, Site, TravelMatrices, clock_to_seconds
 from wasteopt.network import RoadNetworkProvider
-from wasteopt.replan.events import Event, RoadClosed
+from wasteopt.replan.events import Event, RoadClosed, events_from_data
 
 
 def _node(graph: nx.MultiDiGraph, place: tuple[float, float]) -> object:
@@ -86,3 +86,32 @@ def day_network(
         return RoadNetworkProvider(graph, speeds=speeds, cache_dir=provider.cache_dir)
     except NetworkError as exc:
         raise InstanceError([("events", f"after the road events: {exc}")]) from None
+
+
+def replan_steps(plan: Plan) -> list[tuple[int, list[Event]]]:
+    """Each re-plan ``plan`` went through: its time (s) and the road events it applied."""
+    return [
+        (clock_to_seconds(step.at), events_from_data(step.road_events)) for step in plan.replans
+    ]
+
+
+def roads_over_the_day(
+    steps: list[tuple[int, list[Event]]],
+    sites: list[Site],
+    provider: MatrixProvider,
+    speeds: Mapping[str, float] | None = None,
+) -> tuple[MatrixProvider, TravelMatrices, list[tuple[int, TravelMatrices]]]:
+    """The roads after every step's road events (a step: a re-plan's time and its events,
+    in time order), their matrices, and the matrices of the legs that left before each step
+    that changed the roads (``check_plan``'s ``earlier``)."""
+    by_id = {site.id: site for site in sites}
+    roads, matrices = provider, provider.matrices(sites)
+    earlier: list[tuple[int, TravelMatrices]] = []
+    events: list[Event] = []
+    for at_s, more in steps:
+        if more:
+            earlier.append((at_s, matrices))
+            events += more
+            roads = day_network(provider, events, by_id, speeds)
+            matrices = roads.matrices(sites)
+    return roads, matrices, earlier

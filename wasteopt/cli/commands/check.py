@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wasteopt.check import check_plan
 from wasteopt.cli.inputs import add_plan_files, plan_inputs, plan_provider
+from wasteopt.replan.roads import replan_steps, roads_over_the_day
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     inputs = plan_inputs(args.files)
     instance, plan = inputs.instance, inputs.plan
     provider = plan_provider(inputs, args.graph)
-    violations = check_plan(instance, plan, provider.matrices(instance.sites))
+    # a re-plan's legs are checked against the roads of their time (its road events recorded)
+    _, matrices, earlier = roads_over_the_day(replan_steps(plan), instance.sites, provider)
+    violations = check_plan(instance, plan, matrices, earlier)
     if not violations:
         print(f"{inputs.plan_path}: OK — {len(plan.routes)} routes, no violations")
         return 0
