@@ -482,6 +482,9 @@ def comparison_rows(outcomes: Sequence[Outcome]) -> list[Row]:
         row("charging", "plugs at facilities", "count", lambda o: _plugs(o.instance.facilities)),
         row("charging", "charge stops", "count", lambda o: _charging(o, "charge_stops")),
         row("charging", "charged en route", "kWh/day", lambda o: _charging(o, "en_route_kwh")),
+        row(
+            "charging", "charging cost at the tariff", "CNY/day", lambda o: _charging(o, "cost_cny")
+        ),
         row("charging", "busiest charging site", "trucks at once / plugs", _busiest_site),
         row("charging", "trucks added to serve every point", "count", _added_trucks),
         row("charging", "plugs added to serve every point", "count", _added_plugs),
