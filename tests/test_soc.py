@@ -364,7 +364,7 @@ def test_a_fleet_short_of_charge_grows_a_charger_where_it_unloads():
     outcome, rows = _grown(instance, make_matrices(instance))
     growth = outcome.growth
     assert [r.unserved_points for r in growth.rounds] == [2, 0]
-    assert (growth.trucks_added, growth.plugs_added) == ({}, {"F": 2})
+    assert (growth.trucks_added, growth.plugs_added, growth.idle_streams) == ({}, {"F": 2}, [])
     assert not outcome.plan.unserved and outcome.instance.facilities[0].charger.power_kw == 120
     assert "charge" in {s.action for s in outcome.plan.routes[0].stops}
     assert (rows["plugs added to serve every point"], rows["added (fleet growth)"]) == (

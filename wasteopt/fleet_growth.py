@@ -10,24 +10,27 @@ plan gives (:mod:`wasteopt.planning`):
 - otherwise: trucks of the stream's type based nearest the unserved points (a battery type
   first, the fleet's direction), enough for their tonnes in :data:`TRIPS_PER_ADDED_TRUCK` full
   trips each, and their yard a plug per battery truck
-  (:func:`wasteopt.charging.with_yard_plugs`).
+  (:func:`wasteopt.charging.with_yard_plugs`); but none while a truck that carries the stream
+  stood idle in the plan: then the search, not the fleet, left the points (more time may serve
+  them), and the stream is named in :attr:`Growth.idle_streams`.
 
 Nearest is by straight line between coordinates (*assumption*: the road network's order of
 sites is close enough for choosing where to add). The search stops when every point is served
-or after ``max_rounds`` changes, and reports what it added and what is still unserved: the
-minimum it found, not a proven minimum.
+after ``max_rounds`` changes, or when a round has nothing to add, and reports what it added and
+what is still unserved: the least it found, not a proven minimum.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from wasteopt.charging import with_yard_plugs
-from wasteopt.model import Charger, ChargingFigures, Instance, Site, Unserved, VehicleType
+from wasteopt.model import Charger, ChargingFigures, Instance, Plan, Site, Unserved, VehicleType
 from wasteopt.planning import DayResult
 
 # Full trips an added truck is counted on for the tonnes left (assumption: a collection truck
@@ -65,6 +68,7 @@ class Growth:
     trucks_added: dict[str, int]  # vehicle type id -> trucks
     plugs_added: dict[str, int]  # yard or facility id -> plugs
     rounds: list[GrowthRound]
+    idle_streams: list[str]  # streams left unserved beside idle trucks in the last plan
 
     @property
     def served(self) -> bool:
@@ -81,11 +85,29 @@ def grow(
         day = plan(current)
         left = day.plan.unserved
         rounds.append(GrowthRound(len(left), round(sum(u.tonnes for u in left), 3)))
+        idle = _idle_streams(current, day.plan)
         if not left or len(rounds) > growth.max_rounds:
             break
-        current = grown(current, left, day.impact.charging, growth)
-    added = Growth(_trucks_added(instance, current), _plugs_added(instance, current), rounds)
+        bigger = grown(current, left, day.impact.charging, growth, idle)
+        if bigger == current:
+            break
+        current = bigger
+    added = Growth(_trucks_added(instance, current), _plugs_added(instance, current), rounds, idle)
     return current, day, added
+
+
+def _idle_streams(instance: Instance, plan: Plan) -> list[str]:
+    """Streams with unserved points that a collection truck left unused in ``plan`` carries."""
+    points = {p.id: p.stream for p in instance.points}
+    left = {points[u.point_id] for u in plan.unserved}
+    used = Counter(r.vehicle_type for r in plan.routes)
+    idle = {
+        stream
+        for vt in instance.vehicle_types
+        if vt.tier == "collection" and used[vt.id] < vt.count
+        for stream in vt.streams
+    }
+    return sorted(left & idle)
 
 
 def grown(
@@ -93,8 +115,10 @@ def grown(
     unserved: list[Unserved],
     charging: ChargingFigures | None,
     growth: FleetGrowth,
+    idle: list[str],
 ) -> Instance:
-    """``instance`` with one change per stream with ``unserved`` points (module docstring)."""
+    """``instance`` with one change per stream with ``unserved`` points, no trucks for a stream
+    of ``idle`` (module docstring)."""
     points = {p.id: p for p in instance.points}
     by_stream: dict[str, list[Unserved]] = {}
     for u in unserved:
@@ -110,7 +134,8 @@ def grown(
                 if site.charger is None or busy.get(site.id, False):
                     instance = _with_plug(instance, site.id, growth.charger)
                     continue
-        instance = _with_trucks(instance, stream, centre, sum(u.tonnes for u in left))
+        if stream not in idle:
+            instance = _with_trucks(instance, stream, centre, sum(u.tonnes for u in left))
     return with_yard_plugs(instance)
 
 

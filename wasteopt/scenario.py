@@ -435,7 +435,8 @@ def _added_where(o: Outcome) -> str | None:
         return None
     trucks = [f"{vt} +{n}" for vt, n in o.growth.trucks_added.items()]
     plugs = [f"{site} +{n} plugs" for site, n in o.growth.plugs_added.items()]
-    return "; ".join(trucks + plugs) or "nothing"
+    idle = [f"{stream} trucks stood idle" for stream in o.growth.idle_streams]
+    return "; ".join(trucks + plugs + idle) or "nothing"
 
 
 def _growth_left(o: Outcome) -> int | None:
