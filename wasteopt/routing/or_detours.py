@@ -156,29 +156,52 @@ def _trips(nodes: NodeTable, cut: list[int]) -> list[list[int]]:
 
 def _hand_out(start: _Start, routes: list[list[int]], trips: list[list[int]]) -> None:
     """Each of ``trips`` appended to the first idle truck of its stream (a truck none of whose
-    streams has a route yet, then driving its trips) whose range, payload and day it fits."""
-    problem, data = start.problem, start.data
-    vehicles = problem.vehicles
+    streams has a route yet, then driving its trips) whose range, payload and day it fits; a
+    trip none takes is tried again, once all have been, job by job, each with an unload at the
+    same facility."""
+    vehicles = start.problem.vehicles
     busy = {vehicles[v].vehicle_id for v, route in enumerate(routes) if route}
     idle = [v for v in range(len(vehicles)) if vehicles[v].vehicle_id not in busy]
     taken: set[int] = set()
+    left = []
     for trip in trips:
         trip = [_plain(start, n) for n in trip]
-        jobs = [n for n in trip if n < len(start.nodes.jobs)]
-        stream = start.nodes.jobs[jobs[0]].stream
-        kg = int(sum(data.demand[n] for n in jobs))
-        for v in idle:
-            vehicle = vehicles[v]
-            if vehicle.stream != stream or vehicle.payload_kg < kg:
-                continue
-            if vehicle.vehicle_id in busy and v not in taken:
-                continue  # another stream's virtual vehicle of this truck drives
-            route = [*routes[v], *trip]
-            if start.lowest(v, route) >= 0 and _fits(problem, data, v, route):
-                routes[v] = route
-                busy.add(vehicle.vehicle_id)
-                taken.add(v)
-                break
+        if not _taken(start, routes, trip, idle, busy, taken):
+            left.append(trip)
+    for trip in left:
+        facility = start.nodes.ref[trip[-1]]
+        for job in trip[:-1]:
+            copies = start.plain[facility]
+            if copies and _taken(start, routes, [job, copies[0]], idle, busy, taken):
+                copies.pop(0)
+
+
+def _taken(
+    start: _Start,
+    routes: list[list[int]],
+    trip: list[int],
+    idle: list[int],
+    busy: set[str],
+    taken: set[int],
+) -> bool:
+    """Whether an idle vehicle (:func:`_hand_out`) takes ``trip``: then it is on its route."""
+    problem, data, nodes = start.problem, start.data, start.nodes
+    jobs = [n for n in trip if n < len(nodes.jobs)]
+    stream = nodes.jobs[jobs[0]].stream
+    kg = int(sum(data.demand[n] for n in jobs))
+    for v in idle:
+        vehicle = problem.vehicles[v]
+        if vehicle.stream != stream or vehicle.payload_kg < kg:
+            continue
+        if vehicle.vehicle_id in busy and v not in taken:
+            continue  # another stream's virtual vehicle of this truck drives
+        route = [*routes[v], *trip]
+        if start.lowest(v, route) >= 0 and _fits(problem, data, v, route):
+            routes[v] = route
+            busy.add(vehicle.vehicle_id)
+            taken.add(v)
+            return True
+    return False
 
 
 def _plain(start: _Start, node: int) -> int:
