@@ -6,8 +6,9 @@ many points move with and without the stability price, and what the breakdown co
 At each time, the collection truck on the road with the most waste on board breaks down. The
 first figure is the wall time of ``build_day`` + ``replan_day`` keeping each tier's first
 solution (state, events, both tiers' rests, stitching, the checker, impact), the road graph and its
-matrices already loaded (as in the API's worker); the median of ``--runs``. The others come
-from one re-plan each with ``--time-limit`` seconds, stability on (the default price) and off.
+matrices already loaded (as in the API's worker); the median of ``--runs``. The second is the
+same with 1 s of search, and the points it leaves unserved. The others come from one re-plan
+each with ``--time-limit`` seconds, stability on (the default price) and off.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from wasteopt.replan import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-# the quickest checked plan: the first solution of each tier's rest, no improvement
+# the quickest checked plan: the first solution of each tier's rest, no improvement (the
+# broken-down truck's points are left unserved: its collection rest starts from the plan)
 FIRST = ReplanOptions(time_limit_s=30, solution_limit=1, metaheuristic="greedy_descent")
+# a short search, which gives the broken-down truck's points to other trucks
+SHORT = ReplanOptions(time_limit_s=1)
 
 
 def broken_truck(instance: Instance, plan: Plan, at_s: int) -> str:
@@ -78,6 +82,11 @@ def main() -> None:
         median = statistics.median(s for s, _ in first)
         left = ", ".join(_backlog(result.plan) for _, result in first)
         print(f"{at} | {truck} | {median:.2f} ({runs}); left at stations ({left}) t", flush=True)
+        short = [run(instance, plan, provider, at, SHORT) for _ in range(args.runs)]
+        runs = ", ".join(f"{s:.2f}" for s, _ in short)
+        median = statistics.median(s for s, _ in short)
+        unserved = ", ".join(str(len(result.plan.unserved)) for _, result in short)
+        print(f"  {SHORT.time_limit_s:g} s search: {median:.2f} ({runs}); unserved ({unserved})")
         for label, price in (("stability on", DEFAULT_MOVE_PENALTY), ("stability off", 0.0)):
             options = ReplanOptions(time_limit_s=args.time_limit, move_penalty=price)
             try:

@@ -30,6 +30,7 @@ from wasteopt.replan import (
     ReplanResult,
     build_day,
     events_from_data,
+    load_events,
     replan_day,
 )
 from wasteopt.replan.day import recovery_point_id
@@ -489,3 +490,11 @@ def test_a_replan_is_replanned_with_its_frozen_stops_and_roads(small, tmp_path):
         with pytest.raises(InstanceError) as error:
             build_day(one.instance, one.plan, clock_to_seconds(at), events_from_data(bad))
         assert [loc for loc, _ in error.value.problems] == [where]
+
+
+def test_the_shipped_events_example_applies_to_the_example_day(small, morning):
+    """instances/examples/small_events.json is valid against the example's plan at 10:30."""
+    events = load_events(SMALL.with_name("small_events.json"))
+    day = build_day(small, morning, clock_to_seconds("10:30"), events)
+    points = {p.id for p in day.instance.points}
+    assert "school-2" in points and "K2" not in points

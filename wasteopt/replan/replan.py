@@ -1,10 +1,11 @@
 """Re-plan the rest of the day with the routing core, from the state at a clock time.
 
-The collection tier's rest is searched from the morning plan's stops still to do (OR-Tools
+The collection tier's rest is searched from the revised plan's stops still to do (OR-Tools
 from that start; the compiled search is left out, its depots being the yards), the transfer
-tier's from scratch on the containers not hauled yet. Frozen stops are kept verbatim in front
-of each truck's new rest; the whole day is then verified by the independent checker (frozen
-legs against the matrices they were driven on).
+tier's from scratch on the containers not hauled yet, and again from its own plan while that
+leaves containers at the stations. Frozen stops are kept verbatim in front of each truck's new
+rest; the whole day is then verified by the independent checker (frozen legs against the
+matrices they were driven on).
 """
 
 from __future__ import annotations
