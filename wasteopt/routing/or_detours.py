@@ -36,7 +36,9 @@ from wasteopt.routing.problem import TierProblem
 class _Start:
     """The start being charged: free detours and plain copies, energies by vehicle."""
 
-    def __init__(self, problem: TierProblem, nodes: NodeTable, data: NodeData, routes):
+    def __init__(
+        self, problem: TierProblem, nodes: NodeTable, data: NodeData, routes: list[list[int]]
+    ):
         self.problem, self.nodes, self.data = problem, nodes, data
         self.sites: dict[str, Facility | Yard] = {
             **problem.yards,
@@ -77,8 +79,9 @@ class _Start:
         left = low = reach
         at = self.data.starts[v]
         for node in route:
-            left = self.charge(left - int(wh[at, node]), reach, node)
+            left -= int(wh[at, node])
             low, at = min(low, left), node
+            left = self.charge(left, reach, node)
         return min(low, left - int(wh[at, self.data.starts[v]]))
 
 
