@@ -31,6 +31,9 @@ from wasteopt.model import (
     TravelMatrices,
 )
 from wasteopt.planning import PlanOptions, plan_day_full
+from wasteopt.routing.nodes import NodeTable, node_data
+from wasteopt.routing.or_detours import with_detours
+from wasteopt.routing.problem import Job, TierProblem
 from wasteopt.scenario import Scenario, apply_scenario, compare_scenarios, comparison_rows
 from wasteopt.soc import soc_walk
 
@@ -386,3 +389,31 @@ def test_a_fleet_short_of_time_grows_a_truck_and_its_yard_plug():
     assert [r.unserved_points for r in growth.rounds] == [2, 0]
     assert (growth.trucks_added, growth.plugs_added) == ({"E": 1}, {"Y": 1})
     assert len(outcome.plan.routes) == 2 and rows["unserved after fleet growth"] == 0
+
+
+def test_a_start_hands_a_trip_beyond_range_to_an_idle_truck():
+    """On the detour line with two trucks and a two-hour shift, a start giving both trips to
+    one truck runs its battery flat on the second (32.75 kWh left, 44.25 needed) and leaves
+    no time for a detour home to charge: the second trip goes to the idle truck, which drives
+    it on a full battery (54.25 kWh of 64.8)."""
+    instance, matrices = _detour_instance()
+    data = instance.model_dump(by_alias=True)
+    data["vehicle_types"][0].update(count=2, shift={"start": "06:00", "end": "08:00"})
+    instance = Instance.model_validate(data)
+    problem = TierProblem(
+        tier="collection",
+        jobs=[Job(p.id, p.id, p.stream, p.tonnes_per_day, 300, None) for p in instance.points],
+        vehicle_types=instance.vehicle_types,
+        facilities=instance.facilities,
+        free_capacity_kg={"F": 100_000},
+        yards={y.id: y for y in instance.yards},
+        unserved_penalty_per_t=20_000,
+    )
+    nodes = NodeTable(problem, 0, {"F": 3})
+    index = matrices.index()
+    table = node_data(problem, nodes, matrices.distance_m, matrices.duration_s, index)
+    job = {j.id: n for n, j in enumerate(nodes.jobs)}
+    first, second = nodes.facility_copies["F"][:2]
+    both = [job["P0"], job["P1"], first, job["P2"], job["P3"], second]
+    routes = with_detours(problem, nodes, table, [both, []])
+    assert routes == [both[:3], both[3:]]
