@@ -372,12 +372,18 @@ def complete_graph(instance: Instance) -> nx.MultiDiGraph:
     return graph
 
 
-def test_a_closed_road_is_not_used_after_the_time(small, tmp_path, capsys):
-    roads = complete_graph(small)
+def graphml(instance: Instance, tmp_path: Path) -> Path:
+    """:func:`complete_graph` written as OSM's GraphML is (every attribute a string)."""
+    roads = complete_graph(instance)
     for *_, data in [*roads.nodes(data=True), *roads.edges(data=True)]:
-        data.update({key: str(value) for key, value in data.items()})  # as OSM's GraphML has
+        data.update({key: str(value) for key, value in data.items()})
     graph = tmp_path / "roads.graphml"
     nx.write_graphml(roads, graph)
+    return graph
+
+
+def test_a_closed_road_is_not_used_after_the_time(small, tmp_path, capsys):
+    graph = graphml(small, tmp_path)
     provider = load_provider(graph, cache_dir=tmp_path)
     morning = plan_day(small, provider, MORNING)
     at = "10:30"
@@ -413,6 +419,27 @@ def test_a_closed_road_is_not_used_after_the_time(small, tmp_path, capsys):
     capsys.readouterr()
     checked = main(["check", str(out / "instance.json"), str(out / "plan.json")])
     assert checked == 0, capsys.readouterr().out
+
+
+def test_check_holds_a_replan_to_the_speeds_it_was_made_with(small, tmp_path, capsys):
+    """A re-plan records no provenance: `wasteopt check --speeds` gives its truck speeds."""
+    graph = graphml(small, tmp_path)
+    speeds = tmp_path / "speeds.json"
+    speeds.write_text(json.dumps({"secondary": 60}), encoding="utf-8")
+    morning = plan_day(small, load_provider(graph, speeds={"secondary": 60}), MORNING)
+    plan, events, out = tmp_path / "plan.json", tmp_path / "events.json", tmp_path / "out"
+    plan.write_text(morning.model_dump_json(), encoding="utf-8")
+    events.write_text(json.dumps([{"type": "breakdown", "vehicle": busiest(morning).vehicle_id}]))
+    assert main([
+        "replan", str(plan), "--at", "10:30", "--events", str(events), "--instance", str(SMALL),
+        "--graph", str(graph), "--speeds", str(speeds), "--solution-limit", "5",
+        "--out", str(out),
+    ]) == 0  # fmt: skip
+    files = [str(out / "instance.json"), str(out / "plan.json")]
+    capsys.readouterr()
+    assert main(["check", *files]) == 1  # at the default 40 km/h its legs take longer
+    assert "travel" in capsys.readouterr().out
+    assert main(["check", *files, "--speeds", str(speeds)]) == 0
 
 
 def station_stock(plan: Plan, stations: set[str]) -> dict[str, float]:

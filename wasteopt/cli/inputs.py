@@ -10,7 +10,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from wasteopt.errors import WasteoptError
+from wasteopt.errors import NetworkError, WasteoptError
 from wasteopt.io import load_instance, load_plan
 from wasteopt.matrix import GreatCircleProvider, MatrixProvider
 from wasteopt.model import Instance, Plan
@@ -63,13 +63,20 @@ def plan_inputs(files: list[Path], instance_path: Path | None = None) -> PlanInp
     return PlanInputs(plan, plan_path, instance, found)
 
 
-def plan_provider(inputs: PlanInputs, graph: Path | None) -> MatrixProvider:
-    """Travel times as the plan was made: ``graph`` if given, else the plan's recorded graph
-    and speed table, else what the instance names."""
+def plan_provider(
+    inputs: PlanInputs, graph: Path | None, speeds: dict[str, float] | None = None
+) -> tuple[MatrixProvider, dict[str, float] | None]:
+    """Travel times as the plan was made, and the truck speeds they use: ``graph`` and
+    ``speeds`` if given, else the plan's recorded graph and speed table, else what the instance
+    names (a re-plan records no provenance: its speeds are to be given)."""
     provenance = inputs.plan.provenance
     if graph is not None or provenance is None:
-        return resolve_provider(inputs.instance, inputs.instance_path.parent, graph)
+        base = inputs.instance_path.parent
+        return resolve_provider(inputs.instance, base, graph, speeds), speeds
     if provenance.graph is None:
-        return GreatCircleProvider.for_instance(inputs.instance)
+        if speeds:
+            raise NetworkError(f"{inputs.plan_path} was made without a road graph: drop --speeds")
+        return GreatCircleProvider.for_instance(inputs.instance), None
     path = find_input("road graph", provenance.graph, inputs.plan_path)
-    return resolve_provider(inputs.instance, None, path, provenance.speeds_kmh)
+    speeds = speeds or provenance.speeds_kmh
+    return resolve_provider(inputs.instance, None, path, speeds), speeds

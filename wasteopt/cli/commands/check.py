@@ -29,15 +29,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="road graph the plan was made on, if not the one it records",
     )
+    parser.add_argument(
+        "--speeds",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="truck speed overrides the plan was made with, if not the ones it records"
+        " (a re-plan made with --speeds records none)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     inputs = plan_inputs(args.files)
     instance, plan = inputs.instance, inputs.plan
-    provider = plan_provider(inputs, args.graph)
+    speeds = None
+    if args.speeds is not None:
+        from wasteopt.network import read_speed_file
+
+        speeds = read_speed_file(args.speeds)
+    provider, speeds = plan_provider(inputs, args.graph, speeds)
     # a re-plan's legs are checked against the roads of their time (its road events recorded)
-    _, matrices, earlier = roads_over_the_day(replan_steps(plan), instance.sites, provider)
+    steps = replan_steps(plan)
+    _, matrices, earlier = roads_over_the_day(steps, instance.sites, provider, speeds)
     violations = check_plan(instance, plan, matrices, earlier)
     if not violations:
         print(f"{inputs.plan_path}: OK — {len(plan.routes)} routes, no violations")
