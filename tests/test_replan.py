@@ -519,6 +519,28 @@ def test_a_replan_is_replanned_with_its_frozen_stops_and_roads(small, tmp_path):
         assert [loc for loc, _ in error.value.problems] == [where]
 
 
+def test_trucks_out_of_service_get_no_work_in_a_later_replan(small, morning):
+    """A truck withdrawn, or broken down at its yard, in a re-plan has no route there to say
+    so: the re-plan records it, and a later re-plan gives it no work (the example's morning
+    plan leaves CT3-3 at the yard and KT2-1 starts after noon)."""
+    out = [
+        {"type": "truck_withdrawn", "vehicle": "KT2-1"},
+        {"type": "breakdown", "vehicle": "CT3-3"},
+    ]
+    one = replan(small, morning, "10:30", out)
+    assert [(s.withdrawn, s.broken_down) for s in one.plan.replans] == [(["KT2-1"], ["CT3-3"])]
+    extra = {"id": "depot-bins", "lon": 111.6, "lat": 25.52, "stream": "residual"}
+    more = [{"type": "point_added", "point": {**extra, "tonnes_per_day": 0.5}}]
+    two = replan(one.instance, one.plan, "11:00", more, options=replace(OPTIONS, move_penalty=0))
+    assert {"KT2-1", "CT3-3"}.isdisjoint(routes_of(two.plan))
+    assert {u.point_id for u in two.plan.unserved} >= {"K1", "K2", "K3", "K4"}
+    for event in out:
+        with pytest.raises(InstanceError) as error:
+            build_day(one.instance, one.plan, clock_to_seconds("11:00"), events_from_data([event]))
+        [(where, message)] = error.value.problems
+        assert where == "events[0].vehicle" and "already" in message
+
+
 def test_the_shipped_events_example_applies_to_the_example_day(small, morning):
     """instances/examples/small_events.json is valid against the example's plan at 10:30."""
     events = load_events(SMALL.with_name("small_events.json"))

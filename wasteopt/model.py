@@ -672,11 +672,14 @@ class Provenance(_Strict):
 
 
 class ReplanStep(_Strict):
-    """A re-plan a plan went through: its clock time and the road events it applied (as in an
-    events file), which hold for every leg that leaves after it."""
+    """A re-plan a plan went through: its clock time, the road events it applied (as in an
+    events file), which hold for every leg that leaves after it, and the trucks it took out of
+    service, which get no work in a later re-plan."""
 
     at: ClockTime
     road_events: list[dict[str, Any]] = Field(default_factory=list)
+    withdrawn: list[str] = Field(default_factory=list, description="trucks withdrawn then")
+    broken_down: list[str] = Field(default_factory=list, description="trucks broken down then")
 
 
 class Plan(_Strict):

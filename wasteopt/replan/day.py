@@ -135,13 +135,20 @@ def build_day(
             [("plan", f"is for instance {plan.instance_name!r}, not {instance.name!r}")]
         )
     known = {vid for vt in instance.vehicle_types for vid in vt.vehicle_ids()}
-    # trucks that broke down before an earlier re-plan of this plan
+    # trucks an earlier re-plan of this plan took out of service; one that broke down on the
+    # road ends its route there, one that broke down at its yard has none
     down = {
         route.vehicle_id: route.stops[-1].arrive
         for route in plan.routes
         if route.stops and route.stops[-1].action == "breakdown"
     }
     broken: dict[str, int] = {}
+    for step in plan.replans:
+        for vehicle_id in step.broken_down:
+            if vehicle_id not in down:
+                down[vehicle_id] = step.at
+                broken[vehicle_id] = clock_to_seconds(step.at)
+    out_before = {vid: step.at for step in plan.replans for vid in step.withdrawn}
     withdrawn: set[str] = set()
     counts = {vt.id: vt.count for vt in instance.vehicle_types}
     ready: dict[str, int] = {}
@@ -157,8 +164,13 @@ def build_day(
                 )
             elif event.vehicle in broken or event.vehicle in withdrawn:
                 out.add(f"events[{k}].vehicle", f"{event.vehicle} already has an event")
-            elif isinstance(event, Breakdown):
+            elif isinstance(event, Breakdown):  # a withdrawn truck may break down on its way
                 broken[event.vehicle] = time_s
+            elif event.vehicle in out_before:
+                out.add(
+                    f"events[{k}].vehicle",
+                    f"{event.vehicle} was already withdrawn at {out_before[event.vehicle]}",
+                )
             else:
                 withdrawn.add(event.vehicle)
         elif isinstance(event, TruckAdded):
@@ -186,6 +198,7 @@ def build_day(
             ]
         }
     )
+    withdrawn |= out_before.keys() - broken.keys()
     state = day_state(grown, plan, at_s, actuals, broken, frozenset(withdrawn), ready)
     for vehicle_id, stops in (actuals.vehicles if actuals else {}).items():
         late = [s for s in stops if clock_to_seconds(s.arrive) > at_s]

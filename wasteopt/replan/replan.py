@@ -40,6 +40,7 @@ from wasteopt.planning import (
 )
 from wasteopt.replan.day import Day
 from wasteopt.replan.diff import PlanDiff, plan_diff
+from wasteopt.replan.events import Breakdown, TruckWithdrawn
 from wasteopt.replan.remainder import Remainder, remainder_tier
 from wasteopt.replan.roads import replan_steps, roads_over_the_day
 from wasteopt.replan.standing import standing_routes
@@ -506,6 +507,8 @@ def replan_day(
             event.model_dump(mode="json", by_alias=True, exclude_none=True)
             for event in day.road_events
         ],
+        withdrawn=sorted(e.vehicle for e in day.events if isinstance(e, TruckWithdrawn)),
+        broken_down=sorted(e.vehicle for e in day.events if isinstance(e, Breakdown)),
     )
     keep_with = {
         stop.site_id: route.vehicle_id
