@@ -58,6 +58,10 @@ def test_replan_runs_as_a_plan_job_and_bad_events_are_named(client: TestClient) 
         assert refused.status_code == 422, refused.text
         assert [e["loc"] for e in refused.json()["errors"]] == [loc]
     assert client.post(url, json={"at": "25:00", "events": []}).status_code == 422
+    away = {"positions": {route.vehicle_id: {"lon": 118.0, "lat": 25.5}}}
+    refused = client.post(url, json={"at": at, "events": [], "actual": away})
+    assert refused.status_code == 422, refused.text
+    assert [e["loc"] for e in refused.json()["errors"]] == [f"actual.positions.{route.vehicle_id}"]
 
     added = {"id": "P99", "name": "新增点", "lon": 111.52, "lat": 25.50, "stream": "residual"}
     events = [

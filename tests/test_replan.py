@@ -30,6 +30,7 @@ from wasteopt.replan import (
     ReplanResult,
     build_day,
     events_from_data,
+    load_actuals,
     load_events,
     replan_day,
 )
@@ -263,6 +264,94 @@ def test_reported_times_replace_the_plans(small, morning):
     assert not result.kept
 
 
+def between_stops(instance: Instance, route: Route) -> tuple[int, str, dict]:
+    """The stop before the route's longest leg from a collect to a collect, a time just past
+    halfway along that leg and the truck's position then: halfway between the two points."""
+    matrices = resolve_provider(instance).matrices(instance.sites)
+    rows = matrices.index()
+    stops = route.stops
+
+    def leg_s(i: int) -> int:
+        return int(matrices.duration_s[rows[stops[i].site_id], rows[stops[i + 1].site_id]])
+
+    k = max(
+        (
+            i
+            for i in range(1, len(stops) - 1)
+            if stops[i].action == stops[i + 1].action == "collect"
+        ),
+        key=leg_s,
+    )
+    at = seconds_to_clock(clock_to_seconds(stops[k].depart) + leg_s(k) // 2 + 120)
+    assert clock_to_seconds(at) < clock_to_seconds(stops[k + 1].arrive)
+    sites = {site.id: site for site in instance.sites}
+    a, b = sites[stops[k].site_id], sites[stops[k + 1].site_id]
+    return k, at, {"lon": (a.lon + b.lon) / 2, "lat": (a.lat + b.lat) / 2}
+
+
+def test_a_truck_reported_between_stops_starts_its_rest_there(small, morning):
+    """Its done stops stay, a position stop follows at the re-plan time with the load it
+    reports, and its next leg is measured from there; a report the roads cannot explain (it
+    could not be there yet) is refused."""
+    route = busiest(morning)
+    k, at, here = between_stops(small, route)
+    reported = {"positions": {route.vehicle_id: {**here, "time": at, "load_t": 1.25}}}
+    result = replan(small, morning, at, [], Actuals.model_validate(reported))
+    site = f"{route.vehicle_id}@{at}"
+    yard = next(y for y in result.instance.yards if y.id == site)
+    assert (yard.lon, yard.lat) == (here["lon"], here["lat"])
+    new = routes_of(result.plan)[route.vehicle_id]
+    assert new.stops[: k + 1] == route.stops[: k + 1]
+    position = new.stops[k + 1]
+    assert (position.action, position.site_id, position.arrive) == ("position", site, at)
+    assert position.load_after_t == 1.25
+    rows = result.matrices.index()
+    after = [s for s in new.stops[k + 2 :] if s.action != "break"]
+    metres = result.matrices.distance_m[rows[site], rows[after[0].site_id]]
+    assert after[0].distance_from_prev_km == pytest.approx(metres / 1000, abs=0.001)
+    first_unload = next(s for s in after if s.action == "unload")
+    collected = sum(s.tonnes for s in after[: after.index(first_unload)])
+    assert first_unload.tonnes == pytest.approx(1.25 + collected)
+    too_soon = seconds_to_clock(clock_to_seconds(route.stops[k].depart) + 60)
+    far_away = {route.vehicle_id: {**here, "lon": here["lon"] + 0.2}}
+    with pytest.raises(InstanceError) as error:
+        replan(small, morning, too_soon, [], Actuals.model_validate({"positions": far_away}))
+    [(where, message)] = error.value.problems
+    assert where == f"actual.positions.{route.vehicle_id}" and "at the earliest" in message
+
+
+@pytest.mark.parametrize(
+    ("truck", "change", "where", "words"),
+    [
+        ("CT9-1", {}, "actual.positions.CT9-1", "unknown truck"),
+        (None, {"lon": 118.0}, "actual.positions.{truck}", "km from the middle of the points"),
+        (None, {"time": "10:00"}, "actual.positions.{truck}.time", "not the re-plan time"),
+        (None, {"load_t": 30}, "actual.positions.{truck}.load_t", "payload"),
+        ("KT2-1", {}, "actual.positions.KT2-1", "at its yard"),
+    ],
+)
+def test_each_bad_position_is_named(small, morning, truck, change, where, words):
+    route = busiest(morning)
+    _, at, here = between_stops(small, route)
+    truck = truck or route.vehicle_id
+    reported = Actuals.model_validate({"positions": {truck: {**here, **change}}})
+    with pytest.raises(InstanceError) as error:
+        build_day(small, morning, clock_to_seconds(at), [], reported)
+    [(loc, message)] = error.value.problems
+    assert loc == where.format(truck=truck) and words in message
+
+
+def test_a_truck_at_a_stop_is_not_reported_on_the_road(small, morning):
+    route = busiest(morning)
+    _, _, here = between_stops(small, route)
+    at_a_stop = clock_to_seconds(route.stops[1].arrive) + 60
+    reported = Actuals.model_validate({"positions": {route.vehicle_id: here}})
+    with pytest.raises(InstanceError) as error:
+        build_day(small, morning, at_a_stop, [], reported)
+    [(loc, message)] = error.value.problems
+    assert loc == f"actual.positions.{route.vehicle_id}" and "report the stops" in message
+
+
 @pytest.mark.parametrize(
     ("event", "where", "words"),
     [
@@ -333,6 +422,12 @@ def test_cli_writes_the_changed_trucks_sheets_and_refuses_bad_events(
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and all(word in err[0] for word in words)
         assert not bad.exists()
+    actual = tmp_path / "actual.json"
+    actual.write_text(json.dumps({"positions": {"CT9-9": {"lon": 111.6, "lat": 25.5}}}))
+    events.write_text("[]")
+    assert main([*args, "--actual", str(actual), "--out", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "actual.positions.CT9-9" in err[0] and not bad.exists()
     # the re-plan is re-planned: its own instance.json is found beside it
     extra = {"id": "canteen", "lon": 111.6, "lat": 25.52, "stream": "kitchen", "tonnes_per_day": 1}
     events.write_text(json.dumps([{"type": "point_added", "point": extra}]))
@@ -541,9 +636,14 @@ def test_trucks_out_of_service_get_no_work_in_a_later_replan(small, morning):
         assert where == "events[0].vehicle" and "already" in message
 
 
-def test_the_shipped_events_example_applies_to_the_example_day(small, morning):
-    """instances/examples/small_events.json is valid against the example's plan at 10:30."""
+def test_the_shipped_examples_apply_to_the_example_day(small, morning):
+    """instances/examples/small_events.json and small_actual.json (CT3-2 on its way from the
+    station to its next point) re-plan the example's plan at 10:30."""
     events = load_events(SMALL.with_name("small_events.json"))
-    day = build_day(small, morning, clock_to_seconds("10:30"), events)
+    actuals = load_actuals(SMALL.with_name("small_actual.json"))
+    day = build_day(small, morning, clock_to_seconds("10:30"), events, actuals)
     points = {p.id for p in day.instance.points}
     assert "school-2" in points and "K2" not in points
+    result = replan_day(small, morning, day, resolve_provider(small), OPTIONS)
+    stops = routes_of(result.plan)["CT3-2"].stops
+    assert [s.site_id for s in stops if s.action == "position"] == ["CT3-2@10:30"]

@@ -30,6 +30,10 @@ Readings of the contract where it leaves room (the stricter one, as a dispatcher
   truck): where it stands, it hands its whole load to the instance's point that stands for
   it (``left_by``), which nobody may collect before the breakdown; such a route takes at most
   one break and may have collected nothing.
+- A ``position`` stop is a truck's position reported in a re-plan (a site of the day's
+  instance): the legs into and out of it are checked like any other; it moves no tonnes, and
+  the load on board there is the one reported (a truck's scales, which the points' estimated
+  tonnes cannot confirm), within the payload.
 - With ``earlier`` (a re-plan after a road closure), a leg is checked against the matrices
   of the first of its times that the leg leaves before, every later leg against ``matrices``.
 - Only unloads by collection-tier routes feed a transfer station's balance, and the balance
@@ -509,8 +513,10 @@ def _check_loads(r: _Route, index: _Index) -> dict[int, float]:
                 r.report(TONNES, f"picks up {_t(stop.tonnes)}; a pickup loads > 0 t", site)
             else:
                 load += stop.tonnes
-        elif stop.action in ("start", "end") and abs(stop.tonnes) > TONNE_TOL:
+        elif stop.action in ("start", "end", "position") and abs(stop.tonnes) > TONNE_TOL:
             r.report(TONNES, f"{stop.action!r} stop carries {_t(stop.tonnes)}; it moves none", site)
+        if stop.action == "position":  # the load reported there
+            load = max(stop.load_after_t, 0.0)
         if payload is not None and load > payload + SUM_TOL_T:
             r.report(PAYLOAD, f"load {_t(load)} exceeds the payload {_t(payload)}", site)
         if abs(stop.load_after_t - load) > SUM_TOL_T:

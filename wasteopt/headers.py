@@ -94,6 +94,8 @@ WORDS: dict[str, dict[str, str]] = {
         "pickup": "提箱",
         "charge": "充电",
         "break": "休息",
+        "breakdown": "故障",
+        "position": "上报位置",
         "end": "收车",
         "collection": "收集",
         "transfer": "转运",

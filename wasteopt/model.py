@@ -45,7 +45,9 @@ WasteMaterial = Literal[
     "metal",
     "other_inert",
 ]
-StopAction = Literal["start", "collect", "unload", "pickup", "charge", "break", "breakdown", "end"]
+StopAction = Literal[
+    "start", "collect", "unload", "pickup", "charge", "break", "breakdown", "position", "end"
+]
 
 log = logging.getLogger(__name__)
 

@@ -32,36 +32,54 @@ def _overlaps(a: TimeWindow, b: TimeWindow) -> bool:
     return a.start_s < b.end_s and b.start_s < a.end_s
 
 
-def far_sites(instance: Instance) -> list[tuple[str, str]]:
-    """Yards, facilities and points far from where the points are (see the module docstring)."""
-    if not instance.points:
-        return []
+def _km_from(sites: list[Site], lon: float, lat: float) -> np.ndarray:
+    lons, lats = np.array([s.lon for s in sites]), np.array([s.lat for s in sites])
+    return m_to_km(great_circle_m(lons, lats, lon, lat))
 
-    def km_from(sites: list[Site], lon: float, lat: float) -> np.ndarray:
-        lons, lats = np.array([s.lon for s in sites]), np.array([s.lat for s in sites])
-        return m_to_km(great_circle_m(lons, lats, lon, lat))
 
+def _points_area(instance: Instance) -> tuple[tuple[float, float], float, float]:
+    """The points' median location, their median distance from it (km) and the distance
+    beyond which a site is far from them (km); see the module docstring."""
     centre = (
         float(np.median([p.lon for p in instance.points])),
         float(np.median([p.lat for p in instance.points])),
     )
-    spread_km = float(np.median(km_from(instance.points, *centre)))
-    limit_km = max(FAR_MIN_KM, FAR_SPREAD_FACTOR * spread_km)
+    spread_km = float(np.median(_km_from(instance.points, *centre)))
+    return centre, spread_km, max(FAR_MIN_KM, FAR_SPREAD_FACTOR * spread_km)
+
+
+def _far(area: tuple[tuple[float, float], float, float], lon: float, lat: float, km: float) -> str:
+    centre, spread_km, _ = area
+    return (
+        f"lon {lon:g}, lat {lat:g} lies {km:,.0f} km from the middle of the points"
+        f" ({centre[0]:.4f}, {centre[1]:.4f}), half of which lie within {spread_km:.1f} km of"
+        " it; check its lon/lat"
+    )
+
+
+def far_place(instance: Instance, lon: float, lat: float) -> str | None:
+    """How far ``(lon, lat)`` lies from where the points are, when it is far from them."""
+    if not instance.points:
+        return None
+    area = _points_area(instance)
+    km = float(m_to_km(great_circle_m(lon, lat, *area[0])))
+    return _far(area, lon, lat, km) if km > area[2] else None
+
+
+def far_sites(instance: Instance) -> list[tuple[str, str]]:
+    """Yards, facilities and points far from where the points are (see the module docstring)."""
+    if not instance.points:
+        return []
+    area = _points_area(instance)
     problems = []
     for group in ("yards", "facilities", "points"):
         sites = getattr(instance, group)
-        km = km_from(sites, *centre)
-        for i in np.flatnonzero(km > limit_km).tolist():
+        km = _km_from(sites, *area[0])
+        for i in np.flatnonzero(km > area[2]).tolist():
             site = sites[i]
             name = f" ({site.name})" if site.name else ""
-            problems.append(
-                (
-                    f"{group}[{i}] ({site.id})",
-                    f"{site.id}{name} at lon {site.lon:g}, lat {site.lat:g} lies {km[i]:,.0f} km"
-                    f" from the middle of the points ({centre[0]:.4f}, {centre[1]:.4f}), half of"
-                    f" which lie within {spread_km:.1f} km of it; check its lon/lat",
-                )
-            )
+            far = _far(area, site.lon, site.lat, float(km[i]))
+            problems.append((f"{group}[{i}] ({site.id})", f"{site.id}{name} at {far}"))
     return problems
 
 

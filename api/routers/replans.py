@@ -35,7 +35,9 @@ class ReplanRequest(BaseModel):
     events: list[dict[str, Any]] = Field(
         default_factory=list, description="the events (see README: Re-planning during the day)"
     )
-    actual: Actuals | None = Field(default=None, description="reported stops with real times")
+    actual: Actuals | None = Field(
+        default=None, description="reported stops with real times, positions of trucks on the road"
+    )
     time_limit_s: float | None = Field(
         default=None,
         ge=MIN_TIME_LIMIT_S,

@@ -19,6 +19,7 @@ from wasteopt.model import (
     Instance,
     Plan,
     TimeWindow,
+    Yard,
     clock_to_seconds,
     seconds_to_clock,
 )
@@ -34,7 +35,8 @@ from wasteopt.replan.events import (
     TruckAdded,
     TruckWithdrawn,
 )
-from wasteopt.replan.state import Actuals, DayState, day_state
+from wasteopt.replan.state import Actuals, DayState, day_state, position_site_id
+from wasteopt.validate import far_place
 
 # Minutes for another truck's crew to take over a broken-down truck's load (assumption: a
 # manual transfer with the recovering truck's bin lifter, about twice a busy point's service).
@@ -189,13 +191,15 @@ def build_day(
     for vehicle_id in actuals.vehicles if actuals else {}:
         if vehicle_id not in known:
             out.add(f"actual.vehicles.{vehicle_id}", "unknown truck")
+    positions = _position_sites(instance, actuals, known, at_s, out)
     if out:
         raise InstanceError(out)
     grown = instance.model_copy(
         update={
             "vehicle_types": [
                 vt.model_copy(update={"count": counts[vt.id]}) for vt in instance.vehicle_types
-            ]
+            ],
+            "yards": [*instance.yards, *positions],
         }
     )
     withdrawn |= out_before.keys() - broken.keys()
@@ -230,6 +234,41 @@ def build_day(
     except ValidationError as exc:
         raise InstanceError(validation_problems(exc, "events")) from None
     return Day(day, state, events, actuals)
+
+
+def _position_sites(
+    instance: Instance, actuals: Actuals | None, known: set[str], at_s: int, out: _Problems
+) -> list[Yard]:
+    """A site for each truck's reported position (a yard of the day's instance, so that the
+    roads reach it as they reach every site), or the problems of the reports."""
+    sites = []
+    site_ids = {site.id for site in instance.sites}
+    for vehicle_id, position in (actuals.positions if actuals else {}).items():
+        where = f"actual.positions.{vehicle_id}"
+        site_id = position_site_id(vehicle_id, at_s)
+        far = far_place(instance, position.lon, position.lat)
+        if vehicle_id not in known:
+            out.add(where, f"unknown truck {vehicle_id!r}")
+        elif position.time is not None and clock_to_seconds(position.time) != at_s:
+            out.add(
+                f"{where}.time",
+                f"{position.time} is not the re-plan time {seconds_to_clock(at_s)}; report where"
+                " the truck is at that time",
+            )
+        elif far is not None:
+            out.add(where, far)
+        elif site_id in site_ids:
+            out.add(where, f"{site_id!r} is already a site: the truck was reported at this time")
+        else:
+            sites.append(
+                Yard(
+                    id=site_id,
+                    name=f"{vehicle_id} reported at {seconds_to_clock(at_s)}",
+                    lon=position.lon,
+                    lat=position.lat,
+                )
+            )
+    return sites
 
 
 def _point_changes(

@@ -182,7 +182,7 @@ def _start(
             route.append(("job", load_site(state.vehicle_id)))
         morning = state.morning
         if morning is not None and morning.stream == vehicle.stream:
-            for stop in morning.stops[len(state.done) :]:
+            for stop in morning.stops[state.planned_done :]:
                 if stop.action in ("collect", "pickup") and stop.site_id in job_ids:
                     route.append(("job", stop.site_id))
                 elif (

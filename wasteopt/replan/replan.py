@@ -41,6 +41,7 @@ from wasteopt.planning import (
 from wasteopt.replan.day import Day
 from wasteopt.replan.diff import PlanDiff, plan_diff
 from wasteopt.replan.events import Breakdown, TruckWithdrawn
+from wasteopt.replan.position import with_positions
 from wasteopt.replan.remainder import Remainder, remainder_tier
 from wasteopt.replan.roads import replan_steps, roads_over_the_day
 from wasteopt.replan.standing import standing_routes
@@ -500,6 +501,7 @@ def replan_day(
     ensure_valid(day.instance)
     steps = [*replan_steps(plan), (day.state.at_s, day.road_events)]
     roads, matrices, earlier = roads_over_the_day(steps, day.instance.sites, provider, speeds)
+    day = with_positions(day, matrices, earlier)
     state = day.state
     step = ReplanStep(
         at=seconds_to_clock(state.at_s),

@@ -44,7 +44,7 @@ def planned_route(state: VehicleState) -> Route | None:
     """The truck's done stops followed by the rest of its planned route."""
     if state.morning is None:
         return None
-    return whole_route(state, [*state.done, *state.morning.stops[len(state.done) :]])
+    return whole_route(state, [*state.done, *state.morning.stops[state.planned_done :]])
 
 
 def standing_routes(

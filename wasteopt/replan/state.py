@@ -7,6 +7,11 @@ stands at the last stop it reached; a stop under way at the breakdown is not don
 actuals replace the plan's times: a vehicle's reported stops are exactly its done stops (its
 plan's first stops, in order), and the truck is free at the last of them from the re-plan time
 on.
+
+A truck reported on the road (a position at the re-plan time, lon/lat and optionally its load)
+has done the stops it arrived at by then and left the last of them; it is free at its position
+(a site of the day's instance, :func:`position_site_id`), where its route gets a ``position``
+stop (see :mod:`wasteopt.replan.position`). A broken-down truck reported so stands there.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wasteopt.errors import InstanceError
 from wasteopt.io import validation_problems
 from wasteopt.model import (
+    ClockTime,
     Instance,
     Plan,
     PlanClock,
@@ -43,12 +49,32 @@ class ActualStop(BaseModel):
     depart: PlanClock | None = Field(default=None, description="default: the planned stay later")
 
 
-class Actuals(BaseModel):
-    """Reported progress: for each vehicle id, the stops it has done, in order."""
+class ReportedPosition(BaseModel):
+    """Where a truck on the road is at the re-plan time, and what it carries if weighed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    vehicles: dict[str, list[ActualStop]]
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    time: ClockTime | None = Field(default=None, description="default: the re-plan time")
+    load_t: float | None = Field(
+        default=None, ge=0, description="default: what its done stops leave on board"
+    )
+
+
+class Actuals(BaseModel):
+    """Reported progress: for each vehicle id, the stops it has done, in order, and where a
+    truck on the road between two stops is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vehicles: dict[str, list[ActualStop]] = Field(default_factory=dict)
+    positions: dict[str, ReportedPosition] = Field(default_factory=dict)
+
+
+def position_site_id(vehicle_id: str, at_s: int) -> str:
+    """The id of the site that stands for a truck's position reported at ``at_s``."""
+    return f"{vehicle_id}@{_clock(at_s)}"
 
 
 def load_actuals(path: str) -> Actuals:
@@ -64,7 +90,8 @@ class VehicleState:
     """One truck at the re-plan time.
 
     ``done`` are its frozen stops; it is at ``site_id`` with ``load_t`` on board and free from
-    ``ready_s`` (seconds after midnight). An idle truck has not left its yard.
+    ``ready_s`` (seconds after midnight). An idle truck has not left its yard. ``reported``:
+    ``site_id`` is its reported position, which ``done`` ends at once the roads are known.
     """
 
     vehicle_id: str
@@ -77,10 +104,16 @@ class VehicleState:
     break_taken: bool
     status: Status
     stream: str | None
+    reported: bool = False
 
     @property
     def started(self) -> bool:
         return bool(self.done)
+
+    @property
+    def planned_done(self) -> int:
+        """How many of its planned route's stops are done (its position is none of them)."""
+        return len(self.done) - (self.reported and self.done[-1].action == "position")
 
 
 @dataclass(frozen=True)
@@ -152,15 +185,21 @@ def vehicle_state(
     broken_s: int | None = None,
     withdrawn: bool = False,
     ready_s: int | None = None,
+    position: ReportedPosition | None = None,
 ) -> VehicleState:
-    """A truck's state at ``at_s`` (see the module docstring); ``broken_s`` when it broke down."""
+    """A truck's state at ``at_s`` (see the module docstring); ``broken_s`` when it broke down,
+    ``position`` when it is reported on the road."""
     cutoff = at_s if broken_s is None else broken_s
     if route is None:
         done: list[Stop] = []
     elif actual is not None:
         done = _with_actuals(route, actual, f"actual.vehicles.{vehicle_id}")
     else:
-        done = _planned_done(route, cutoff, commit_next=broken_s is None)
+        done = _planned_done(route, cutoff, commit_next=broken_s is None and position is None)
+    if position is not None:
+        return _on_the_road(
+            vehicle_id, vt, route, done, at_s, cutoff, position, broken_s, withdrawn
+        )
     site_id = done[-1].site_id if done else vt.yard
     under_way = done and done[-1].action != "end" and clock_to_seconds(done[-1].depart) > cutoff
     if broken_s is not None and under_way:  # it broke down during this stop
@@ -194,6 +233,57 @@ def vehicle_state(
     )
 
 
+def _on_the_road(
+    vehicle_id: str,
+    vt: VehicleType,
+    route: Route | None,
+    done: list[Stop],
+    at_s: int,
+    cutoff: int,
+    position: ReportedPosition,
+    broken_s: int | None,
+    withdrawn: bool,
+) -> VehicleState:
+    """A truck reported at ``position``: free there from ``cutoff`` (the re-plan time, or its
+    breakdown) once it left its last stop done. InstanceError when it was not on the road."""
+    where = f"actual.positions.{vehicle_id}"
+    last = done[-1] if done else None
+    problem = None
+    if last is None:
+        problem = f"has done no stop by {_clock(cutoff)}: it is at its yard {vt.yard}"
+    elif last.action in ("end", "breakdown"):
+        problem = f"ended its route ({last.action}) at {last.site_id} at {last.arrive}"
+    elif clock_to_seconds(last.depart) > cutoff:
+        problem = (
+            f"is at {last.site_id} until {last.depart}, not on the road at {_clock(cutoff)};"
+            f" report the stops it has done with their times (actual.vehicles.{vehicle_id})"
+        )
+    if problem is not None:
+        raise InstanceError([(where, f"{vehicle_id} {problem}")])
+    assert last is not None and route is not None
+    load = last.load_after_t if position.load_t is None else position.load_t
+    if load > vt.payload_t:
+        raise InstanceError(
+            [(f"{where}.load_t", f"{load:g} t is more than {vt.id}'s payload {vt.payload_t:g} t")]
+        )
+    status: Status = "broken" if broken_s is not None else "working"
+    if broken_s is None and withdrawn:
+        status = "withdrawn"
+    return VehicleState(
+        vehicle_id=vehicle_id,
+        vehicle_type=vt,
+        morning=route,
+        done=done,
+        site_id=position_site_id(vehicle_id, at_s),
+        ready_s=cutoff,
+        load_t=load,
+        break_taken=any(s.action == "break" for s in done),
+        status=status,
+        stream=route.stream,
+        reported=True,
+    )
+
+
 def day_state(
     instance: Instance,
     plan: Plan,
@@ -222,6 +312,7 @@ def day_state(
                 (broken or {}).get(vehicle_id),
                 vehicle_id in withdrawn,
                 (ready or {}).get(vehicle_id),
+                actuals.positions.get(vehicle_id) if actuals is not None else None,
             )
     intake: dict[str, float] = defaultdict(float)
     picked: dict[tuple[str, str], float] = defaultdict(float)

@@ -8,6 +8,7 @@ from wasteopt.model import (
     Facility,
     Route,
     Stop,
+    StopAction,
     TravelMatrices,
     clock_to_seconds,
     seconds_to_clock,
@@ -87,17 +88,29 @@ def breakdown_route(state: VehicleState, matrices: TravelMatrices) -> Route | No
         return whole_route(state, state.done)
     index = matrices.index()
     metres = matrices.distance_m[index[state.done[-1].site_id], index[state.site_id]]
+    stop = stop_here(state, "breakdown", float(metres), tonnes=state.load_t)
+    return whole_route(state, [*state.done, stop])
+
+
+def stop_here(
+    state: VehicleState,
+    action: StopAction,
+    metres: float,
+    tonnes: float = 0.0,
+    load_after_t: float = 0.0,
+) -> Stop:
+    """A stop of no duration where the truck stands, when it is free, ``metres`` after its
+    last stop."""
     clock = seconds_to_clock(state.ready_s)
-    stop = Stop(
-        action="breakdown",
+    return Stop(
+        action=action,
         site_id=state.site_id,
         arrive=clock,
         depart=clock,
-        tonnes=round(state.load_t, 6),
-        load_after_t=0.0,
-        distance_from_prev_km=round(float(metres) / 1000, 3),
+        tonnes=round(tonnes, 6),
+        load_after_t=round(load_after_t, 6),
+        distance_from_prev_km=round(metres / 1000, 3),
     )
-    return whole_route(state, [*state.done, stop])
 
 
 class Drive:

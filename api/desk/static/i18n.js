@@ -380,7 +380,7 @@ window.DeskI18n = (() => {
   const TERMS = {
     zh: {
       start: "出发", collect: "收集", unload: "卸载", pickup: "提箱", charge: "充电", break: "休息",
-      end: "收车",
+      breakdown: "故障", position: "上报位置", end: "收车",
       residual: "其他垃圾", kitchen: "餐厨垃圾", recyclable: "可回收物",
       collection: "收集", transfer: "转运",
       transfer_station: "中转站", incinerator: "焚烧厂", kitchen_centre: "餐厨中心",

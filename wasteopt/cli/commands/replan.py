@@ -52,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--at", required=True, metavar="HH:MM", help="re-plan time")
     parser.add_argument("--events", type=Path, required=True, help="events JSON file")
     parser.add_argument(
-        "--actual", type=Path, default=None, help="reported stops with real times (JSON)"
+        "--actual",
+        type=Path,
+        default=None,
+        help="reported stops with real times, and positions of trucks on the road (JSON)",
     )
     parser.add_argument(
         "--instance",
