@@ -9,7 +9,7 @@ from typing import Any
 from api.bounds import size_problems
 from api.errors import instance_error, invalid
 from api.settings import Settings
-from wasteopt.bounds import bound_problems
+from wasteopt.bounds import changed_problems
 from wasteopt.errors import InstanceError
 from wasteopt.io import instance_from_dict
 from wasteopt.model import Instance
@@ -67,11 +67,11 @@ def applied_problems(instance: Instance, settings: Settings, loc: str) -> list[t
     """Where an instance that ``loc`` (a scenario, say) made from a valid one passes this
     server's size limits or the physical ranges: its changes are model copies, which
     pydantic does not validate, so a fleet of 10^20 trucks would reach the solver."""
-    problems = [
-        *size_problems(instance.model_dump(mode="json", by_alias=True), settings),
-        *bound_problems(instance),
+    sizes = size_problems(instance.model_dump(mode="json", by_alias=True), settings)
+    return [
+        *((loc, f"the changed instance's {where}: {message}") for where, message in sizes),
+        *changed_problems(instance, loc),
     ]
-    return [(loc, f"the changed instance's {where}: {message}") for where, message in problems]
 
 
 def _check_graph(graph: str, data_dir: Path, where: str) -> None:

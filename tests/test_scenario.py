@@ -230,6 +230,13 @@ def test_command_line_refusals_are_one_line(tmp_path):
     assert done.returncode == 2
     assert "unknown transfer station 'TS-Z'" in done.stderr
     assert not (tmp_path / "c").exists()
+    huge = tmp_path / "huge.json"
+    fleet = [{"vehicle_type": "compactor", "count": 10**20}]
+    huge.write_text(json.dumps({"name": "huge", "fleet": fleet}), encoding="utf-8")
+    done = wasteopt("compare", str(path), str(huge), "--out", str(tmp_path / "c"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "scenario 'huge'" in done.stderr and "count" in done.stderr
+    assert not (tmp_path / "c").exists()
 
 
 def test_comparison_shows_differences_sections_and_a_verdict_without_repeated_words():

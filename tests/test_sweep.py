@@ -332,6 +332,20 @@ def test_a_bad_spec_gets_one_line_exit_2_and_nothing_written(tmp_path, capsys, c
     assert not out.exists()
 
 
+def test_a_scenario_that_makes_a_fleet_out_of_range_is_refused_before_any_cell(tmp_path, capsys):
+    huge = tmp_path / "huge.json"
+    huge.write_text(
+        json.dumps({"name": "huge", "fleet": [{"vehicle_type": "CT3", "count": 10**20}]}),
+        encoding="utf-8",
+    )
+    spec = write_spec(tmp_path, axes={"scenarios": [str(huge)], "time_limit_s": [60]})
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "vehicle_types[0].count" in err
+    assert not out.exists()
+
+
 def test_a_spec_that_is_not_yaml_is_named_with_its_line(tmp_path, capsys):
     spec = tmp_path / "spec.yaml"
     spec.write_text("instance: small.json\naxes: [seed: 0\n", encoding="utf-8")

@@ -161,3 +161,13 @@ def bound_problems(instance: Instance) -> list[tuple[str, str]]:
             document = item.model_dump(by_alias=True)
             problems += _number_problems(loc, document, RANGES.get(group, {}))
     return problems
+
+
+def changed_problems(instance: Instance, loc: str) -> list[tuple[str, str]]:
+    """Where an instance that ``loc`` (a scenario, a sweep cell) made from a valid one passes
+    the physical ranges: its changes are model copies, which pydantic does not validate, so a
+    fleet of 10^20 trucks would otherwise reach the solver."""
+    return [
+        (loc, f"the changed instance's {where}: {message}")
+        for where, message in bound_problems(instance)
+    ]

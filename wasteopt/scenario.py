@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from wasteopt import csv_cells
 from wasteopt._text import table
+from wasteopt.bounds import changed_problems
 from wasteopt.electrify import ElectricVariant, electrify
 from wasteopt.errors import InstanceError
 from wasteopt.export import write_outputs
@@ -354,6 +355,13 @@ def compare_scenarios(
     if twice:
         raise InstanceError([(f"scenario {twice[0]!r}", "name used twice; rename one")])
     changed = [apply_scenario(instance, s) for s in scenarios]
+    out_of_range = [
+        problem
+        for scenario, made in zip(scenarios, changed, strict=True)
+        for problem in changed_problems(made, f"scenario {scenario.name!r}")
+    ]
+    if out_of_range:
+        raise InstanceError(out_of_range)
     outcomes = []
     for scenario, inst in zip(scenarios, changed, strict=True):
         log.info("routing scenario %r", scenario.name)

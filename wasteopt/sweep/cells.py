@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from wasteopt.bounds import changed_problems
 from wasteopt.electrify import ElectricVariant, electrify
 from wasteopt.errors import InstanceError
 from wasteopt.io import load_instance
@@ -177,7 +178,11 @@ def prepare(spec: SweepSpec, spec_path: str | Path) -> Sweep:
         if levers_used not in checked:
             checked.add(levers_used)
             try:
-                ensure_valid(context.cell_instance(cell))
+                made = context.cell_instance(cell)
+                out_of_range = changed_problems(made, "the cell's instance")
+                if out_of_range:
+                    raise InstanceError(out_of_range)
+                ensure_valid(made)
             except InstanceError as exc:
                 loc, msg = exc.problems[0]
                 raise InstanceError([(f"{where} ({cell.label}): {loc}", msg)]) from None
