@@ -22,6 +22,7 @@ from ortools.constraint_solver import pywrapcp
 from wasteopt.routing.compiled import solve_compiled
 from wasteopt.routing.insertion import SolverIndices, insertion_model
 from wasteopt.routing.nodes import NodeTable, node_data
+from wasteopt.routing.or_detours import with_detours
 from wasteopt.routing.or_extract import extract
 from wasteopt.routing.or_model import OrModel, build_model
 from wasteopt.routing.or_params import (
@@ -194,7 +195,8 @@ def _solve_ortools(
             nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
     data = node_data(problem, nodes, distance_m, duration_s, site_index)
     if start is None and greedy is not None:
-        greedy = spread_trips(problem, nodes, data, greedy)
+        # then each battery truck takes the detours to a charger its range needs
+        greedy = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, greedy))
     ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     model = build_model(problem, nodes, data, ruin_and_recreate)
     try:

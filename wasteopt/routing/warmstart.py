@@ -23,7 +23,6 @@ import numpy as np
 from wasteopt.model import VehicleType
 from wasteopt.routing.construct import ConstructionInput, construct
 from wasteopt.routing.nodes import NodeData, NodeTable, node_data
-from wasteopt.routing.or_detours import with_detours
 from wasteopt.routing.problem import TierProblem
 
 SPARE_RATIO = 0.5
@@ -116,9 +115,7 @@ def spread_trips(
     """``routes`` with each trip after a route's first handed to an idle truck of the same type
     and stream while such trucks remain, wherever the unload before the trip is at the truck's
     yard (no distance or time either way) and the type costs nothing per day, per hour or for a
-    break: the new truck leaves the yard when the old one would have left the facility. Then
-    each battery truck takes the detours to a charger its range needs
-    (:func:`wasteopt.routing.or_detours.with_detours`)."""
+    break: the new truck leaves the yard when the old one would have left the facility."""
     vehicles = problem.vehicles
     busy = {vehicles[v].vehicle_id for v, route in enumerate(routes) if route}
     idle: dict[tuple[str, str], list[int]] = {}
@@ -149,7 +146,7 @@ def spread_trips(
             if at_yard and node != route[-1]:  # (idle pools hold only trip-free types)
                 owner = taker(v)
                 owner = v if owner is None else owner
-    return with_detours(problem, nodes, data, spread)
+    return spread
 
 
 def _kept_copies(used: int, available: int) -> int:
