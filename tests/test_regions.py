@@ -168,3 +168,42 @@ def test_tiers_with_time_windows_are_searched_whole():
     assert not violations
     assert solution.search.iterations >= 1
     assert solution.search.regions == 0
+
+
+def test_a_regions_charging_visits_take_nodes_of_their_kind_in_the_whole_tier():
+    """A region's battery route: a job, an unload with a charge, a job, a detour to the yard's
+    charger, a plain unload. Spliced into the whole tier, the charging unload takes a charge
+    copy, the detour a detour node of the yard, the plain unload a plain copy."""
+    from tests.builders import at, build_instance, point, station, truck
+    from wasteopt.planning import _collection_problem
+    from wasteopt.routing.or_extract import ChargingVisit
+    from wasteopt.routing.regions import _spliced
+
+    charger = {"power_kw": 60.0}
+    electric = {"type": "electric", "empty_per_100km": 60.0, "full_per_100km": 90.0}
+    instance = build_instance(
+        [station("S", 5, charger=charger)],
+        [point("P1", 3), point("P2", 4)],
+        [truck("E", cost_per_km=2.0, energy=electric, battery={"capacity_kwh": 100.0})],
+        yards=[at("Y", charger=charger)],
+    )
+    problem = _collection_problem(instance)
+    nodes = NodeTable(problem, 0, {"S": 2})
+    tier = WholeTier(problem, nodes, np.zeros((2, 1), dtype=np.int64), lambda routes: 0)
+    visits = [
+        Visit("job", "P1", "P1", 0),
+        ChargingVisit("unload", "S", "S", 0, 1800),
+        Visit("job", "P2", "P2", 0),
+        ChargingVisit("charge", "Y", "Y", 0, 1800),
+        Visit("unload", "S", "S", 0),
+    ]
+    solved = RawSolution([RawRoute(0, 0, 0, visits, None)], [], 0, 0.0, None, [])
+    vehicle = problem.vehicles[0]
+    job_node = {job.id: n for n, job in enumerate(nodes.jobs)}
+    (route,) = _spliced(
+        tier, [[]], {0}, problem, solved, {(vehicle.vehicle_id, vehicle.stream): 0}, job_node
+    )
+    assert route[0] == job_node["P1"] and route[2] == job_node["P2"]
+    assert route[1] in nodes.charge_copies
+    assert route[3] in nodes.detours["Y"]
+    assert route[4] in nodes.facility_copies["S"] and route[4] not in nodes.charge_copies

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wasteopt.routing.nodes import NodeTable
+from wasteopt.routing.or_extract import ChargingVisit
 from wasteopt.routing.problem import Job, TierProblem
 from wasteopt.routing.search import SearchBudget, SearchStats
 
@@ -149,22 +150,31 @@ def _spliced(
     job_node: dict[str, int],
 ) -> list[list[int]] | None:
     """``routes`` with the region's vehicles driving ``solved``; ``None`` if the whole tier has
-    too few unload copies of a facility for it."""
+    too few nodes of a kind for it.
+
+    A visit takes a free node of its own kind: a detour to charge takes one of its charger's
+    detour nodes, an unload where a battery truck charges one of the facility's charge copies,
+    any other unload a plain copy (at a charge copy every truck spends a session's time)."""
+    nodes_of = tier.nodes
     spliced = [[] if k in members else list(route) for k, route in enumerate(routes)]
     in_use = {n for route in spliced for n in route}
-    free = {
-        facility: [n for n in copies if n not in in_use]
-        for facility, copies in tier.nodes.facility_copies.items()
-    }
+    free: dict[tuple[str, str, bool], list[int]] = {}
+    for facility, copies in nodes_of.facility_copies.items():
+        for n in copies:
+            if n not in in_use:
+                free.setdefault(("unload", facility, n in nodes_of.charge_copies), []).append(n)
+    for site_id, detours in nodes_of.detours.items():
+        free[("charge", site_id, True)] = [n for n in detours if n not in in_use]
     for route in solved.routes:
         vehicle = sub.vehicles[route.vehicle_index]
         nodes = []
         for visit in route.visits:
             if visit.kind == "job":
                 nodes.append(job_node[visit.ref])
-            elif free.get(visit.ref):
-                nodes.append(free[visit.ref].pop(0))
-            else:
+                continue
+            pool = free.get((visit.kind, visit.ref, isinstance(visit, ChargingVisit)))
+            if not pool:
                 return None
+            nodes.append(pool.pop(0))
         spliced[index_of[(vehicle.vehicle_id, vehicle.stream)]] = nodes
     return spliced
