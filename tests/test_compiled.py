@@ -135,7 +135,7 @@ def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
     result = _compiled(problem, distance_m, duration_s, site_index, start, 0, 200)
     assert result is not None and result.fits
     assert result.rounds >= 2  # the free station was overfilled first, then priced
-    plan = plan_day(instance, options=PlanOptions(time_limit_s=60, solution_limit=50))
+    plan = plan_day(instance, options=PlanOptions(time_limit_s=60, solution_limit=10))
     intake = sum(
         stop.tonnes
         for route in plan.routes
