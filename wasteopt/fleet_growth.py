@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from wasteopt.charging import with_yard_plugs
+from wasteopt.matrix import great_circle_m
 from wasteopt.model import Charger, ChargingFigures, Instance, Plan, Site, Unserved, VehicleType
 from wasteopt.planning import DayResult
 
@@ -140,9 +141,8 @@ def grown(
 
 
 def _distance(site: Site, centre: tuple[float, float]) -> float:
-    """Straight-line distance in degrees, longitude scaled by the latitude's cosine."""
-    east = (site.lon - centre[0]) * math.cos(math.radians(centre[1]))
-    return math.hypot(east, site.lat - centre[1])
+    """Straight-line (great-circle) metres from ``site`` to ``centre``."""
+    return float(great_circle_m(site.lon, site.lat, *centre))
 
 
 def _with_plug(instance: Instance, site_id: str, new: Charger) -> Instance:
