@@ -119,6 +119,7 @@ def test_impact_of_a_finished_plan_as_json_and_csv(client: TestClient) -> None:
     report = ImpactReport.model_validate(client.get(done["links"]["impact"]).json())
     assert report.instance_name == "api-tiny"
     assert report.per_day.distance_km > 0
+    assert report == Plan.model_validate(client.get(done["links"]["result"]).json()).impact
     as_csv = client.get(done["links"]["impact"], params={"format": "csv"})
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.content.decode("utf-8").startswith("\ufeff")

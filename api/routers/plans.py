@@ -166,14 +166,16 @@ def get_impact(
 ) -> Response:
     """What the finished plan means: energy, CO2e, plant intake, bricks and the county's KPIs.
 
-    The same report as ``wasteopt report``; ``format=csv`` gives its CSV (UTF-8 with BOM).
+    The report the plan carries (as ``wasteopt report`` gives it); ``format=csv`` gives its CSV
+    (UTF-8 with BOM). A plan stored without one is assessed against its job's instance.
     """
     result = job_views.finished_result(store, KIND, job_id)
-    instance_document = store.job_instance(job_id)
-    assert instance_document is not None
-    instance = instance_from_dict(json.loads(instance_document))
     plan = Plan.model_validate_json(result.document)
-    report = assess(instance, plan)
+    report = plan.impact
+    if report is None:
+        instance_document = store.job_instance(job_id)
+        assert instance_document is not None
+        report = assess(instance_from_dict(json.loads(instance_document)), plan)
     if output == "csv":
         return _csv_response(impact_csv(report), f"impact-{job_id}.csv")
     return Response(report.model_dump_json(), media_type="application/json")
