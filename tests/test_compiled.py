@@ -16,6 +16,7 @@ from wasteopt.model import Instance, VehicleType
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
     _range_limit,
+    beyond_range,
     decode,
     encode,
     engine_data,
@@ -231,7 +232,9 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
 
 def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():
     """81 usable kWh above the reserve at 0.9 kWh/km full and 0.5 kWh per stop every 1 km:
-    57.857 km, at 2 CNY/km (2 milli-CNY per metre) a cost bound of 115,714 milli-CNY."""
+    57.857 km, at 2 CNY/km (2 milli-CNY per metre) a cost bound of 115,714 milli-CNY; with a
+    30 kWh session at the yard, 111 kWh: 79.286 km, 158,571; a session of more than the reach
+    adds the reach (the battery is full again): 162 kWh, 231,428."""
     vt = VehicleType(
         id="E",
         streams=["residual"],
@@ -248,8 +251,51 @@ def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():
         },
         battery={"capacity_kwh": 100.0, "usable_share": 0.9, "reserve_share": 0.1},
     )
-    assert _range_limit(vt, 1.0) == {"max_distance": 115_714}
-    assert _range_limit(vt.model_copy(update={"battery": None}), 1.0) == {}
+    assert _range_limit(vt, 1.0, 0.0) == {"max_distance": 115_714}
+    assert _range_limit(vt, 1.0, 30.0) == {"max_distance": 158_571}
+    assert _range_limit(vt, 1.0, 500.0) == {"max_distance": 231_428}
+    assert _range_limit(vt.model_copy(update={"battery": None}), 1.0, 30.0) == {}
+
+
+def test_jobs_a_start_serves_past_a_battery_trucks_range_are_not_required():
+    """Road km are 1.35 times the line's (the default circuity). A 40 kWh battery (32.4 kWh
+    above the reserve) at 1 kWh/km full and 0.5 kWh per stop every 24.3 km (the points'
+    spacing) drives 31.7 km. The start's route to P1 (54 km: 20 out, 10 to the station and 10
+    home on the line) runs past it; the route to P2 (27 km: 2, 8 and 10) does not: only P1
+    is beyond the range, and the engine requires P2 alone. E's start counts on charging, so
+    its range then counts a 1 kWh session at the yard (2 kW for 30 min): 33.4 kWh."""
+    from tests.builders import at, build_instance, point, station, truck
+
+    energy = {"type": "electric", "empty_per_100km": 80.0, "full_per_100km": 100.0}
+    instance = build_instance(
+        [station("S", 10)],
+        [point("P1", 20), point("P2", 2)],
+        [
+            truck(
+                "E",
+                count=2,
+                cost_per_km=1.0,
+                energy={**energy, "per_stop": 0.5},
+                battery={"capacity_kwh": 40.0},
+            )
+        ],
+        yards=[at("Y", charger={"power_kw": 2.0, "session_min": 30})],
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    start = [[("job", "P1"), ("unload", "S")], [("job", "P2"), ("unload", "S")]]
+    both = frozenset({"P1", "P2"})
+    engine = engine_data(problem, distance_m, duration_s, site_index, required=both)
+    cut, charged = beyond_range(problem, engine, start)
+    assert (cut, charged) == ({"P1"}, {"E"})
+    required = both - cut
+    kept = engine_data(
+        problem, distance_m, duration_s, site_index, required=required, yard_session=charged
+    )
+    assert [client.required for client in kept.data.clients()] == [
+        job.id == "P2" for job in problem.jobs
+    ]
+    plain, with_session = (data.vehicle_type(0).max_distance for data in (engine.data, kept.data))
+    assert with_session / plain == pytest.approx(33.4 / 32.4, rel=1e-4)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

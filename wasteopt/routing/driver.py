@@ -55,6 +55,7 @@ from wasteopt.routing.warmstart import (
     shrink_to_start,
     spread_trips,
     table_for_routes,
+    table_for_starts,
 )
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,13 @@ def solve_model(
             )
             if compiled.fits:
                 searched = _solve_ortools(
-                    *args, budget, compiled.routes, strict_start=True, regions=False
+                    *args,
+                    budget,
+                    compiled.routes,
+                    strict_start=True,
+                    regions=False,
+                    charge_start=True,
+                    rival=greedy if _drops_served_jobs(compiled.routes, greedy) else None,
                 )
                 if searched is None:
                     log.warning("OR-Tools rejected the compiled search's plan; searching alone")
@@ -165,6 +172,13 @@ def solve_model(
     )
 
 
+def _drops_served_jobs(routes: list[StartRoute], start: list[StartRoute]) -> bool:
+    """Whether ``routes`` leave out a job that ``start`` serves (a compiled plan may, where a
+    battery truck's range cut what the start serves by charging)."""
+    served = {ref for route in routes for kind, ref in route if kind == "job"}
+    return any(kind == "job" and ref not in served for route in start for kind, ref in route)
+
+
 def _solve_ortools(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -175,12 +189,20 @@ def _solve_ortools(
     start: list[StartRoute] | None = None,
     strict_start: bool = False,
     regions: bool = True,
+    charge_start: bool = False,
+    rival: list[StartRoute] | None = None,
 ) -> _Searched | None:
     """OR-Tools' construction (or ``start``), first search and, for "ruin_recreate", ruin and
     recreate; ``None`` when no solution was found in time, or, with ``strict_start``, when CP
-    rejects ``start``."""
+    rejects ``start`` (and ``rival``). With ``charge_start``, battery trucks in ``start`` first
+    take the detours to a charger their range needs. A ``rival`` start (the greedy one, its
+    trips spread and charged) is read beside ``start``, and the search goes on from the one
+    the model of record prices lower."""
     greedy: list[list[int]] | None = None
-    if start is not None:
+    other: list[list[int]] | None = None
+    if start is not None and rival is not None:
+        nodes, (greedy, other) = table_for_starts(problem, [start, rival], options.seed)
+    elif start is not None:
         nodes, greedy = table_for_routes(problem, start, options.seed)
     else:
         copies = {
@@ -197,12 +219,17 @@ def _solve_ortools(
     if start is None and greedy is not None:
         # then each battery truck takes the detours to a charger its range needs
         greedy = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, greedy))
+    elif charge_start and greedy is not None:
+        # the compiled search's range counts a session at the yard that its plan does not hold
+        greedy = with_detours(problem, nodes, data, greedy)
+    if other is not None:
+        other = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, other))
     ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     model = build_model(problem, nodes, data, ruin_and_recreate)
     try:
         return _search(
             model, options, budget, greedy, strict_start, regions, distance_m, duration_s,
-            site_index,
+            site_index, other,
         )  # fmt: skip
     finally:
         model.release()
@@ -218,6 +245,7 @@ def _search(
     distance_m: np.ndarray,
     duration_s: np.ndarray,
     site_index: dict[str, int],
+    rival: list[list[int]] | None = None,
 ) -> _Searched | None:
     routing = model.routing
     ruin_and_recreate = options.metaheuristic == "ruin_recreate"
@@ -252,6 +280,13 @@ def _search(
         scheduling_ms = int(2000 * (time.perf_counter() - read_started))
         if scheduling_ms > params.lns_time_limit.ToMilliseconds():
             params.lns_time_limit.FromMilliseconds(scheduling_ms)
+    if rival is not None:
+        other = read_routes(routing, model.of_node(rival))
+        if other is not None and (
+            initial is None or other.ObjectiveValue() < initial.ObjectiveValue()
+        ):
+            log.info("the greedy start, charged, is priced lower than the compiled plan")
+            initial = other
     if strict_start and initial is None:
         return None
     if initial is not None and budget.stopped():

@@ -181,7 +181,20 @@ def table_for_routes(
     Unloads take a facility's plain copies before its charge copies: ``start`` times no
     charging session (the compiled search plans none), and a session on a copy it did not ask
     for would push the rest of its day later, past a window or the shift."""
-    used = Counter(ref for route in start for kind, ref in route if kind == "unload")
+    nodes, (routes,) = table_for_starts(problem, [start], seed)
+    return nodes, routes
+
+
+def table_for_starts(
+    problem: TierProblem, starts: list[list[list[tuple[str, str]]]], seed: int
+) -> tuple[NodeTable, list[list[list[int]]]]:
+    """One node table sized to the largest use of each facility and charger among ``starts``
+    (see :func:`table_for_routes`), and each start in its nodes."""
+    used: Counter = Counter()
+    detours: Counter = Counter()
+    for start in starts:
+        used |= Counter(ref for route in start for kind, ref in route if kind == "unload")
+        detours |= Counter(ref for route in start for kind, ref in route if kind == "charge")
     # a start may unload more often than the model offers by default (trips of one job each
     # where no two jobs fit a truck): it keeps at least the copies it uses
     copies = {
@@ -189,24 +202,27 @@ def table_for_routes(
         for f in problem.facilities
         if problem.free_capacity_kg.get(f.id, 0) > 0
     }
-    detours = Counter(ref for route in start for kind, ref in route if kind == "charge")
     nodes = NodeTable(problem, seed, copies, detours)
     job_node = {job.id: n for n, job in enumerate(nodes.jobs)}
-    unused = {
-        facility: sorted(copies, key=lambda node: node in nodes.charge_copies)
-        for facility, copies in nodes.facility_copies.items()
-    }
-    free_detours = {site: list(detours) for site, detours in nodes.detours.items()}
-    routes = [
-        [
-            job_node[ref]
-            if kind == "job"
-            else (free_detours if kind == "charge" else unused)[ref].pop(0)
-            for kind, ref in route
-        ]
-        for route in start
-    ]
-    return nodes, routes
+    in_nodes = []
+    for start in starts:
+        unused = {
+            facility: sorted(copies, key=lambda node: node in nodes.charge_copies)
+            for facility, copies in nodes.facility_copies.items()
+        }
+        free_detours = {site: list(detours) for site, detours in nodes.detours.items()}
+        in_nodes.append(
+            [
+                [
+                    job_node[ref]
+                    if kind == "job"
+                    else (free_detours if kind == "charge" else unused)[ref].pop(0)
+                    for kind, ref in route
+                ]
+                for route in start
+            ]
+        )
+    return nodes, in_nodes
 
 
 def greedy_start(
