@@ -9,7 +9,9 @@ hours it spans (its energy spread evenly over them) and the overnight refill the
 period's price (*assumption*: yard chargers are timed to the valley hours, as time-of-use
 tariffs intend). Under a tariff a plan buys no more than it must above that price: a charge stop
 dearer than the cheapest period takes only what the rest of the day needs above the reserve
-(:func:`charge_off_peak`), and the yard refills the rest overnight.
+(:func:`charge_off_peak`), and the yard refills the rest overnight. A day's charging thus costs
+its energy at the cheapest price plus each charge stop's kWh times its price above it: that
+premium is what the routing search prices (:mod:`wasteopt.routing.or_tariff`).
 """
 
 from __future__ import annotations

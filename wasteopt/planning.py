@@ -45,6 +45,7 @@ from wasteopt.routing import (
     kg_down,
     solve_tier,
 )
+from wasteopt.routing.problem import MILLI, Tariff
 from wasteopt.units import (
     ROUNDING_TOL,
     TONNE_TOL,
@@ -176,6 +177,14 @@ def resolve_provider(
     return load_provider(path, speeds=speeds)
 
 
+def solver_tariff(instance: Instance) -> Tariff:
+    """``settings.tariff`` in solver units: (start s, end s, milli-CNY per kWh) per period."""
+    return tuple(
+        (p.window.start_s, p.window.end_s, int(round(p.cny_per_kwh * MILLI)))
+        for p in instance.settings.tariff
+    )
+
+
 def _collection_problem(instance: Instance) -> TierProblem:
     jobs = [
         Job(
@@ -197,6 +206,7 @@ def _collection_problem(instance: Instance) -> TierProblem:
         free_capacity_kg={f.id: kg_down(f.free_capacity_t) for f in facilities},
         yards={y.id: y for y in instance.yards},
         unserved_penalty_per_t=instance.settings.unserved_penalty_per_t,
+        tariff=solver_tariff(instance),
     )
 
 
@@ -270,6 +280,7 @@ def _transfer_problem(instance: Instance, deliveries: Deliveries) -> TierProblem
         },
         yards={y.id: y for y in instance.yards},
         unserved_penalty_per_t=instance.settings.unserved_penalty_per_t,
+        tariff=solver_tariff(instance),
     )
 
 

@@ -13,6 +13,10 @@ after the copies), one per battery truck at its yard when the yard has a charger
 :data:`DETOURS_PER_FACILITY` at each facility with one (for a truck whose unloads pass no
 charger, or that has nothing to unload). A detour's service is one charging session, taken
 between trips, empty.
+
+Under a time-of-use tariff each charger site offers at least one charge copy and one detour per
+tariff period its battery trucks' shifts overlap: the model prices each charging node exactly
+in one period (:mod:`wasteopt.routing.or_tariff`), so every period needs a node of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wasteopt.model import Facility, Site
-from wasteopt.routing.problem import TierProblem
+from wasteopt.routing.problem import TierProblem, premium_periods
 
 DAY_HORIZON_S = 2 * 86400
 SESSIONS_PER_TRUCK = 2  # charge copies of a facility per battery truck that may unload there
@@ -92,7 +96,9 @@ def _charge_copies(problem: TierProblem, facility: Facility) -> int:
         for v in problem.vehicles
         if v.vehicle_type.battery is not None and v.stream in facility.streams
     }
-    return SESSIONS_PER_TRUCK * len(trucks)
+    if not trucks:
+        return 0
+    return max(SESSIONS_PER_TRUCK * len(trucks), tariff_periods(problem))
 
 
 def _detours(problem: TierProblem) -> dict[str, int]:
@@ -101,11 +107,27 @@ def _detours(problem: TierProblem) -> dict[str, int]:
     if not trucks:
         return {}
     at_yard = Counter(trucks.values())
-    counts = {y: n for y, n in sorted(at_yard.items()) if problem.yards[y].charger is not None}
+    periods = tariff_periods(problem)
+    counts = {
+        y: max(n, periods)
+        for y, n in sorted(at_yard.items())
+        if problem.yards[y].charger is not None
+    }
     for facility in problem.facilities:
         if facility.charger is not None:
-            counts[facility.id] = min(DETOURS_PER_FACILITY, len(trucks))
+            counts[facility.id] = max(min(DETOURS_PER_FACILITY, len(trucks)), periods)
     return counts
+
+
+def tariff_periods(problem: TierProblem) -> int:
+    """How many priced periods of ``problem``'s tariff the battery trucks' shifts overlap (0
+    without a tariff, or with one of a single price)."""
+    shifts = [v.vehicle_type.shift for v in problem.vehicles if v.vehicle_type.battery]
+    if not shifts:
+        return 0
+    first, last = min(s.start_s for s in shifts), max(s.end_s for s in shifts)
+    periods = premium_periods(problem.tariff, DAY_HORIZON_S)
+    return sum(1 for start, end, _ in periods if start < last and end > first)
 
 
 def session_s(site: Site) -> int:

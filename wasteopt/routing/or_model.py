@@ -13,8 +13,10 @@ Modelling choices:
 - a job may be dropped only against ``unserved_penalty_per_t`` x its tonnes;
 - costs are integers in milli-CNY: distance x cost_per_km (CNY/km = milli-CNY/m), the
   handling fee as a per-kg soft bound on the load at each copy (CNY/t = milli-CNY/kg), fixed
-  cost per vehicle, duty time x cost_per_hour through the span cost, and a nominal price on
-  a detour to a charger (:data:`~wasteopt.routing.or_energy.DETOUR_PRICE_MILLI`).
+  cost per vehicle, duty time x cost_per_hour through the span cost, a nominal price on
+  a detour to a charger (:data:`~wasteopt.routing.or_energy.DETOUR_PRICE_MILLI`) and, under a
+  time-of-use tariff, each charging session's price at the time it is taken
+  (:mod:`~wasteopt.routing.or_tariff`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ortools.constraint_solver import pywrapcp
 
 from wasteopt.routing.nodes import DAY_HORIZON_S, NodeData, NodeTable
 from wasteopt.routing.or_energy import DETOUR_PRICE_MILLI, add_energy, has_batteries
+from wasteopt.routing.or_tariff import add_session_prices, session_prices
 from wasteopt.routing.problem import (
     MILLI,
     TierProblem,
@@ -82,12 +85,15 @@ def build_model(
 
     # --- arc costs, per vehicle cost class -------------------------------------------------
     detour_nodes = [node for detours in nodes.detours.values() for node in detours]
+    prices = session_prices(problem, nodes, data)  # empty without a time-of-use tariff
+    priced = list(prices)
     cost_callbacks: dict[float, int] = {}
     for v, vehicle in enumerate(vehicles):
         per_km = vehicle.vehicle_type.cost_per_km
         if per_km not in cost_callbacks:
             arc_cost = np.rint(data.dist * per_km).astype(np.int64)
             arc_cost[:, detour_nodes] += DETOUR_PRICE_MILLI
+            arc_cost[:, priced] += np.array([prices[n].constant for n in priced], dtype=np.int64)
             cost_callbacks[per_km] = routing.RegisterTransitMatrix(arc_cost.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[per_km], v)
         routing.SetFixedCostOfVehicle(fixed_cost_milli(vehicle.vehicle_type), v)
@@ -181,6 +187,8 @@ def build_model(
             # OR-Tools may place the break before the start or after the end of the route;
             # decode then shows it at the yard (before leaving, or after coming back).
             clock.SetBreakIntervalsOfVehicle([rest], v, node_visit_transit)
+
+    add_session_prices(manager, clock, prices)
 
     if has_batteries(problem):
         add_energy(routing, manager, problem, nodes, data, index_node, clock)

@@ -15,6 +15,10 @@ from wasteopt.model import Facility, Tier, VehicleType, Yard
 
 JobAction = Literal["collect", "pickup"]
 MILLI = 1000  # objective units per CNY
+DAY_S = 86400
+# A time-of-use tariff in solver units: (start s, end s, milli-CNY per kWh) per period, the
+# periods covering 0..86400 once
+Tariff = tuple[tuple[int, int, int], ...]
 
 
 def fixed_cost_milli(vt: VehicleType) -> int:
@@ -83,6 +87,7 @@ class TierProblem:
     # (CNY) of serving such a job with another vehicle (0: no preference)
     keep_with: dict[str, str] = field(default_factory=dict)
     move_penalty: float = 0.0
+    tariff: Tariff = ()  # charging's time-of-use tariff (empty: none)
     vehicles: list[Vehicle] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -120,3 +125,21 @@ class TierProblem:
         demand = sum(job.kg for job in self.jobs if job.stream in streams)
         free = self.free_capacity_kg.get(facility.id, 0)
         return min(math.ceil(demand / smallest), math.ceil(free / smallest)) + physical
+
+
+def premium_periods(tariff: Tariff, until_s: int) -> list[tuple[int, int, int]]:
+    """``tariff``'s periods from 0 to ``until_s`` (the day repeated) as (start s, end s,
+    milli-CNY per kWh above the tariff's cheapest price), neighbours of equal price merged;
+    empty without a tariff or when every period costs the same (nothing then to prefer)."""
+    if not tariff or len({price for _, _, price in tariff}) < 2:
+        return []
+    valley = min(price for _, _, price in tariff)
+    merged: list[tuple[int, int, int]] = []
+    for day in range(math.ceil(until_s / DAY_S)):
+        for start, end, price in sorted(tariff):
+            start, end = start + day * DAY_S, end + day * DAY_S
+            if merged and merged[-1][2] == price - valley:
+                merged[-1] = (merged[-1][0], end, price - valley)
+            else:
+                merged.append((start, end, price - valley))
+    return merged
