@@ -16,6 +16,7 @@ from wasteopt.model import Instance, VehicleType
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
     _range_limit,
+    _stop_charge_milli,
     beyond_range,
     decode,
     encode,
@@ -231,10 +232,9 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
 
 
 def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():
-    """81 usable kWh above the reserve at 0.9 kWh/km full and 0.5 kWh per stop every 1 km:
-    57.857 km, at 2 CNY/km (2 milli-CNY per metre) a cost bound of 115,714 milli-CNY; with a
-    30 kWh session at the yard, 111 kWh: 79.286 km, 158,571; a session of more than the reach
-    adds the reach (the battery is full again): 162 kWh, 231,428."""
+    """81 usable kWh above the reserve at 0.9 kWh/km full: 90 km, at 2 CNY/km (2 milli-CNY
+    per metre) a cost bound of 180,000 milli-CNY. A stop's 0.5 kWh is 0.556 km at full load,
+    1,112 milli-CNY (rounded up) on every arc into a job; a diesel type adds nothing."""
     vt = VehicleType(
         id="E",
         streams=["residual"],
@@ -251,19 +251,18 @@ def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():
         },
         battery={"capacity_kwh": 100.0, "usable_share": 0.9, "reserve_share": 0.1},
     )
-    assert _range_limit(vt, 1.0, 0.0) == {"max_distance": 115_714}
-    assert _range_limit(vt, 1.0, 30.0) == {"max_distance": 158_571}
-    assert _range_limit(vt, 1.0, 500.0) == {"max_distance": 231_428}
-    assert _range_limit(vt.model_copy(update={"battery": None}), 1.0, 30.0) == {}
+    diesel = vt.model_copy(update={"battery": None})
+    assert _range_limit(vt) == {"max_distance": 180_000}
+    assert _range_limit(diesel) == {}
+    assert (_stop_charge_milli([vt, diesel]), _stop_charge_milli([diesel])) == (1_112, 0)
 
 
 def test_jobs_a_start_serves_past_a_battery_trucks_range_are_not_required():
     """Road km are 1.35 times the line's (the default circuity). A 40 kWh battery (32.4 kWh
-    above the reserve) at 1 kWh/km full and 0.5 kWh per stop every 24.3 km (the points'
-    spacing) drives 31.7 km. The start's route to P1 (54 km: 20 out, 10 to the station and 10
-    home on the line) runs past it; the route to P2 (27 km: 2, 8 and 10) does not: only P1
-    is beyond the range, and the engine requires P2 alone. E's start counts on charging, so
-    its range then counts a 1 kWh session at the yard (2 kW for 30 min): 33.4 kWh."""
+    above the reserve) at 1 kWh/km full drives 32.4 km, a stop counting 0.5 km. The start's
+    route to P1 (54 km: 20 out, 10 to the station and 10 home on the line) runs past it; the
+    route to P2 (27 km: 2, 8 and 10, and a stop) does not: only P1 is beyond the range, and
+    the engine requires P2 alone."""
     from tests.builders import at, build_instance, point, station, truck
 
     energy = {"type": "electric", "empty_per_100km": 80.0, "full_per_100km": 100.0}
@@ -285,17 +284,12 @@ def test_jobs_a_start_serves_past_a_battery_trucks_range_are_not_required():
     start = [[("job", "P1"), ("unload", "S")], [("job", "P2"), ("unload", "S")]]
     both = frozenset({"P1", "P2"})
     engine = engine_data(problem, distance_m, duration_s, site_index, required=both)
-    cut, charged = beyond_range(problem, engine, start)
-    assert (cut, charged) == ({"P1"}, {"E"})
-    required = both - cut
-    kept = engine_data(
-        problem, distance_m, duration_s, site_index, required=required, yard_session=charged
-    )
+    assert beyond_range(problem, engine, start) == {"P1"}
+    required = both - beyond_range(problem, engine, start)
+    kept = engine_data(problem, distance_m, duration_s, site_index, required=required)
     assert [client.required for client in kept.data.clients()] == [
         job.id == "P2" for job in problem.jobs
     ]
-    plain, with_session = (data.vehicle_type(0).max_distance for data in (engine.data, kept.data))
-    assert with_session / plain == pytest.approx(33.4 / 32.4, rel=1e-4)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

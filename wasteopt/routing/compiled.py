@@ -18,8 +18,8 @@ Python-driven loop runs hundreds. The tier maps onto it as follows (:func:`engin
 - "every route ends empty": in each profile the arc from a job to a yard goes through the
   facility that makes the leg cheapest (decode writes that unload out);
 - a job is optional, worth its unserved penalty;
-- a battery truck's day is bounded by its range, with one session at its yard where the
-  start counts on charging (:func:`_range_limit`, :func:`beyond_range`).
+- a battery truck's day is bounded by its range without charging (:func:`_range_limit`);
+  jobs that the start serves only by charging are not required (:func:`beyond_range`).
 
 What PyVRP does not see — daily facility capacities, the fee on a part load, drivers' breaks
 (the shift is shortened by the break), charging — OR-Tools' CP model checks on the decoded
@@ -43,7 +43,6 @@ import pyvrp.search
 
 from wasteopt.model import VehicleType
 from wasteopt.routing.nodes import DAY_HORIZON_S
-from wasteopt.routing.or_energy import WH_PER_KWH, session_wh
 from wasteopt.routing.problem import (
     MILLI,
     TierProblem,
@@ -140,35 +139,44 @@ def _stream_shares(problem: TierProblem) -> list[int]:
     return sorted(kept)
 
 
-def _stop_spacing_km(dist_m: np.ndarray, members: np.ndarray) -> float:
-    """The median distance from a job of the stream (``members``) to its nearest other one."""
-    if members.sum() < 2:
-        return 0.0
-    block = dist_m[np.ix_(members, members)].astype(float)
-    np.fill_diagonal(block, np.inf)
-    return float(np.median(block.min(axis=1))) / 1000
-
-
-def _range_limit(vt: VehicleType, spacing_km: float, session_kwh: float) -> dict[str, int]:
+def _range_limit(vt: VehicleType) -> dict[str, int]:
     """PyVRP's ``max_distance`` for a battery truck (none for others): the kilometres its
-    energy above the reserve, and ``session_kwh`` (one charging session at its yard, or 0),
-    drive, in the profile's cost units.
+    energy above the reserve drives at full-load consumption, in the profile's cost units.
 
-    The compiled search plans no charging: the driver puts the session in before OR-Tools
-    checks the plan (:func:`~wasteopt.routing.or_detours.with_detours`, which hands a trip that
-    no session fits to an idle truck or out of the start). A kilometre is counted at full-load
-    consumption plus one stop's energy per ``spacing_km`` (the median gap between a stream's
-    neighbouring points, where a route's stops lie), so the bound is an approximation:
-    OR-Tools' energy check prices what it misses. A profile's cost of a metre is at least the
-    truck's cost per km in milli-CNY (fees only add), so a cost bound bounds the kilometres.
+    The compiled search plans no charging (OR-Tools' model of record adds charge stops). A
+    stop's energy is counted by :func:`_stop_charge_milli` on the arc into it. Every kilometre
+    at full load (the model drives empty out of a yard or an unload) and unloads' work left
+    out make the bound an approximation: the driver hands the jobs it leaves out to idle trucks
+    that reach them (:func:`~wasteopt.routing.or_detours.hand_out_unserved`), and OR-Tools'
+    energy check prices what it misses. A profile's cost of a metre is at least the truck's
+    cost per km in milli-CNY (fees only add), so a cost bound bounds the kilometres.
     """
-    battery, energy = vt.battery, vt.energy
-    per_km = energy.full_per_100km / 100 + (energy.per_stop / spacing_km if spacing_km else 0)
-    if battery is None or per_km <= 0:
+    battery, full_per_km = vt.battery, vt.energy.full_per_100km / 100
+    if battery is None or full_per_km <= 0:
         return {}
-    reach_kwh = battery.usable_kwh - battery.reserve_kwh
-    km = (reach_kwh + min(session_kwh, reach_kwh)) / per_km
+    km = (battery.usable_kwh - battery.reserve_kwh) / full_per_km
     return {"max_distance": int(km * 1000 * vt.cost_per_km)}
+
+
+def _stop_charge_milli(types: list[VehicleType]) -> int:
+    """What every arc into a job adds in every profile, in cost units, so that a battery
+    truck's range (:func:`_range_limit`) counts its stops: the largest among ``types`` of a
+    collect's energy as kilometres at full load, at the type's cost per km (0 without a
+    battery type). The same for every profile and paid back in every job's prize, it is a
+    constant of the objective (taken off ``constant_milli``) and steers no choice; only the
+    range sees it, at least the stop's own energy for every type.
+
+    A range that spread the stops' energy over every kilometre, at the median gap between
+    neighbouring points, charged a township's two kitchen points 400 m apart as if the 60 km
+    drive there and back held a stop every 400 m: single trips that take 55-80 % of a battery
+    were twice the range (Daoxian phase 2, every collection truck electric).
+    """
+    charges = [
+        vt.stop_energy("collect") / (vt.energy.full_per_100km / 100) * vt.cost_per_km * MILLI
+        for vt in types
+        if vt.battery is not None and vt.energy.full_per_100km > 0
+    ]
+    return math.ceil(max(charges, default=0.0))
 
 
 def _max_reloads(problem: TierProblem, facility_ids: list[str], unload_s: dict[str, int]) -> int:
@@ -191,13 +199,11 @@ def engine_data(
     prices_milli_per_kg: dict[str, float] | None = None,
     single_trip: frozenset[tuple[str, str]] = frozenset(),
     required: frozenset[str] = frozenset(),
-    yard_session: frozenset[str] = frozenset(),
 ) -> EngineData:
     """``problem`` as PyVRP data (see the module docstring); ``prices_milli_per_kg`` are the
     facilities' capacity prices; the (vehicle type, stream) groups in ``single_trip`` may not
     reload (:func:`single_trip_groups`); the jobs in ``required`` must be served, the others
-    are worth their unserved penalty; the battery types (ids) in ``yard_session`` count a
-    charging session at their yard in their range (:func:`_range_limit`).
+    are worth their unserved penalty.
 
     PyVRP's search with optional clients runs slower and finds worse plans (X-n261-k13 in
     10 s: 2,969 iterations and a 3.5 % gap against 6,818 and 2.0 %), so the jobs that a
@@ -239,6 +245,7 @@ def engine_data(
                 name=f.id,
             )
         )
+    stop_charge = _stop_charge_milli([vehicles[k].vehicle_type for k in in_use])
     clients = [
         pyvrp.Client(
             first_job + k,
@@ -251,14 +258,14 @@ def engine_data(
                 1,
                 int(round(problem.unserved_penalty_per_t * job.tonnes * MILLI))
                 - int(round(min_fee.get(job.stream, 0.0) * job.kg)),
-            ),
+            )
+            + stop_charge,
             required=job.id in required,
             name=job.id,
         )
         for k, job in enumerate(jobs)
     ]
 
-    spacing_km: dict[str, float] = {}  # per stream, computed only where a range needs it
     profiles: dict[tuple, int] = {}
     distance_mats: list[np.ndarray] = []
     unreachable_costs: list[int] = []
@@ -276,14 +283,7 @@ def engine_data(
         payload = vehicles[members[0]].payload_kg
         duty = duty_cost_milli_per_s(vt)
         allowed = [k for k, f in enumerate(facilities) if stream in f.streams]
-        if vt.battery is not None and stream not in spacing_km:
-            of_stream = job_stream == streams.index(stream)
-            spacing_km[stream] = _stop_spacing_km(dist[first_job:, first_job:], of_stream)
-        limit = _range_limit(
-            vt,
-            spacing_km.get(stream, 0.0),
-            session_wh(problem.yards[vt.yard]) / WH_PER_KWH if vt.id in yard_session else 0.0,
-        )
+        limit = _range_limit(vt)
         # a range-bound profile's arcs out of reach cost just past its range: over it, a route
         # is infeasible anyway, and PyVRP's distance penalty times 10**12 would overflow
         unreachable = 2 * limit["max_distance"] + 1 if limit else UNREACHABLE
@@ -320,6 +320,7 @@ def engine_data(
             else:
                 cost[first_job:, :n_yards] = unreachable
                 secs[first_job:, :n_yards] = UNREACHABLE_S
+            cost[:, first_job:] += stop_charge
             other = first_job + np.flatnonzero(job_stream != s)
             cost[other, :] = unreachable
             cost[:, other] = unreachable
@@ -365,6 +366,7 @@ def engine_data(
         locations, clients, depots, vehicle_types, distance_mats, duration_mats
     )
     constant = sum(int(round(min_fee.get(j.stream, 0.0) * j.kg)) for j in jobs)
+    constant -= stop_charge * len(jobs)  # every job pays it, served (arc) or not (prize)
     surcharge = max(
         (
             f.cost_per_t - min_fee[s] + prices.get(f.id, 0.0)
@@ -513,33 +515,25 @@ def encode(
 
 def beyond_range(
     problem: TierProblem, engine: EngineData, routes: list[StartRoute]
-) -> tuple[frozenset[str], frozenset[str]]:
+) -> frozenset[str]:
     """The jobs of ``routes`` (one per vehicle) on a route that runs past its truck's range,
-    as PyVRP's ``max_distance`` bounds it, and those trucks' type ids (none when a route uses a
-    truck given to another stream).
+    as PyVRP's ``max_distance`` bounds it (none when a route uses a truck given to another
+    stream).
 
     The greedy start counts on charging, which the compiled search does not plan. Required,
     such jobs left PyVRP no feasible plan on an all-electric day (68 of 70 start routes past
     their range on Daoxian phase 2 with every collection truck electric), and the tier went to
-    OR-Tools alone. Their types' range then counts a session at the yard (``yard_session`` of
-    :func:`engine_data`), which the driver puts in where the plan needs it; a type whose start
-    needs no charging keeps the range of one battery (with the session, Daoxian's default day,
-    whose start needs none, drew more routes out of the county seat to the outer townships)."""
+    OR-Tools alone."""
     encoded = encode(problem, engine, routes)
     if encoded is None:
-        return frozenset(), frozenset()
-    over = [route for route in encoded.routes() if route.excess_distance() > 0]
-    jobs = frozenset(
+        return frozenset()
+    return frozenset(
         problem.jobs[activity.idx].id
-        for route in over
+        for route in encoded.routes()
+        if route.excess_distance() > 0
         for activity in list(route)[1:-1]
         if not activity.is_depot()
     )
-    types = frozenset(
-        problem.vehicles[engine.type_vehicles[route.vehicle_type()][0]].vehicle_type.id
-        for route in over
-    )
-    return jobs, types
 
 
 _UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)  # a feasible solution's cost
@@ -935,15 +929,13 @@ def solve_compiled(
         frozenset() if start is None else single_trip_groups(problem, distance_m, site_index, start)
     )
     served = frozenset(ref for route in start or [] for kind, ref in route if kind == "job")
-    charged: frozenset[str] = frozenset()  # battery types whose start counts on charging
     if served and any(v.vehicle_type.battery for v in problem.vehicles):
         plain = engine_data(problem, distance_m, duration_s, site_index, required=served)
-        cut, charged = beyond_range(problem, plain, start or [])
-        served -= cut
+        served -= beyond_range(problem, plain, start or [])
     unsettled = may_overfill
     while rounds < MAX_ROUNDS:
         engine = engine_data(
-            problem, distance_m, duration_s, site_index, prices, single_trip, served, charged
+            problem, distance_m, duration_s, site_index, prices, single_trip, served
         )
         left = deadline - time.perf_counter()
         if left <= 0:

@@ -22,7 +22,7 @@ from ortools.constraint_solver import pywrapcp
 from wasteopt.routing.compiled import solve_compiled
 from wasteopt.routing.insertion import SolverIndices, insertion_model
 from wasteopt.routing.nodes import NodeTable, node_data
-from wasteopt.routing.or_detours import with_detours
+from wasteopt.routing.or_detours import hand_out_unserved, with_detours
 from wasteopt.routing.or_extract import extract
 from wasteopt.routing.or_model import OrModel, build_model
 from wasteopt.routing.or_params import (
@@ -142,7 +142,7 @@ def solve_model(
                     compiled.routes,
                     strict_start=True,
                     regions=False,
-                    charge_start=True,
+                    complete_start=True,
                     rival=greedy if _drops_served_jobs(compiled.routes, greedy) else None,
                 )
                 if searched is None:
@@ -189,15 +189,16 @@ def _solve_ortools(
     start: list[StartRoute] | None = None,
     strict_start: bool = False,
     regions: bool = True,
-    charge_start: bool = False,
+    complete_start: bool = False,
     rival: list[StartRoute] | None = None,
 ) -> _Searched | None:
     """OR-Tools' construction (or ``start``), first search and, for "ruin_recreate", ruin and
     recreate; ``None`` when no solution was found in time, or, with ``strict_start``, when CP
-    rejects ``start`` (and ``rival``). With ``charge_start``, battery trucks in ``start`` first
-    take the detours to a charger their range needs. A ``rival`` start (the greedy one, its
-    trips spread and charged) is read beside ``start``, and the search goes on from the one
-    the model of record prices lower."""
+    rejects ``start`` (and ``rival``). With ``complete_start``, battery trucks in ``start``
+    first take the detours to a charger their range needs, and idle trucks the jobs it leaves
+    out (:func:`~wasteopt.routing.or_detours.hand_out_unserved`). A ``rival`` start (the
+    greedy one, its trips spread and charged) is read beside ``start``, and the search goes on
+    from the one the model of record prices lower."""
     greedy: list[list[int]] | None = None
     other: list[list[int]] | None = None
     if start is not None and rival is not None:
@@ -219,9 +220,10 @@ def _solve_ortools(
     if start is None and greedy is not None:
         # then each battery truck takes the detours to a charger its range needs
         greedy = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, greedy))
-    elif charge_start and greedy is not None:
-        # the compiled search's range counts a session at the yard that its plan does not hold
-        greedy = with_detours(problem, nodes, data, greedy)
+    elif complete_start and greedy is not None:
+        # the compiled search's range is approximate: a battery truck it leaves short takes a
+        # detour to a charger, and idle trucks take the jobs it left out where they reach them
+        greedy = hand_out_unserved(problem, nodes, data, with_detours(problem, nodes, data, greedy))
     if other is not None:
         other = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, other))
     ruin_and_recreate = options.metaheuristic == "ruin_recreate"

@@ -162,10 +162,7 @@ def _hand_out(start: _Start, routes: list[list[int]], trips: list[list[int]]) ->
     streams has a route yet, then driving its trips) whose range, payload and day it fits; a
     trip none takes is tried again, once all have been, job by job, each with an unload at the
     same facility."""
-    vehicles = start.problem.vehicles
-    busy = {vehicles[v].vehicle_id for v, route in enumerate(routes) if route}
-    idle = [v for v in range(len(vehicles)) if vehicles[v].vehicle_id not in busy]
-    taken: set[int] = set()
+    idle, busy, taken = _idle(start, routes)
     left = []
     for trip in trips:
         trip = [_plain(start, n) for n in trip]
@@ -177,6 +174,46 @@ def _hand_out(start: _Start, routes: list[list[int]], trips: list[list[int]]) ->
             copies = start.plain[facility]
             if copies and _taken(start, routes, [job, copies[0]], idle, busy, taken):
                 copies.pop(0)
+
+
+def hand_out_unserved(
+    problem: TierProblem, nodes: NodeTable, data: NodeData, routes: list[list[int]]
+) -> list[list[int]]:
+    """``routes`` (nodes per vehicle) with each job they leave out on an idle truck of its
+    stream (as :func:`_hand_out` hands out trips), a trip of its own to the nearest facility
+    with a free plain copy where the truck's range, payload and day fit it.
+
+    For the compiled search's plan: its range counts every kilometre at full load, so a far
+    point that an idle truck reaches within the model's energies may be left out, and
+    OR-Tools' moves insert a job or an unload, not a trip of both."""
+    served = {node for route in routes for node in route}
+    left = [job for job in range(len(nodes.jobs)) if job not in served]
+    if not left:
+        return routes
+    start = _Start(problem, nodes, data, routes)
+    out = [list(route) for route in routes]
+    idle, busy, taken = _idle(start, out)
+    for job in left:
+        stream = nodes.jobs[job].stream
+        facilities = sorted(
+            (f.id for f in problem.facilities if stream in f.streams and start.plain.get(f.id)),
+            key=lambda fid: data.dist[job, start.plain[fid][0]],
+        )
+        for fid in facilities:
+            if start.plain[fid] and _taken(
+                start, out, [job, start.plain[fid][0]], idle, busy, taken
+            ):
+                start.plain[fid].pop(0)
+                break
+    return out
+
+
+def _idle(start: _Start, routes: list[list[int]]) -> tuple[list[int], set[str], set[int]]:
+    """The vehicles of trucks without a route, the trucks with one, and no vehicle taken."""
+    vehicles = start.problem.vehicles
+    busy = {vehicles[v].vehicle_id for v, route in enumerate(routes) if route}
+    idle = [v for v in range(len(vehicles)) if vehicles[v].vehicle_id not in busy]
+    return idle, busy, set()
 
 
 def _taken(
