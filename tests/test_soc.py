@@ -17,7 +17,7 @@ import pytest
 from wasteopt.charging import charge_off_peak
 from wasteopt.check import SOC, check_plan
 from wasteopt.export import sheet_csv
-from wasteopt.fleet_growth import FleetGrowth
+from wasteopt.fleet_growth import FleetGrowth, _could_serve, _with_trucks
 from wasteopt.headers import LABELS
 from wasteopt.impact import assess
 from wasteopt.matrix import ExplicitMatrixProvider
@@ -28,11 +28,12 @@ from wasteopt.model import (
     Plan,
     Route,
     Stop,
+    TimeWindow,
     TravelMatrices,
 )
 from wasteopt.planning import PlanOptions, plan_day_full
-from wasteopt.routing.nodes import NodeTable, node_data
-from wasteopt.routing.or_detours import with_detours
+from wasteopt.routing.nodes import NodeData, NodeTable, node_data
+from wasteopt.routing.or_detours import hand_out_unserved, with_detours
 from wasteopt.routing.problem import Job, TierProblem
 from wasteopt.scenario import Scenario, apply_scenario, compare_scenarios, comparison_rows
 from wasteopt.soc import soc_walk
@@ -396,6 +397,28 @@ def test_a_start_hands_a_trip_beyond_range_to_an_idle_truck():
     one truck runs its battery flat on the second (32.75 kWh left, 44.25 needed) and leaves
     no time for a detour home to charge: the second trip goes to the idle truck, which drives
     it on a full battery (54.25 kWh of 64.8)."""
+    problem, nodes, table, job = _two_trucks_on_the_detour_line()
+    first, second = nodes.facility_copies["F"][:2]
+    both = [job["P0"], job["P1"], first, job["P2"], job["P3"], second]
+    routes = with_detours(problem, nodes, table, [both, []])
+    assert routes == [both[:3], both[3:]]
+
+
+def test_jobs_a_start_leaves_out_go_to_an_idle_truck_that_reaches_them():
+    """On the detour line with two trucks, a start serving P0 and P1 leaves P2 and P3 out.
+    The idle truck takes P2 on a trip of its own: 22 km out empty, 12 km full to F and 10
+    home, at 1 and 1.5 kWh/km, and 0.5 kWh at each stop: 51 of its 64.8 kWh. P3 would take
+    43.5 kWh more after that trip's unload (13 km out, 13 back full, 10 home, two stops), and
+    23.8 are left: it stays out."""
+    problem, nodes, table, job = _two_trucks_on_the_detour_line()
+    first, second = nodes.facility_copies["F"][:2]
+    routes = hand_out_unserved(problem, nodes, table, [[job["P0"], job["P1"], first], []])
+    assert routes == [[job["P0"], job["P1"], first], [job["P2"], second]]
+
+
+def _two_trucks_on_the_detour_line() -> tuple[TierProblem, NodeTable, NodeData, dict[str, int]]:
+    """The detour line's collection tier with two trucks on a two-hour shift, three copies
+    of F: the problem, its nodes and their data, and each job's node."""
     instance, matrices = _detour_instance()
     data = instance.model_dump(by_alias=True)
     data["vehicle_types"][0].update(count=2, shift={"start": "06:00", "end": "08:00"})
@@ -412,8 +435,44 @@ def test_a_start_hands_a_trip_beyond_range_to_an_idle_truck():
     nodes = NodeTable(problem, 0, {"F": 3})
     index = matrices.index()
     table = node_data(problem, nodes, matrices.distance_m, matrices.duration_s, index)
-    job = {j.id: n for n, j in enumerate(nodes.jobs)}
-    first, second = nodes.facility_copies["F"][:2]
-    both = [job["P0"], job["P1"], first, job["P2"], job["P3"], second]
-    routes = with_detours(problem, nodes, table, [both, []])
-    assert routes == [both[:3], both[3:]]
+    return problem, nodes, table, {j.id: n for n, j in enumerate(nodes.jobs)}
+
+
+def test_an_idle_truck_holds_the_growth_back_only_where_it_could_serve_the_point():
+    """P3 lies 28 km out, F 18 km back towards the yard at 10: a trip of its own takes 28 kWh
+    out empty, 22.5 with its tonne of a 2 t payload (1.25 kWh/km), 10 home and 1 at the two
+    stops, 61.5 of the 64.8 above the reserve: an idle truck could serve it. With a 70 kWh
+    battery (56.7) it could not; nor before a window that closes at 06:20 (it arrives at
+    06:28), nor on a night shift for a point open until noon."""
+    instance = make_instance()
+    matrices = make_matrices(instance)
+    [truck] = instance.vehicle_types
+    [plant] = instance.facilities
+    p3 = next(p for p in instance.points if p.id == "P3")
+    small = truck.model_copy(
+        update={"battery": truck.battery.model_copy(update={"capacity_kwh": 70})}
+    )
+    night = truck.model_copy(update={"shift": TimeWindow(start="19:30", end="24:00")})
+    early = p3.model_copy(update={"window": TimeWindow(start="06:00", end="06:20")})
+    by_noon = p3.model_copy(update={"window": TimeWindow(start="08:00", end="12:00")})
+    assert _could_serve(truck, p3, [plant], matrices)
+    assert not _could_serve(small, p3, [plant], matrices)
+    assert not _could_serve(truck, early, [plant], matrices)
+    assert not _could_serve(night, by_noon, [plant], matrices)
+    assert _could_serve(truck, by_noon, [plant], matrices)
+
+
+def test_points_left_at_both_ends_grow_trucks_at_both_ends():
+    """Yards at 0 and 60 km, a residual type at each; 3 t left at 1 km and 1 t at 59 km get
+    one truck at each yard (5 t in two trips holds either), none in between."""
+    from tests.builders import at, build_instance, point, station, truck
+
+    instance = build_instance(
+        [station("S", 30)],
+        [point("P1", 1), point("P59", 59)],
+        [truck("VA", yard="A"), truck("VB", yard="B")],
+        yards=[at("A", 0), at("B", 60)],
+    )
+    points = {p.id: p for p in instance.points}
+    grown = _with_trucks(instance, "residual", [(points["P1"], 3.0), (points["P59"], 1.0)])
+    assert {vt.id: vt.count for vt in grown.vehicle_types} == {"VA": 2, "VB": 2}

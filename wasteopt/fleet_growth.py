@@ -7,12 +7,15 @@ plan gives (:mod:`wasteopt.planning`):
 - points left for want of charge: a charger (``FleetGrowth.charger``) at the open facility of
   the stream nearest the unserved points, or one plug more where that facility has one and the
   plan used every plug at once; where neither applies, trucks;
-- otherwise: trucks of the stream's type based nearest the unserved points (a battery type
-  first, the fleet's direction), enough for their tonnes in :data:`TRIPS_PER_ADDED_TRUCK` full
-  trips each, and their yard a plug per battery truck
-  (:func:`wasteopt.charging.with_yard_plugs`); but none while a truck that carries the stream
-  stood idle in the plan: then the search, not the fleet, left the points (more time may serve
-  them), and the stream is named in :attr:`Growth.idle_streams`.
+- otherwise: trucks, each point's tonnes counted to the stream's type based nearest it (a
+  battery type first, the fleet's direction), per type enough for its tonnes in
+  :data:`TRIPS_PER_ADDED_TRUCK` full trips each, and their yard a plug per battery truck
+  (:func:`wasteopt.charging.with_yard_plugs`); but none while a truck that stood idle in the
+  plan could have served one of them on a trip of its own (:func:`_could_serve`: its stream,
+  shift, the point's window, a facility's gate and its battery): then the search, not the
+  fleet, left the points (more time may serve them), and the stream is named in
+  :attr:`Growth.idle_streams`. An idle truck that could not (a night-shift truck for a point
+  open by day, or one whose battery does not reach it) does not hold the growth back.
 
 Nearest is by straight line between coordinates (*assumption*: the road network's order of
 sites is close enough for choosing where to add). The search stops when every point is served
@@ -31,7 +34,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wasteopt.charging import with_yard_plugs
 from wasteopt.matrix import great_circle_m
-from wasteopt.model import Charger, ChargingFigures, Instance, Plan, Site, Unserved, VehicleType
+from wasteopt.model import (
+    Charger,
+    ChargingFigures,
+    CollectionPoint,
+    Facility,
+    Instance,
+    Plan,
+    Site,
+    TravelMatrices,
+    Unserved,
+    VehicleType,
+)
 from wasteopt.planning import DayResult
 
 # Full trips an added truck is counted on for the tonnes left (assumption: a collection truck
@@ -86,7 +100,7 @@ def grow(
         day = plan(current)
         left = day.plan.unserved
         rounds.append(GrowthRound(len(left), round(sum(u.tonnes for u in left), 3)))
-        idle = _idle_streams(current, day.plan)
+        idle = _idle_streams(current, day.plan, day.matrices)
         if not left or len(rounds) > growth.max_rounds:
             break
         bigger = grown(current, left, day.impact.charging, growth, idle)
@@ -97,18 +111,66 @@ def grow(
     return current, day, added
 
 
-def _idle_streams(instance: Instance, plan: Plan) -> list[str]:
-    """Streams with unserved points that a collection truck left unused in ``plan`` carries."""
-    points = {p.id: p.stream for p in instance.points}
-    left = {points[u.point_id] for u in plan.unserved}
+def _idle_streams(instance: Instance, plan: Plan, matrices: TravelMatrices) -> list[str]:
+    """Streams with an unserved point that a collection truck left unused in ``plan`` could
+    have served on a trip of its own (:func:`_could_serve`)."""
+    points = {p.id: p for p in instance.points}
     used = Counter(r.vehicle_type for r in plan.routes)
-    idle = {
-        stream
-        for vt in instance.vehicle_types
-        if vt.tier == "collection" and used[vt.id] < vt.count
-        for stream in vt.streams
-    }
-    return sorted(left & idle)
+    idle = [
+        vt for vt in instance.vehicle_types if vt.tier == "collection" and used[vt.id] < vt.count
+    ]
+    facilities = instance.open_facilities()
+    return sorted(
+        {
+            point.stream
+            for point in (points[u.point_id] for u in plan.unserved)
+            if any(_could_serve(vt, point, facilities, matrices) for vt in idle)
+        }
+    )
+
+
+def _could_serve(
+    vt: VehicleType, point: CollectionPoint, facilities: list[Facility], matrices: TravelMatrices
+) -> bool:
+    """Whether a truck of ``vt`` could collect ``point`` on a trip of its own: out from its
+    yard at the shift's start, served within the point's window, unloaded at a facility of
+    the stream within its gate hours, home within the shift less any break, and, for a
+    battery truck, the trip's energy within its charge above the reserve."""
+    if point.stream not in vt.streams:
+        return False
+    index = matrices.index()
+    yard, at = index[vt.yard], index[point.id]
+    km, seconds = matrices.distance_m / 1000, matrices.duration_s
+    rest = vt.break_.duration_min * 60 if vt.break_ is not None else 0.0
+    window = point.window
+    arrive = vt.shift.start_s + seconds[yard, at]
+    if window is not None:
+        if arrive > window.end_s:
+            return False
+        arrive = max(arrive, window.start_s)
+    leave = arrive + point.service_min * 60
+    for facility in facilities:
+        if point.stream not in facility.streams:
+            continue
+        f = index[facility.id]
+        unload = max(leave + seconds[at, f], facility.gate.start_s)
+        if unload + facility.unload_min * 60 > facility.gate.end_s:
+            continue
+        home = unload + facility.unload_min * 60 + seconds[f, yard]
+        if home + rest > vt.shift.end_s:
+            continue
+        if vt.battery is None:
+            return True
+        energy = (
+            vt.leg_energy(km[yard, at], 0.0)
+            + vt.leg_energy(km[at, f], point.tonnes_per_day)
+            + vt.leg_energy(km[f, yard], 0.0)
+            + vt.stop_energy("collect")
+            + vt.stop_energy("unload")
+        )
+        if energy <= vt.battery.usable_kwh - vt.battery.reserve_kwh:
+            return True
+    return False
 
 
 def grown(
@@ -136,7 +198,9 @@ def grown(
                     instance = _with_plug(instance, site.id, growth.charger)
                     continue
         if stream not in idle:
-            instance = _with_trucks(instance, stream, centre, sum(u.tonnes for u in left))
+            instance = _with_trucks(
+                instance, stream, [(points[u.point_id], u.tonnes) for u in left]
+            )
     return with_yard_plugs(instance)
 
 
@@ -161,24 +225,31 @@ def _with_plug(instance: Instance, site_id: str, new: Charger) -> Instance:
 
 
 def _with_trucks(
-    instance: Instance, stream: str, centre: tuple[float, float], tonnes: float
+    instance: Instance, stream: str, left: list[tuple[CollectionPoint, float]]
 ) -> Instance:
-    """Trucks for ``tonnes`` of ``stream`` added to its type based nearest ``centre`` (a
-    battery type first); ``instance`` unchanged when no collection type carries the stream."""
+    """Trucks for the tonnes ``left`` at each point of ``stream``, added to the type of the
+    stream based nearest the point (a battery type first), per type enough for its points'
+    tonnes in :data:`TRIPS_PER_ADDED_TRUCK` full trips; ``instance`` unchanged when no
+    collection type carries the stream. Points left at both ends of a county get trucks at
+    both ends, not at a yard between them."""
     yards = {y.id: y for y in instance.yards}
     types = [
         vt for vt in instance.vehicle_types if vt.tier == "collection" and stream in vt.streams
     ]
     if not types:
         return instance
-
-    def rank(vt: VehicleType) -> tuple[bool, float]:
-        return vt.battery is None, _distance(yards[vt.yard], centre)
-
-    chosen = min(types, key=rank)
-    more = max(1, math.ceil(tonnes / (chosen.payload_t * TRIPS_PER_ADDED_TRUCK)))
+    tonnes: Counter = Counter()
+    for point, t in left:
+        at = (point.lon, point.lat)
+        chosen = min(types, key=lambda vt: (vt.battery is None, _distance(yards[vt.yard], at)))
+        tonnes[chosen.id] += t
+    payload = {vt.id: vt.payload_t for vt in types}
+    more = {
+        type_id: max(1, math.ceil(t / (payload[type_id] * TRIPS_PER_ADDED_TRUCK)))
+        for type_id, t in tonnes.items()
+    }
     fleet = [
-        vt.model_copy(update={"count": vt.count + more}) if vt.id == chosen.id else vt
+        vt.model_copy(update={"count": vt.count + more[vt.id]}) if vt.id in more else vt
         for vt in instance.vehicle_types
     ]
     return instance.model_copy(update={"vehicle_types": fleet})
