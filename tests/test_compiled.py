@@ -24,6 +24,7 @@ from wasteopt.routing.compiled import (
     reload_territories,
     single_trip_groups,
     solve_compiled,
+    within_capacities,
 )
 from wasteopt.routing.nodes import node_data
 from wasteopt.routing.or_model import build_model
@@ -361,3 +362,28 @@ def test_a_yards_trucks_reload_within_its_territory():
     ]
     initial = encode(problem, engine, start)
     assert reloads(reload_territories(engine, initial))["VB/residual"] == ["S10", "S58"]
+
+
+def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():
+    """S takes 2 t a day; a plan unloading P1, P2 and P3 there (1 t each) on one truck's
+    three trips and P4 on another's first overfills it by 2 t: the two latest trips into S
+    (the first truck's third and second) are cut, the 1 t trip to T stays."""
+    from tests.builders import build_instance, point, station, truck
+
+    instance = build_instance(
+        [station("S", 5, capacity=2.0), station("T", 9)],
+        [point(f"P{k}", k) for k in range(1, 6)],
+        [truck("V", count=2)],
+    )
+    problem, *_ = _tier(instance)
+    routes = [
+        [("job", "P1"), ("unload", "S"), ("job", "P2"), ("unload", "S"), ("job", "P3")]
+        + [("unload", "S")],
+        [("job", "P4"), ("unload", "S"), ("job", "P5"), ("unload", "T")],
+    ]
+    assert within_capacities(problem, routes) == [
+        [("job", "P1"), ("unload", "S")],
+        [("job", "P4"), ("unload", "S"), ("job", "P5"), ("unload", "T")],
+    ]
+    fitting = [routes[0][:2], routes[1]]
+    assert within_capacities(problem, fitting) is fitting

@@ -414,11 +414,18 @@ def test_jobs_a_start_leaves_out_go_to_an_idle_truck_that_reaches_them():
     first, second = nodes.facility_copies["F"][:2]
     routes = hand_out_unserved(problem, nodes, table, [[job["P0"], job["P1"], first], []])
     assert routes == [[job["P0"], job["P1"], first], [job["P2"], second]]
+    # with room for the start's 2 t at F and no more, P2 stays out too
+    problem, nodes, table, job = _two_trucks_on_the_detour_line(free_kg=2_000)
+    start = [[job["P0"], job["P1"], nodes.facility_copies["F"][0]], []]
+    assert hand_out_unserved(problem, nodes, table, start) == start
 
 
-def _two_trucks_on_the_detour_line() -> tuple[TierProblem, NodeTable, NodeData, dict[str, int]]:
+def _two_trucks_on_the_detour_line(
+    free_kg: int = 100_000,
+) -> tuple[TierProblem, NodeTable, NodeData, dict[str, int]]:
     """The detour line's collection tier with two trucks on a two-hour shift, three copies
-    of F: the problem, its nodes and their data, and each job's node."""
+    of F taking ``free_kg`` today: the problem, its nodes and their data, and each job's
+    node."""
     instance, matrices = _detour_instance()
     data = instance.model_dump(by_alias=True)
     data["vehicle_types"][0].update(count=2, shift={"start": "06:00", "end": "08:00"})
@@ -428,7 +435,7 @@ def _two_trucks_on_the_detour_line() -> tuple[TierProblem, NodeTable, NodeData, 
         jobs=[Job(p.id, p.id, p.stream, p.tonnes_per_day, 300, None) for p in instance.points],
         vehicle_types=instance.vehicle_types,
         facilities=instance.facilities,
-        free_capacity_kg={"F": 100_000},
+        free_capacity_kg={"F": free_kg},
         yards={y.id: y for y in instance.yards},
         unserved_penalty_per_t=20_000,
     )

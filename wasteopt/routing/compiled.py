@@ -445,6 +445,42 @@ def _intake(problem: TierProblem, routes: list[StartRoute]) -> Counter:
     return intake
 
 
+def within_capacities(problem: TierProblem, routes: list[StartRoute]) -> list[StartRoute]:
+    """``routes`` (one per vehicle) without the trips that overfill a facility's free
+    capacity: the trips into each overfilled facility are cut, the day's last trips first,
+    until its intake fits (their jobs left out). A plan the capacity prices did not settle in
+    time is then still a start for OR-Tools, whose model holds the capacities: searching alone
+    from the greedy start in the seconds left, Daoxian's grown all-electric fleet left 100
+    points unserved."""
+    free = problem.free_capacity_kg
+    over = {
+        fid: load - free.get(fid, 0)
+        for fid, load in _intake(problem, routes).items()
+        if load > free.get(fid, 0)
+    }
+    if not over:
+        return routes
+    kg = {job.id: job.kg for job in problem.jobs}
+    trips = []  # (position in its route, vehicle, first visit, unload visit, facility, kg)
+    for v, route in enumerate(routes):
+        first, load, position = 0, 0, 0
+        for k, (kind, ref) in enumerate(route):
+            if kind == "job":
+                load += kg[ref]
+            elif kind == "unload":
+                trips.append((position, v, first, k, ref, load))
+                first, load, position = k + 1, 0, position + 1
+    cut: dict[int, set[int]] = {}
+    for _, v, first, unload, fid, load in sorted(trips, reverse=True):
+        if over.get(fid, 0) > 0 and load > 0:
+            over[fid] -= load
+            cut.setdefault(v, set()).update(range(first, unload + 1))
+    return [
+        [visit for k, visit in enumerate(route) if k not in cut.get(v, ())]
+        for v, route in enumerate(routes)
+    ]
+
+
 def single_trip_groups(
     problem: TierProblem,
     distance_m: np.ndarray,

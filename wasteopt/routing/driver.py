@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from wasteopt.routing.compiled import solve_compiled
+from wasteopt.routing.compiled import solve_compiled, within_capacities
 from wasteopt.routing.insertion import SolverIndices, insertion_model
 from wasteopt.routing.nodes import NodeTable, node_data
 from wasteopt.routing.or_detours import hand_out_unserved, with_detours
@@ -135,19 +135,21 @@ def solve_model(
             compiled_stats = SearchStats(
                 compiled_iterations=compiled.iterations, compiled_rounds=compiled.rounds
             )
-            if compiled.fits:
-                searched = _solve_ortools(
-                    *args,
-                    budget,
-                    compiled.routes,
-                    strict_start=True,
-                    regions=False,
-                    complete_start=True,
-                    rival=greedy if _drops_served_jobs(compiled.routes, greedy) else None,
-                )
-                if searched is None:
-                    log.warning("OR-Tools rejected the compiled search's plan; searching alone")
-                    compiled_stats = compiled_stats.plus(SearchStats(starts_rejected=1))
+            routes = compiled.routes
+            if not compiled.fits:
+                routes = within_capacities(problem, routes)
+            searched = _solve_ortools(
+                *args,
+                budget,
+                routes,
+                strict_start=True,
+                regions=False,
+                complete_start=True,
+                rival=greedy if _drops_served_jobs(routes, greedy) else None,
+            )
+            if searched is None:
+                log.warning("OR-Tools rejected the compiled search's plan; searching alone")
+                compiled_stats = compiled_stats.plus(SearchStats(starts_rejected=1))
         if searched is None and (budget.seconds_left() <= 0 or budget.stopped()):
             # no time is left to search alone: the greedy start is the plan, if CP takes it
             searched = _solve_ortools(*args, budget, greedy, strict_start=True, regions=False)

@@ -181,7 +181,8 @@ def hand_out_unserved(
 ) -> list[list[int]]:
     """``routes`` (nodes per vehicle) with each job they leave out on an idle truck of its
     stream (as :func:`_hand_out` hands out trips), a trip of its own to the nearest facility
-    with a free plain copy where the truck's range, payload and day fit it.
+    with a free plain copy and room for it today, where the truck's range, payload and day
+    fit it.
 
     For the compiled search's plan: its range counts every kilometre at full load, so a far
     point that an idle truck reaches within the model's energies may be left out, and
@@ -193,19 +194,39 @@ def hand_out_unserved(
     start = _Start(problem, nodes, data, routes)
     out = [list(route) for route in routes]
     idle, busy, taken = _idle(start, out)
+    room = _room(problem, nodes, data, out)
     for job in left:
-        stream = nodes.jobs[job].stream
+        stream, kg = nodes.jobs[job].stream, int(data.demand[job])
         facilities = sorted(
-            (f.id for f in problem.facilities if stream in f.streams and start.plain.get(f.id)),
+            (
+                f.id
+                for f in problem.facilities
+                if stream in f.streams and start.plain.get(f.id) and room.get(f.id, 0) >= kg
+            ),
             key=lambda fid: data.dist[job, start.plain[fid][0]],
         )
         for fid in facilities:
-            if start.plain[fid] and _taken(
-                start, out, [job, start.plain[fid][0]], idle, busy, taken
-            ):
+            if _taken(start, out, [job, start.plain[fid][0]], idle, busy, taken):
                 start.plain[fid].pop(0)
+                room[fid] -= kg
                 break
     return out
+
+
+def _room(
+    problem: TierProblem, nodes: NodeTable, data: NodeData, routes: list[list[int]]
+) -> dict[str, int]:
+    """Kilograms each facility can still take today after what ``routes`` unload there."""
+    room = dict(problem.free_capacity_kg)
+    for route in routes:
+        load = 0
+        for node in route:
+            if node < len(nodes.jobs):
+                load += int(data.demand[node])
+            elif nodes.kind[node] == "unload":
+                room[nodes.ref[node]] = room.get(nodes.ref[node], 0) - load
+                load = 0
+    return room
 
 
 def _idle(start: _Start, routes: list[list[int]]) -> tuple[list[int], set[str], set[int]]:
