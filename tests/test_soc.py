@@ -462,11 +462,12 @@ def test_an_idle_truck_holds_the_growth_back_only_where_it_could_serve_the_point
     night = truck.model_copy(update={"shift": TimeWindow(start="19:30", end="24:00")})
     early = p3.model_copy(update={"window": TimeWindow(start="06:00", end="06:20")})
     by_noon = p3.model_copy(update={"window": TimeWindow(start="08:00", end="12:00")})
-    assert _could_serve(truck, p3, [plant], matrices)
-    assert not _could_serve(small, p3, [plant], matrices)
-    assert not _could_serve(truck, early, [plant], matrices)
-    assert not _could_serve(night, by_noon, [plant], matrices)
-    assert _could_serve(truck, by_noon, [plant], matrices)
+    index = matrices.index()
+    assert _could_serve(truck, p3, [plant], matrices, index)
+    assert not _could_serve(small, p3, [plant], matrices, index)
+    assert not _could_serve(truck, early, [plant], matrices, index)
+    assert not _could_serve(night, by_noon, [plant], matrices, index)
+    assert _could_serve(truck, by_noon, [plant], matrices, index)
 
 
 def test_points_left_at_both_ends_grow_trucks_at_both_ends():

@@ -46,7 +46,7 @@ from wasteopt.model import (
     Unserved,
     VehicleType,
 )
-from wasteopt.planning import DayResult
+from wasteopt.planning import DayResult, trip_kwh
 
 # Full trips an added truck is counted on for the tonnes left (assumption: a collection truck
 # makes two or more trips a day in the Daoxian plans; two keeps the estimate on the safe side)
@@ -120,27 +120,32 @@ def _idle_streams(instance: Instance, plan: Plan, matrices: TravelMatrices) -> l
         vt for vt in instance.vehicle_types if vt.tier == "collection" and used[vt.id] < vt.count
     ]
     facilities = instance.open_facilities()
+    index = matrices.index()
     return sorted(
         {
             point.stream
             for point in (points[u.point_id] for u in plan.unserved)
-            if any(_could_serve(vt, point, facilities, matrices) for vt in idle)
+            if any(_could_serve(vt, point, facilities, matrices, index) for vt in idle)
         }
     )
 
 
 def _could_serve(
-    vt: VehicleType, point: CollectionPoint, facilities: list[Facility], matrices: TravelMatrices
+    vt: VehicleType,
+    point: CollectionPoint,
+    facilities: list[Facility],
+    matrices: TravelMatrices,
+    index: dict[str, int],
 ) -> bool:
     """Whether a truck of ``vt`` could collect ``point`` on a trip of its own: out from its
     yard at the shift's start, served within the point's window, unloaded at a facility of
     the stream within its gate hours, home within the shift less any break, and, for a
-    battery truck, the trip's energy within its charge above the reserve."""
+    battery truck, the trip's energy (:func:`~wasteopt.planning.trip_kwh`) within its charge
+    above the reserve (``index``: each site's row in ``matrices``)."""
     if point.stream not in vt.streams:
         return False
-    index = matrices.index()
     yard, at = index[vt.yard], index[point.id]
-    km, seconds = matrices.distance_m / 1000, matrices.duration_s
+    seconds = matrices.duration_s
     rest = vt.break_.duration_min * 60 if vt.break_ is not None else 0.0
     window = point.window
     arrive = vt.shift.start_s + seconds[yard, at]
@@ -161,14 +166,8 @@ def _could_serve(
             continue
         if vt.battery is None:
             return True
-        energy = (
-            vt.leg_energy(km[yard, at], 0.0)
-            + vt.leg_energy(km[at, f], point.tonnes_per_day)
-            + vt.leg_energy(km[f, yard], 0.0)
-            + vt.stop_energy("collect")
-            + vt.stop_energy("unload")
-        )
-        if energy <= vt.battery.usable_kwh - vt.battery.reserve_kwh:
+        kwh = trip_kwh(vt, matrices, index, point.id, point.tonnes_per_day, facility.id)
+        if kwh <= vt.battery.usable_kwh - vt.battery.reserve_kwh:
             return True
     return False
 

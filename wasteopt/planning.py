@@ -185,6 +185,27 @@ def solver_tariff(instance: Instance) -> Tariff:
     )
 
 
+def trip_kwh(
+    vehicle_type: VehicleType,
+    matrices: TravelMatrices,
+    index: dict[str, int],
+    site_id: str,
+    tonnes: float,
+    facility_id: str,
+) -> float:
+    """Energy of a trip of its own: from the yard empty to ``site_id``, on to ``facility_id``
+    with ``tonnes``, home empty, and the work of the collect and the unload."""
+    yard, point, facility = index[vehicle_type.yard], index[site_id], index[facility_id]
+    distance_m = matrices.distance_m
+    return (
+        vehicle_type.leg_energy(distance_m[yard, point] / 1000, 0.0)
+        + vehicle_type.leg_energy(distance_m[point, facility] / 1000, tonnes)
+        + vehicle_type.leg_energy(distance_m[facility, yard] / 1000, 0.0)
+        + vehicle_type.stop_energy("collect")
+        + vehicle_type.stop_energy("unload")
+    )
+
+
 def _collection_problem(instance: Instance) -> TierProblem:
     jobs = [
         Job(
@@ -318,13 +339,8 @@ class _Diagnosis:
 
     def _trip_kwh(self, vehicle_type: VehicleType, job: Job, facilities: list[Facility]) -> float:
         """Energy of the cheapest trip from the yard through ``job`` and an unload back home."""
-        metres = self.matrices.distance_m
-        yard, point = self.index[vehicle_type.yard], self.index[job.site_id]
-        stops = vehicle_type.stop_energy("collect") + vehicle_type.stop_energy("unload")
-        return stops + min(
-            vehicle_type.leg_energy(metres[yard, point] / 1000, 0.0)
-            + vehicle_type.leg_energy(metres[point, self.index[f.id]] / 1000, job.tonnes)
-            + vehicle_type.leg_energy(metres[self.index[f.id], yard] / 1000, 0.0)
+        return min(
+            trip_kwh(vehicle_type, self.matrices, self.index, job.site_id, job.tonnes, f.id)
             for f in facilities
         )
 
