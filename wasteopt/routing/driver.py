@@ -21,7 +21,7 @@ from ortools.constraint_solver import pywrapcp
 
 from wasteopt.routing.compiled import solve_compiled, within_capacities
 from wasteopt.routing.insertion import SolverIndices, insertion_model
-from wasteopt.routing.nodes import NodeTable, node_data
+from wasteopt.routing.nodes import NodeData, NodeTable, node_data
 from wasteopt.routing.or_detours import hand_out_unserved, with_detours
 from wasteopt.routing.or_extract import extract
 from wasteopt.routing.or_model import OrModel, build_model
@@ -181,6 +181,14 @@ def _drops_served_jobs(routes: list[StartRoute], start: list[StartRoute]) -> boo
     return any(kind == "job" and ref not in served for route in start for kind, ref in route)
 
 
+def _spread_and_charged(
+    problem: TierProblem, nodes: NodeTable, data: NodeData, routes: list[list[int]]
+) -> list[list[int]]:
+    """A greedy start with later trips on idle trucks (:func:`spread_trips`), then each battery
+    truck taking the detours to a charger its range needs."""
+    return with_detours(problem, nodes, data, spread_trips(problem, nodes, data, routes))
+
+
 def _solve_ortools(
     problem: TierProblem,
     distance_m: np.ndarray,
@@ -220,14 +228,13 @@ def _solve_ortools(
             nodes, greedy = shrink_to_start(problem, nodes, greedy, options.seed)
     data = node_data(problem, nodes, distance_m, duration_s, site_index)
     if start is None and greedy is not None:
-        # then each battery truck takes the detours to a charger its range needs
-        greedy = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, greedy))
+        greedy = _spread_and_charged(problem, nodes, data, greedy)
     elif complete_start and greedy is not None:
         # the compiled search's range is approximate: a battery truck it leaves short takes a
         # detour to a charger, and idle trucks take the jobs it left out where they reach them
         greedy = hand_out_unserved(problem, nodes, data, with_detours(problem, nodes, data, greedy))
     if other is not None:
-        other = with_detours(problem, nodes, data, spread_trips(problem, nodes, data, other))
+        other = _spread_and_charged(problem, nodes, data, other)
     ruin_and_recreate = options.metaheuristic == "ruin_recreate"
     model = build_model(problem, nodes, data, ruin_and_recreate)
     try:
