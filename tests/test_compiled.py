@@ -17,6 +17,7 @@ from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
     _range_limit,
     _stop_charge_milli,
+    _with_required,
     beyond_range,
     decode,
     encode,
@@ -291,6 +292,14 @@ def test_jobs_a_start_serves_past_a_battery_trucks_range_are_not_required():
     assert [client.required for client in kept.data.clients()] == [
         job.id == "P2" for job in problem.jobs
     ]
+
+    def fields(engine):
+        return [
+            (c.location, c.pickup, c.service_duration, c.tw_early, c.tw_late, c.prize, c.required)
+            for c in engine.data.clients()
+        ]
+
+    assert fields(_with_required(engine, required)) == fields(kept)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -572,6 +572,29 @@ def beyond_range(
     )
 
 
+def _with_required(engine: EngineData, required: frozenset[str]) -> EngineData:
+    """``engine`` with only the jobs (by id, PyVRP's client name) in ``required`` required:
+    what :func:`engine_data` builds with that ``required``, without building the rest again
+    (0.6 CPU-s on Daoxian's collection tier)."""
+    clients = [
+        pyvrp.Client(
+            client.location,
+            delivery=client.delivery,
+            pickup=client.pickup,
+            service_duration=client.service_duration,
+            tw_early=client.tw_early,
+            tw_late=client.tw_late,
+            release_time=client.release_time,
+            prize=client.prize,
+            required=client.name in required,
+            group=client.group,
+            name=client.name,
+        )
+        for client in engine.data.clients()
+    ]
+    return replace(engine, data=engine.data.replace(clients=clients))
+
+
 _UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)  # a feasible solution's cost
 INFEASIBLE_COST = np.iinfo(np.int64).max  # PyVRP's cost of an infeasible solution
 
@@ -965,14 +988,21 @@ def solve_compiled(
         frozenset() if start is None else single_trip_groups(problem, distance_m, site_index, start)
     )
     served = frozenset(ref for route in start or [] for kind, ref in route if kind == "job")
+    first: EngineData | None = None  # the first round's, where built to check the ranges
     if served and any(v.vehicle_type.battery for v in problem.vehicles):
-        plain = engine_data(problem, distance_m, duration_s, site_index, required=served)
-        served -= beyond_range(problem, plain, start or [])
+        first = engine_data(problem, distance_m, duration_s, site_index, {}, single_trip, served)
+        cut = beyond_range(problem, first, start or [])
+        if cut:
+            served -= cut
+            first = _with_required(first, served)
     unsettled = may_overfill
     while rounds < MAX_ROUNDS:
-        engine = engine_data(
-            problem, distance_m, duration_s, site_index, prices, single_trip, served
-        )
+        if rounds == 0 and first is not None:
+            engine = first
+        else:
+            engine = engine_data(
+                problem, distance_m, duration_s, site_index, prices, single_trip, served
+            )
         left = deadline - time.perf_counter()
         if left <= 0:
             break
