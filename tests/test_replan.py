@@ -14,14 +14,26 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from test_soc import _stop, make_matrices
+from test_tariff_routing import PEAK as TARIFF_PEAK
+from test_tariff_routing import TOU as TARIFF
+from test_tariff_routing import _instance as tariff_instance
 
 import wasteopt.replan.replan as replan_module
+from wasteopt.charging import charge_premium, charging_figures
 from wasteopt.check import BREAKDOWN, check_plan
 from wasteopt.cli import main
 from wasteopt.errors import InstanceError
 from wasteopt.io import load_instance
-from wasteopt.matrix import great_circle_m
-from wasteopt.model import Instance, Plan, Route, clock_to_seconds, seconds_to_clock
+from wasteopt.matrix import ExplicitMatrixProvider, great_circle_m
+from wasteopt.model import (
+    Instance,
+    Plan,
+    Route,
+    TravelMatrices,
+    clock_to_seconds,
+    seconds_to_clock,
+)
 from wasteopt.network import RoadNetworkProvider, load_provider
 from wasteopt.planning import PlanOptions, plan_day, resolve_provider
 from wasteopt.replan import (
@@ -647,3 +659,77 @@ def test_the_shipped_examples_apply_to_the_example_day(small, morning):
     result = replan_day(small, morning, day, resolve_provider(small), OPTIONS)
     stops = routes_of(result.plan)["CT3-2"].stops
     assert [s.site_id for s in stops if s.action == "position"] == ["CT3-2@10:30"]
+
+
+# The electric line of test_soc and test_tariff_routing under its time-of-use tariff (valley
+# 0.3 CNY/kWh to 07:00, flat 0.6 to 10:00, peak 1.0 to 12:00, flat 0.6 after; P2 and P3 open
+# 10:00-12:00). The morning plan, made by hand, leaves at 09:50 and charges at F between its
+# trips from 10:52 to 11:37, in the peak: 45 kWh of a 45 min session at 60 kW. SoC after each
+# stop: 1 kWh/km empty, 1.25 at 1 t, 1.5 at 2 t, 0.5 a stop; 72 usable.
+PEAK_CHARGE = [
+    _stop("start", "Y", "09:50", "09:50", 0, 0, 0, 72.0),
+    _stop("collect", "P0", "10:15", "10:20", 1, 1, 25, 46.5),  # 25 km empty
+    _stop("collect", "P1", "10:21", "10:26", 1, 2, 1, 44.75),  # 1 km at 1 t
+    _stop("unload", "F", "10:42", "10:52", 2, 0, 16, 20.25),  # 16 km at 2 t
+    _stop("charge", "F", "10:52", "11:37", 0, 0, 0, 65.25, 45.0),
+    _stop("collect", "P2", "11:54", "11:59", 1, 1, 17, 47.75),
+    _stop("collect", "P3", "12:00", "12:05", 1, 2, 1, 46.0),
+    _stop("unload", "F", "12:23", "12:33", 2, 0, 18, 18.5),
+    _stop("end", "Y", "12:43", "12:43", 0, 0, 10, 8.5),
+]
+
+
+def peak_charging_day(tariff: list[dict]) -> tuple[Instance, Plan, TravelMatrices]:
+    instance = tariff_instance(tariff)
+    route = Route(
+        vehicle_id="E-1",
+        vehicle_type="E",
+        stream="residual",
+        stops=PEAK_CHARGE,
+        distance_km=88.0,
+        duration_min=173.0,
+    )
+    plan = Plan(instance_name=instance.name, routes=[route], cost=88.0)  # 88 km at 1 CNY
+    matrices = make_matrices(instance)
+    assert check_plan(instance, plan, matrices) == []
+    return instance, plan, matrices
+
+
+def test_a_replan_moves_a_peak_charge_off_peak_and_counts_the_saving():
+    """Re-planned at 07:00 with every rest re-optimised, the truck, idle at its yard, charges
+    between its trips outside the peak, and the re-plan is chosen over the plan that stands
+    (the morning's) for its charging alone: both drive 88 km for 88 CNY.
+
+    By hand, the morning's charging: 45 kWh in the peak at 1.0, and the yard refills
+    72 - 8.5 = 63.5 kWh at 0.3: 45 + 19.05 = 64.05 CNY; above the valley 45 x 0.7 = 31.5.
+    The re-plan's session (09:15-10:00 at seed 0) takes 45 kWh at 0.6 and ends the day at
+    9.0 kWh: 27 + 63.0 x 0.3 = 45.9 CNY; above the valley 45 x 0.3 = 13.5, 18 CNY less."""
+    instance, plan, matrices = peak_charging_day(TARIFF)
+    before = charging_figures(instance, plan)
+    assert before.cost_cny == pytest.approx(64.05)
+    day = build_day(instance, plan, clock_to_seconds("07:00"), [])
+    # a solution limit (the budget only a backstop) makes one plan per run
+    options = ReplanOptions(time_limit_s=60, solution_limit=100, move_penalty=0)
+    result = replan_day(instance, plan, day, ExplicitMatrixProvider(matrices), options)
+    [charge] = [s for s in result.plan.routes[0].stops if s.action == "charge"]
+    start, end = clock_to_seconds(charge.arrive), clock_to_seconds(charge.depart)
+    assert end <= TARIFF_PEAK[0] or start >= TARIFF_PEAK[1]
+    after = charging_figures(result.instance, result.plan)
+    assert after.cost_cny < before.cost_cny
+    assert result.plan.cost == pytest.approx(plan.cost)  # the saving is the charging's
+    # the comparison counts each plan's charging above the valley: 88 + 13.5 against 88 + 31.5
+    assert replan_module._value(result.plan, instance) < replan_module._value(plan, instance)
+    assert replan_module._value(plan, instance) == pytest.approx(88.0 + 31.5)
+
+
+def test_without_a_tariff_or_a_battery_the_comparison_prices_no_charging(small, morning):
+    """The charging premium of a plan is 0 without a tariff (the peak charge above) and for a
+    diesel fleet under a tariff (the example's): a plan's value is its cost."""
+    instance, plan, _ = peak_charging_day([])
+    assert charge_premium(instance, plan.routes) == 0.0
+    assert replan_module._value(plan, instance) == plan.cost
+    tariff = small.settings.model_copy(update={"tariff": tariff_instance(TARIFF).settings.tariff})
+    diesel = small.model_copy(update={"settings": tariff})
+    assert diesel.settings.tariff and charge_premium(diesel, morning.routes) == 0.0
+    penalty = diesel.settings.unserved_penalty_per_t * sum(u.tonnes for u in morning.unserved)
+    assert replan_module._value(morning, diesel) == morning.cost + penalty

@@ -17,6 +17,7 @@ premium is what the routing search prices (:mod:`wasteopt.routing.or_tariff`).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from wasteopt.model import (
     Charger,
@@ -43,21 +44,19 @@ def charging_figures(instance: Instance, plan: Plan) -> ChargingFigures | None:
     if not routes:
         return None
     tariff = instance.settings.tariff
-    valley = min((p.cny_per_kwh for p in tariff), default=0.0)
-    en_route = overnight = cost = 0.0
+    en_route = overnight = 0.0
     stays: dict[str, list[tuple[int, int]]] = {}
     for route in routes:
         vt = types[route.vehicle_type]
-        refill = vt.battery.usable_kwh - soc_walk(route, vt)[-1]
-        overnight += refill
-        cost += refill * valley
+        overnight += vt.battery.usable_kwh - soc_walk(route, vt)[-1]
         for stop in route.stops:
             if stop.action != "charge":
                 continue
             arrive, depart = clock_to_seconds(stop.arrive), clock_to_seconds(stop.depart)
             en_route += stop.charged_kwh
-            cost += stop.charged_kwh * mean_price(tariff, arrive, depart)
             stays.setdefault(stop.site_id, []).append((arrive, depart))
+    valley = min((p.cny_per_kwh for p in tariff), default=0.0)
+    cost = (overnight + en_route) * valley + charge_premium(instance, routes)
     plugs = {s.id: s.charger.count for s in (*instance.yards, *instance.facilities) if s.charger}
     return ChargingFigures(
         battery_trucks=len(routes),
@@ -75,6 +74,29 @@ def charging_figures(instance: Instance, plan: Plan) -> ChargingFigures | None:
             )
             for site, times in sorted(stays.items())
         ],
+    )
+
+
+def charge_premium(instance: Instance, routes: Iterable[Route]) -> float:
+    """CNY the charge stops of ``routes``' battery trucks pay above the tariff's cheapest price:
+    each stop's kWh times its mean price (:func:`mean_price`) less the cheapest. With the day's
+    energy at the cheapest price it makes the day's charging cost (:func:`charging_figures`);
+    0 without a tariff or without battery trucks."""
+    tariff = instance.settings.tariff
+    if not tariff:
+        return 0.0
+    valley = min(p.cny_per_kwh for p in tariff)
+    battery = {vt.id for vt in instance.vehicle_types if vt.battery is not None}
+    return sum(
+        stop.charged_kwh
+        * (
+            mean_price(tariff, clock_to_seconds(stop.arrive), clock_to_seconds(stop.depart))
+            - valley
+        )
+        for route in routes
+        if route.vehicle_type in battery
+        for stop in route.stops
+        if stop.action == "charge"
     )
 
 

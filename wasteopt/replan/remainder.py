@@ -20,6 +20,7 @@ from wasteopt.model import Facility, Site, TimeWindow, TravelMatrices, VehicleTy
 from wasteopt.replan.state import VehicleState
 from wasteopt.replan.stitch import load_site, start_site, whole_route
 from wasteopt.routing import Job, TierProblem
+from wasteopt.routing.problem import Tariff
 from wasteopt.routing.regions import StartRoute
 from wasteopt.soc import soc_walk
 
@@ -117,10 +118,13 @@ def remainder_tier(
     unserved_penalty_per_t: float,
     keep_with: dict[str, str] | None = None,
     move_penalty: float = 0.0,
+    tariff: Tariff = (),
 ) -> Remainder:
     """The tier of ``jobs`` for the trucks in ``states`` (idle or working), see the module
     docstring. ``keep_with`` maps a job to the vehicle id that had it in the morning plan;
-    with ``move_penalty`` (CNY) > 0 giving it to another vehicle costs that much."""
+    with ``move_penalty`` (CNY) > 0 giving it to another vehicle costs that much. ``tariff``
+    (solver units, :func:`~wasteopt.planning.solver_tariff`) prices charging as the day's
+    plan does."""
     types: list[VehicleType] = []
     owner: dict[str, VehicleState] = {}
     for state in states:
@@ -154,6 +158,7 @@ def remainder_tier(
             job: ids[vehicle] for job, vehicle in (keep_with or {}).items() if vehicle in ids
         },
         move_penalty=move_penalty,
+        tariff=tariff,
     )
     return Remainder(
         problem, _matrices(matrices, on_road, loaded), owner, _start(problem, owner, jobs)

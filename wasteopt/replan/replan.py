@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
+from wasteopt.charging import charge_premium
 from wasteopt.check import BACKLOG, STATION_BALANCE, STATION_ORDER, check_plan
 from wasteopt.errors import InfeasibleError, PlanCheckError
 from wasteopt.impact import assess
@@ -37,6 +38,7 @@ from wasteopt.planning import (
     _deliveries,
     _Diagnosis,
     _plan_cost,
+    solver_tariff,
 )
 from wasteopt.replan.day import Day
 from wasteopt.replan.diff import PlanDiff, plan_diff
@@ -349,6 +351,7 @@ def _rests(
         instance.settings.unserved_penalty_per_t,
         keep_with,
         options.move_penalty,
+        solver_tariff(instance),
     )
     report = None if progress is None else lambda s, c: progress(Progress(tier, s, c))
     # a warm start is searched by OR-Tools alone; without one the compiled search starts
@@ -471,9 +474,13 @@ def _unserved(day: Day, solved: _Solved) -> list[Unserved]:
     )
 
 
-def _value(plan: Plan, penalty_per_t: float) -> float:
-    """A plan's cost with its unserved tonnes priced as the search prices them."""
-    return plan.cost + penalty_per_t * sum(u.tonnes for u in plan.unserved)
+def _value(plan: Plan, instance: Instance) -> float:
+    """A plan's cost, its unserved tonnes priced as the search prices them, and what its charge
+    stops pay above the tariff's cheapest price (:func:`~wasteopt.charging.charge_premium`), the
+    part of its charging the search prices."""
+    penalty_per_t = instance.settings.unserved_penalty_per_t
+    unserved = penalty_per_t * sum(u.tonnes for u in plan.unserved)
+    return plan.cost + unserved + charge_premium(instance, plan.routes)
 
 
 def replan_day(
@@ -604,7 +611,6 @@ def replan_day(
             raise PlanCheckError(violations)
         return replanned
 
-    penalty_per_t = day.instance.settings.unserved_penalty_per_t
     replanned = attempt(True)
     if options.move_penalty <= 0:
         # every rest re-optimised: the core restores the morning's stops as a start unreliably
@@ -617,15 +623,15 @@ def replan_day(
                 "re-optimising every rest found no plan (%s); the standing plans stand", error
             )
         else:
-            if _value(whole, penalty_per_t) < _value(replanned, penalty_per_t):
+            if _value(whole, day.instance) < _value(replanned, day.instance):
                 replanned = whole
     diff = plan_diff(plan, replanned, day.instance)
     stands = (
         options.move_penalty > 0
         and not day.events
         and day.actuals is None
-        and _value(replanned, penalty_per_t) + options.move_penalty * (len(diff.moved) + 1)
-        >= _value(plan, penalty_per_t)
+        and _value(replanned, day.instance) + options.move_penalty * (len(diff.moved) + 1)
+        >= _value(plan, day.instance)
         and not check_plan(day.instance, plan, matrices, earlier)
     )
     if stands:
