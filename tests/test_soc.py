@@ -30,6 +30,7 @@ from wasteopt.model import (
     Stop,
     TimeWindow,
     TravelMatrices,
+    clock_to_seconds,
 )
 from wasteopt.planning import PlanOptions, plan_day_full
 from wasteopt.routing.nodes import NodeData, NodeTable, node_data
@@ -130,13 +131,14 @@ TARIFF = [
 
 def _plan(stops: list[Stop]) -> Plan:
     km = sum(s.distance_from_prev_km for s in stops)
+    minutes = (clock_to_seconds(stops[-1].arrive) - clock_to_seconds(stops[0].depart)) / 60
     route = Route(
         vehicle_id="E-1",
         vehicle_type="E",
         stream="residual",
         stops=stops,
         distance_km=km,
-        duration_min=178,
+        duration_min=minutes,
     )
     return Plan(instance_name="electric-line", routes=[route], cost=km * 1.0)
 
@@ -217,7 +219,7 @@ def test_under_a_tariff_a_dear_charge_takes_only_what_the_day_needs():
     instance = make_instance()
     settings = InstanceSettings.model_validate({"tariff": TARIFF})
     instance = instance.model_copy(update={"settings": settings})
-    [route] = charge_off_peak(instance, _plan(TWO_TRIPS).routes)
+    [route] = charge_off_peak(instance, _plan(TWO_TRIPS).routes, make_matrices(instance))
     charge = route.stops[4]
     assert (charge.charged_kwh, charge.depart) == (pytest.approx(43.7), "07:46")
     assert [s.soc_kwh for s in route.stops][4:] == pytest.approx([63.95, 46.45, 44.7, 17.2, 7.2])
@@ -225,6 +227,69 @@ def test_under_a_tariff_a_dear_charge_takes_only_what_the_day_needs():
     assert check_plan(instance, plan, make_matrices(instance)) == []
     cost = assess(instance, plan).charging.cost_cny
     assert cost == pytest.approx(43.7 * (28 * 0.3 + 16 * 1.0) / 44 + 64.8 * 0.3)
+
+
+# A 200 kWh battery (180 usable, 18 reserve) on the line: after its first trip the truck drives
+# from F to its yard's 30 kW charger for 15 kWh (07:12-07:42, 18 min at 0.3 and 12 at 1.0 CNY,
+# dearer than the valley) and on to its second trip, 108 km in all. SoC after each stop by hand.
+YARD_DETOUR = [
+    _stop("start", "Y", "06:00", "06:00", 0, 0, 0, 180.0),
+    _stop("collect", "P0", "06:25", "06:30", 1, 1, 25, 154.5),
+    _stop("collect", "P1", "06:31", "06:36", 1, 2, 1, 152.75),
+    _stop("unload", "F", "06:52", "07:02", 2, 0, 16, 128.25),
+    _stop("charge", "Y", "07:12", "07:42", 0, 0, 10, 133.25, 15.0),  # 10 km empty, +15
+    _stop("collect", "P2", "08:09", "08:14", 1, 1, 27, 105.75),  # 27 km empty
+    _stop("collect", "P3", "08:15", "08:20", 1, 2, 1, 104.0),
+    _stop("unload", "F", "08:38", "08:48", 2, 0, 18, 76.5),
+    _stop("end", "Y", "08:58", "08:58", 0, 0, 10, 66.5),
+]
+
+
+def _big_battery_instance() -> Instance:
+    data = make_instance().model_dump(by_alias=True)
+    data["vehicle_types"][0]["battery"]["capacity_kwh"] = 200
+    data["settings"]["tariff"] = TARIFF
+    return Instance.model_validate(data)
+
+
+def test_a_detour_cut_to_nothing_is_dropped_with_its_legs():
+    """The day ends 48.5 kWh above the reserve (66.5 - 18), so the dear 15 kWh are cut to
+    nothing, and the detour goes: F to P2 directly, 17 km for 10 + 27, P2 still at 08:09 (the
+    truck waits before it). SoC from P2 on 5 kWh higher (20 km less, 15 kWh less charged): the
+    day ends at 71.5, 88 km. Charging: 180 - 71.5 = 108.5 kWh at the yard overnight, 0.3:
+    32.55 CNY, against 15 x 0.58 + 113.5 x 0.3 = 8.7 + 34.05 = 42.75 with the detour."""
+    instance = _big_battery_instance()
+    matrices = make_matrices(instance)
+    plan = _plan(YARD_DETOUR)
+    assert check_plan(instance, plan, matrices) == []
+    assert assess(instance, plan).charging.cost_cny == pytest.approx(42.75)
+    [route] = charge_off_peak(instance, plan.routes, matrices)
+    assert "charge" not in [s.action for s in route.stops]
+    p2 = route.stops[4]
+    assert (p2.site_id, p2.arrive, p2.distance_from_prev_km) == ("P2", "08:09", 17.0)
+    assert route.distance_km == 88.0 and route.duration_min == plan.routes[0].duration_min
+    assert [s.soc_kwh for s in route.stops] == pytest.approx(
+        [180.0, 154.5, 152.75, 128.25, 110.75, 109.0, 81.5, 71.5]
+    )
+    trimmed = _plan(route.stops)
+    assert check_plan(instance, trimmed, matrices) == []
+    charging = assess(instance, trimmed).charging
+    assert (charging.charge_stops, charging.cost_cny) == (0, pytest.approx(32.55))
+
+
+@pytest.mark.parametrize("matrix, value", [("distance_m", 50_000), ("duration_s", 7200)])
+def test_a_detour_the_direct_leg_would_lengthen_or_make_late_stays_at_nothing(matrix, value):
+    """Where the roads make F to P2 longer than by the yard (50 km) or too slow for P2 at 08:09
+    (2 h from 07:02), the detour stays, cut to 0 kWh, and the day is still clean."""
+    instance = _big_battery_instance()
+    matrices = make_matrices(instance)
+    index = matrices.index()
+    getattr(matrices, matrix)[index["F"], index["P2"]] = value
+    [route] = charge_off_peak(instance, _plan(YARD_DETOUR).routes, matrices)
+    [charge] = [s for s in route.stops if s.action == "charge"]
+    assert (charge.charged_kwh, charge.arrive, charge.depart) == (0.0, "07:12", "07:12")
+    assert route.distance_km == 108.0
+    assert check_plan(instance, _plan(route.stops), matrices) == []
 
 
 def test_a_tariff_must_cover_the_day_once():

@@ -9,9 +9,11 @@ hours it spans (its energy spread evenly over them) and the overnight refill the
 period's price (*assumption*: yard chargers are timed to the valley hours, as time-of-use
 tariffs intend). Under a tariff a plan buys no more than it must above that price: a charge stop
 dearer than the cheapest period takes only what the rest of the day needs above the reserve
-(:func:`charge_off_peak`), and the yard refills the rest overnight. A day's charging thus costs
-its energy at the cheapest price plus each charge stop's kWh times its price above it: that
-premium is what the routing search prices (:mod:`wasteopt.routing.or_tariff`).
+(:func:`charge_off_peak`; a stop left with nothing goes, and the detour to it where the direct
+way allows), and the yard refills the rest overnight. A day's charging thus costs its energy at
+the cheapest price plus each charge stop's kWh times its price above it (:func:`charge_premium`):
+that premium is what the routing search prices (:mod:`wasteopt.routing.or_tariff`) and a
+re-plan compares.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from wasteopt.model import (
     Instance,
     Plan,
     Route,
+    Stop,
     TariffPeriod,
+    TravelMatrices,
     VehicleType,
     clock_to_seconds,
     seconds_to_clock,
@@ -115,9 +119,12 @@ def mean_price(tariff: list[TariffPeriod], start_s: int, end_s: int) -> float:
     return paid / (end_s - start_s)
 
 
-def charge_off_peak(instance: Instance, routes: list[Route]) -> list[Route]:
+def charge_off_peak(
+    instance: Instance, routes: list[Route], matrices: TravelMatrices
+) -> list[Route]:
     """``routes`` with each battery truck's charge stops dearer than the tariff's cheapest
-    period cut to what its day needs (the unchanged ``routes`` without a tariff)."""
+    period cut to what its day needs (the unchanged ``routes`` without a tariff); a stop cut
+    to nothing goes, and so does the detour to it where ``matrices`` allow (:func:`_off_peak`)."""
     tariff = instance.settings.tariff
     if not tariff:
         return routes
@@ -128,7 +135,7 @@ def charge_off_peak(instance: Instance, routes: list[Route]) -> list[Route]:
     for route in routes:
         vt = types.get(route.vehicle_type)
         if vt is not None and vt.battery is not None:
-            route = _off_peak(route, vt, valley, tariff, chargers)
+            route = _off_peak(route, vt, valley, tariff, chargers, matrices)
         out.append(route)
     return out
 
@@ -139,10 +146,11 @@ def _off_peak(
     valley: float,
     tariff: list[TariffPeriod],
     chargers: dict[str, Charger],
+    matrices: TravelMatrices,
 ) -> Route:
     """``route`` with each charge stop above ``valley`` cut by the least margin its later
-    stops keep above the reserve (a stop charging nothing after an unload is dropped), its
-    time shortened to the kWh left, and every stop's SoC written again."""
+    stops keep above the reserve, its time shortened to the kWh left, the stops charging
+    nothing dropped (:func:`_without_empty_charges`), and every stop's SoC written again."""
     stops = list(route.stops)
     reserve = vt.battery.reserve_kwh
     for i in range(len(stops)):
@@ -160,19 +168,59 @@ def _off_peak(
         stops[i] = stop.model_copy(
             update={"charged_kwh": charged, "depart": seconds_to_clock(arrive + seconds)}
         )
-    stops = [
-        s for s in stops if s.action != "charge" or s.charged_kwh > 0 or s.distance_from_prev_km
-    ]
-    route = route.model_copy(update={"stops": stops})
-    walk = soc_walk(route, vt)
-    return route.model_copy(
-        update={
-            "stops": [
-                s.model_copy(update={"soc_kwh": round(soc, 3)})
-                for s, soc in zip(stops, walk, strict=True)
-            ]
-        }
-    )
+    stops = _without_empty_charges(stops, matrices)
+    walk = soc_walk(route.model_copy(update={"stops": stops}), vt)
+    update: dict[str, object] = {
+        "stops": [
+            s.model_copy(update={"soc_kwh": round(soc, 3)})
+            for s, soc in zip(stops, walk, strict=True)
+        ]
+    }
+    if len(stops) < len(route.stops):
+        update["distance_km"] = round(sum(s.distance_from_prev_km for s in stops), 3)
+    return route.model_copy(update=update)
+
+
+def _without_empty_charges(stops: list[Stop], matrices: TravelMatrices) -> list[Stop]:
+    """``stops`` without the charge stops that take in nothing. One reached without driving
+    (after an unload at its charger) just goes. A detour goes where the direct leg from the
+    stop before it to the one after is no longer and, leaving when the truck left the stop
+    before, still arrives by the time the stop after says: that stop then gets the direct leg,
+    its clock unchanged (the truck waits before it, as a plan shows a wait), so nothing after
+    it moves, and with the load it carried on the detour it uses no more energy. A detour the
+    direct leg would make longer or late stays, taking in nothing."""
+    index = matrices.index()
+    out = list(stops)
+    i = 0
+    while i < len(out):
+        stop = out[i]
+        if stop.action != "charge" or stop.charged_kwh > 0:
+            i += 1
+            continue
+        if not stop.distance_from_prev_km:
+            del out[i]
+            continue
+        prev = max(k for k in range(i) if out[k].action != "break")  # a route starts first
+        after = [k for k in range(i + 1, len(out)) if out[k].action != "break"]
+        if not after:
+            i += 1
+            continue
+        nxt = after[0]
+        a, b = index[out[prev].site_id], index[out[nxt].site_id]
+        km = round(float(matrices.distance_m[a, b]) / 1000, 3)
+        breaks_s = sum(
+            clock_to_seconds(out[k].depart) - clock_to_seconds(out[k].arrive)
+            for k in range(prev + 1, nxt)
+            if out[k].action == "break"
+        )
+        arrive = clock_to_seconds(out[prev].depart) + float(matrices.duration_s[a, b]) + breaks_s
+        detour_km = stop.distance_from_prev_km + out[nxt].distance_from_prev_km
+        if km > detour_km or arrive > clock_to_seconds(out[nxt].arrive):
+            i += 1
+            continue
+        out[nxt] = out[nxt].model_copy(update={"distance_from_prev_km": km})
+        del out[i]
+    return out
 
 
 def busiest(stays: list[tuple[int, int]]) -> int:

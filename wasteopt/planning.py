@@ -499,7 +499,7 @@ def plan_day_full(
         reporter("collection"),
         should_stop,
     )
-    collection = replace(collection, routes=charge_off_peak(instance, collection.routes))
+    collection = replace(collection, routes=charge_off_peak(instance, collection.routes, matrices))
     deliveries = _deliveries(collection.routes)
     transfer_problem = _transfer_problem(instance, deliveries)
     transfer = solve_tier(
@@ -509,7 +509,7 @@ def plan_day_full(
         reporter("transfer"),
         should_stop,
     )
-    transfer = replace(transfer, routes=charge_off_peak(instance, transfer.routes))
+    transfer = replace(transfer, routes=charge_off_peak(instance, transfer.routes, matrices))
     points = {p.id: p for p in instance.points}
     diagnosis = _Diagnosis(collection_problem, collection, matrices)
     unserved = [
