@@ -227,10 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = run(seeds, args.time_limit, args.peer == "pyvrp", args.clock)
     objectives = [float(r["collection_objective"]) for r in rows]
+    days = [float(r["day_cost"]) for r in rows]
     print(
         f"# collection objective: mean {statistics.mean(objectives):,.2f} CNY, "
-        f"spread {_spread_pct(objectives):.2f} %; strays {[r['strays'] for r in rows]}, of"
-        f" which an idle truck would drive for less {[r['cheaper_strays'] for r in rows]}"
+        f"spread {_spread_pct(objectives):.2f} %; the day's cost: mean"
+        f" {statistics.mean(days):,.2f} CNY, spread {_spread_pct(days):.2f} %; strays"
+        f" {[r['strays'] for r in rows]}, of which an idle truck would drive for less"
+        f" {[r['cheaper_strays'] for r in rows]}"
     )
     if args.peer:
         ours = [float(r["residual_wasteopt"]) for r in rows]

@@ -324,10 +324,43 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
     )
     initial = encode(problem, engine, start)
     no_iterations = _Stop(time.perf_counter() + 120, 0, None, None)
-    found, iterations = _search(engine, no_iterations, seed, initial)
+    found, iterations, _ = _search(engine, no_iterations, seed, initial)
     assert iterations == 0
     assert found.is_feasible()
     assert pyvrp.CostEvaluator([0], 0, 0).cost(found) < pyvrp.CostEvaluator([0], 0, 0).cost(initial)
+
+
+def test_a_run_keeps_its_last_best_that_fits():
+    """PyVRP sees no daily capacity: where the run's best does not fit, the search returns
+    beside it the last new best that did. Here "fits" holds only for plans dearer than the
+    run's final best: the run is the same, and its last such best comes back."""
+    from benchmarks.convert import read_problem, suite_files, to_wasteopt
+    from benchmarks.published import select
+    from wasteopt.routing.compiled import _search, _Stop
+
+    converted = to_wasteopt(read_problem("cvrp", select(suite_files("cvrp"), "X-n101-k25")[0]))
+    problem = _collection_problem(converted.instance)
+    matrices = converted.matrices
+    site_index = matrices.index()
+    start = greedy_start(problem, matrices.distance_m, matrices.duration_s, site_index, 0)
+    served = frozenset(ref for route in start for kind, ref in route if kind == "job")
+    engine = engine_data(
+        problem, matrices.distance_m, matrices.duration_s, site_index, {}, frozenset(), served
+    )
+    cost = pyvrp.CostEvaluator([0], 0, 0).cost
+
+    def searched(fits):
+        stop = _Stop(time.perf_counter() + 120, 300, None, None)
+        return _search(engine, stop, 0, encode(problem, engine, start), fits)
+
+    found, iterations, fitting = searched(None)
+    assert fitting is None
+    final = cost(found)
+    again, iterations_again, fitting = searched(lambda solution: cost(solution) > final)
+    assert (cost(again), iterations_again) == (final, iterations)
+    assert fitting is not None and fitting.is_feasible() and cost(fitting) > final
+    everything, _, fitting = searched(lambda solution: True)
+    assert cost(fitting) == cost(everything) == final
 
 
 def test_a_yards_trucks_reload_within_its_territory():
