@@ -330,6 +330,37 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
     assert pyvrp.CostEvaluator([0], 0, 0).cost(found) < pyvrp.CostEvaluator([0], 0, 0).cost(initial)
 
 
+def test_a_new_best_is_polished_only_if_found_at_no_less_cost_than_the_last_polish():
+    """Each ordinary search evaluates 30 moves here, an exhaustive one 100: a best found after
+    two searches (60 moves) is not polished, one found after four (120) is, and the count
+    starts again at each new best."""
+    from types import SimpleNamespace
+
+    from wasteopt.routing.compiled import _RarePolish
+
+    class Search:
+        def __init__(self):
+            self.exhaustive: list[bool] = []
+            self.statistics = SimpleNamespace(num_moves=0)
+
+        def __call__(self, solution, evaluator, exhaustive):
+            self.exhaustive.append(exhaustive)
+            self.statistics = SimpleNamespace(num_moves=100 if exhaustive else 30)
+            return ("polished" if exhaustive else "searched", solution)
+
+    search = Search()
+    rare = _RarePolish(search, 100)
+    for _ in range(2):
+        rare("current", None)
+    assert rare("best", None, True) == "best"
+    for _ in range(4):
+        rare("current", None)
+    assert rare("best", None, True) == ("polished", "best")
+    rare("current", None)
+    assert rare("best", None, True) == "best"
+    assert search.exhaustive == [False] * 6 + [True, False]
+
+
 def test_a_run_keeps_its_last_best_that_fits():
     """PyVRP sees no daily capacity: where the run's best does not fit, the search returns
     beside it the last new best that did. Here "fits" holds only for plans dearer than the

@@ -909,16 +909,15 @@ def _search(
     manager = pyvrp.PenaltyManager(penalties, penalty_params)
     start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
     current = search(start, manager.max_cost_evaluator(), True)
+    searched = _RarePolish(search, search.statistics.num_moves)
     fitting = _LastFitting(fits)
     if current.is_feasible():
         stop.offer(_UNPENALISED.cost(current))
         fitting.on_best(current)
 
     def run(solution: pyvrp.Solution, history: int) -> pyvrp.Result:
-        ils = pyvrp.IteratedLocalSearchParams(
-            history_length=history, exhaustive_on_best=False, callbacks=fitting
-        )
-        algorithm = pyvrp.IteratedLocalSearch(data, manager, search, solution, ils)
+        ils = pyvrp.IteratedLocalSearchParams(history_length=history, callbacks=fitting)
+        algorithm = pyvrp.IteratedLocalSearch(data, manager, searched, solution, ils)
         return algorithm.run(stop, collect_stats=False)
 
     began = time.perf_counter()
@@ -959,20 +958,47 @@ def _polished(
     search: pyvrp.search.LocalSearch, manager: pyvrp.PenaltyManager, best: pyvrp.Solution
 ) -> pyvrp.Solution:
     """``best`` after one exhaustive local search (every client's neighbourhood), where that
-    gives a cheaper feasible plan.
-
-    PyVRP's iterated local search can run that search on every new best instead; its cost
-    grows with the tier and with how often bests come. On Daoxian's collection tier it took
-    63 % of a 20 CPU-s search (42 searches of 0.31 s against 285 iterations of 19 ms), where it
-    took 11 % on X-n502-k39 and 21 % on PR12A; once, on the best the run returns, it costs
-    one search of the whole plan.
-    """
+    gives a cheaper feasible plan: the run's last new best may not have had one
+    (:class:`_RarePolish`)."""
     if not best.is_feasible():
         return best
     polished = search(best, manager.cost_evaluator(), True)
     if polished.is_feasible() and _UNPENALISED.cost(polished) < _UNPENALISED.cost(best):
         return polished
     return best
+
+
+class _RarePolish:
+    """PyVRP's local search as its iterated local search calls it, where the exhaustive search
+    of a new best runs only if the searches since the previous new best evaluated at least as
+    many moves as the last exhaustive search did: a best is polished for no more than it took
+    to find (moves, not seconds, so that a run under an iteration limit repeats).
+
+    PyVRP polishes every new best. Where bests come often, that is most of the search: on
+    Daoxian's collection tier, a best every 7 iterations, it took 63 % of a 20 CPU-s search
+    (42 exhaustive searches of 0.31 s against 285 iterations of 19 ms); on X-n502-k39, a best
+    every 75 iterations, 11 %; on PR12A, every 37, 21 %. Those two keep PyVRP's polish by the
+    rule; Daoxian's young search skips it until bests grow rare.
+    """
+
+    def __init__(self, search: pyvrp.search.LocalSearch, polish_moves: int):
+        self.search = search
+        self.polish_moves = polish_moves  # moves the last exhaustive search evaluated
+        self.since_best = 0  # moves evaluated since the last new best
+
+    def __call__(
+        self, solution: pyvrp.Solution, evaluator: pyvrp.CostEvaluator, exhaustive: bool = False
+    ) -> pyvrp.Solution:
+        if not exhaustive:
+            found = self.search(solution, evaluator, False)
+            self.since_best += self.search.statistics.num_moves
+            return found
+        spent, self.since_best = self.since_best, 0
+        if spent < self.polish_moves:
+            return solution
+        polished = self.search(solution, evaluator, True)
+        self.polish_moves = self.search.statistics.num_moves
+        return polished
 
 
 def _offset(on_best: Callable[[int], None], constant: int) -> Callable[[float], None]:
