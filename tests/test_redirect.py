@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 
 from tests.builders import build_instance, facility, point, station, truck
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import solve_compiled
-from wasteopt.routing.redirect import redirected
+from wasteopt.routing.redirect import Trip, redirected, trips
 from wasteopt.routing.search import SearchBudget
 
 
@@ -33,20 +34,18 @@ def _line():
     return (*_tier(instance), [route])
 
 
+def _redirected(problem, distance_m, duration_s, site_index, routes, route_fits=None):
+    return redirected(
+        problem, routes, distance_m, duration_s, site_index, route_fits or (lambda v, r: True)
+    )
+
+
 def test_the_trip_dearest_to_keep_in_goes_elsewhere():
     """Through S20 instead of S10, P9's trip (on to P11) drives 11 + 9 = 20 km for 1 + 1 = 2,
     18 km more; P11's (on to P12) 9 + 8 = 17 for 1 + 2, 14 more; P12's (home) 8 + 20 = 28 for
     2 + 10, 16 more. P11's trip goes to S20; the others stay."""
-    problem, distance_m, duration_s, site_index, routes = _line()
-    out = redirected(
-        problem,
-        routes,
-        distance_m,
-        duration_s,
-        site_index,
-        problem.free_capacity_kg,
-        lambda v, route: True,
-    )
+    *tier, routes = _line()
+    out = _redirected(*tier, routes)
     assert out == [
         [("job", "P9"), ("unload", "S10"), ("job", "P11"), ("unload", "S20")]
         + [("job", "P12"), ("unload", "S10")]
@@ -57,25 +56,30 @@ def test_the_trip_dearest_to_keep_in_goes_elsewhere():
 def test_a_trip_whose_day_would_not_fit_stays():
     """Where P11's trip cannot go to S20 (the route check refuses it), the next cheapest, the
     last trip home through S20 (16 km more), goes instead."""
-    problem, distance_m, duration_s, site_index, routes = _line()
-
-    def fits(v, route):
-        return route[3] != ("unload", "S20")
-
-    out = redirected(
-        problem, routes, distance_m, duration_s, site_index, problem.free_capacity_kg, fits
-    )
+    *tier, routes = _line()
+    out = _redirected(*tier, routes, lambda v, route: route[3] != ("unload", "S20"))
     assert out[0][3] == ("unload", "S10") and out[0][5] == ("unload", "S20")
     assert out[0][1] == ("unload", "S10")
 
 
+def test_no_plan_where_no_trip_may_go_elsewhere():
+    *tier, routes = _line()
+    assert _redirected(*tier, routes, lambda v, route: False) is None
+
+
 def test_a_plan_that_fits_is_returned_as_it_is():
-    problem, distance_m, duration_s, site_index, routes = _line()
-    roomy = {**problem.free_capacity_kg, "S10": 3000}
-    assert (
-        redirected(problem, routes, distance_m, duration_s, site_index, roomy, lambda *_: True)
-        is routes
-    )
+    problem, *matrices, routes = _line()
+    roomy = replace(problem, free_capacity_kg={**problem.free_capacity_kg, "S10": 3000})
+    assert _redirected(roomy, *matrices, routes) is routes
+
+
+def test_trips_of_a_route():
+    """Each trip's first visit, unload, facility and kilograms; an unload with nothing
+    collected is a trip of 0 kg."""
+    kg = {"P1": 1000, "P2": 500}
+    route = [("job", "P1"), ("job", "P2"), ("unload", "S"), ("unload", "T"), ("job", "P1")]
+    route += [("unload", "S")]
+    assert trips(route, kg) == [Trip(0, 2, "S", 1500), Trip(3, 3, "T", 0), Trip(4, 5, "S", 1000)]
 
 
 def test_the_compiled_search_fills_the_cheap_plant_to_its_room():

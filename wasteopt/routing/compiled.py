@@ -52,12 +52,12 @@ from wasteopt.routing.problem import (
     duty_cost_milli_per_s,
     fixed_cost_milli,
 )
-from wasteopt.routing.redirect import redirected
+from wasteopt.routing.redirect import redirected, trips
+from wasteopt.routing.regions import StartRoute
 from wasteopt.routing.search import SearchBudget
 
 log = logging.getLogger(__name__)
 
-StartRoute = list[tuple[str, str]]
 UNREACHABLE = 10**12  # cost of an arc no truck of the profile may take
 # ... and its seconds: far past any shift, yet small enough that PyVRP's time-warp penalty
 # times it stays within 64-bit integers (10**12 s overflowed there and its search never ended)
@@ -436,16 +436,12 @@ def decode(problem: TierProblem, engine: EngineData, solution: pyvrp.Solution) -
 
 
 def _intake(problem: TierProblem, routes: list[StartRoute]) -> Counter:
+    """Kilograms each facility takes from ``routes``."""
     kg = {job.id: job.kg for job in problem.jobs}
     intake: Counter = Counter()
     for route in routes:
-        load = 0
-        for kind, ref in route:
-            if kind == "job":
-                load += kg[ref]
-            else:
-                intake[ref] += load
-                load = 0
+        for trip in trips(route, kg):
+            intake[trip.facility] += trip.kg
     return intake
 
 
@@ -493,20 +489,21 @@ def within_capacities(problem: TierProblem, routes: list[StartRoute]) -> list[St
     if not over:
         return routes
     kg = {job.id: job.kg for job in problem.jobs}
-    trips = []  # (position in its route, vehicle, first visit, unload visit, facility, kg)
-    for v, route in enumerate(routes):
-        first, load, position = 0, 0, 0
-        for k, (kind, ref) in enumerate(route):
-            if kind == "job":
-                load += kg[ref]
-            elif kind == "unload":
-                trips.append((position, v, first, k, ref, load))
-                first, load, position = k + 1, 0, position + 1
+    # the day's last trips first: by their place in their route, then by vehicle, last first
+    latest = sorted(
+        (
+            (position, v, trip)
+            for v, route in enumerate(routes)
+            for position, trip in enumerate(trips(route, kg))
+        ),
+        key=lambda entry: (entry[0], entry[1], entry[2].first),
+        reverse=True,
+    )
     cut: dict[int, set[int]] = {}
-    for _, v, first, unload, fid, load in sorted(trips, reverse=True):
-        if over.get(fid, 0) > 0 and load > 0:
-            over[fid] -= load
-            cut.setdefault(v, set()).update(range(first, unload + 1))
+    for _, v, trip in latest:
+        if over.get(trip.facility, 0) > 0 and trip.kg > 0:
+            over[trip.facility] -= trip.kg
+            cut.setdefault(v, set()).update(range(trip.first, trip.unload + 1))
     return [
         [visit for k, visit in enumerate(route) if k not in cut.get(v, ())]
         for v, route in enumerate(routes)
@@ -581,12 +578,11 @@ def encode(
         trips = [trip for trip in trips if trip]
         if not single:
             last = trips[-1]
-            if keep_last_unload and len(last) > 1 and last[-1].is_depot():
+            keep = False
+            if keep_last_unload and len(last) > 1 and last[-1].is_depot() and last[-2].is_client():
                 yard = engine.yard_depot[problem.vehicles[v].vehicle_type.yard]
                 home = engine.final_facility[engine.type_profile[t]][last[-2].idx, yard]
-                keep = last[-2].is_client() and int(home) != last[-1].idx
-            else:
-                keep = False
+                keep = int(home) != last[-1].idx
             while not keep and last and last[-1].is_depot():
                 last.pop()
         encoded += [pyvrp.Route(engine.data, trip, t) for trip in trips if trip]
@@ -1165,33 +1161,28 @@ def solve_compiled(
         intake = _intake(problem, routes)
         over = _overfilled(problem, intake)
         cost = _true_cost(problem, engine, previous, routes, prices)
+        fitting_plans = [] if over else [(routes, cost)]
         if over:
             # the round's plan with trips sent where there is room, and its last best that fitted
-            repaired = redirected(
-                problem,
-                routes,
-                distance_m,
-                duration_s,
-                site_index,
-                problem.free_capacity_kg,
-                partial(_route_fits, problem, engine),
-            )
+            fits_route = partial(_route_fits, problem, engine)
+            repaired = redirected(problem, routes, distance_m, duration_s, site_index, fits_route)
             solution = None
-            if not _overfilled(problem, _intake(problem, repaired)):
+            if repaired is not None:
                 solution = encode(problem, engine, repaired, keep_last_unload=True)
             if solution is not None and solution.is_feasible():
                 previous = solution  # the next round goes on from a plan that fits
-                repaired_cost = _true_cost(problem, engine, solution, repaired, prices)
-                if best is None or not best[1] or repaired_cost < best[2]:
-                    best, best_prices = (repaired, True, repaired_cost), dict(prices)
+                fitting_plans.append(
+                    (repaired, _true_cost(problem, engine, solution, repaired, prices))
+                )
             if fitting is not None:
                 fitting_routes = decode(problem, engine, fitting)
-                fitting_cost = _true_cost(problem, engine, fitting, fitting_routes, prices)
-                if best is None or not best[1] or fitting_cost < best[2]:
-                    best, best_prices = (fitting_routes, True, fitting_cost), dict(prices)
-        if not over and (best is None or not best[1] or cost < best[2]):
-            best, best_prices = (routes, True, cost), dict(prices)
-        elif best is None:
+                fitting_plans.append(
+                    (fitting_routes, _true_cost(problem, engine, fitting, fitting_routes, prices))
+                )
+        for plan, plan_cost in fitting_plans:
+            if best is None or not best[1] or plan_cost < best[2]:
+                best, best_prices = (plan, True, plan_cost), dict(prices)
+        if best is None:
             best = (routes, False, cost)
         if should_stop is not None and should_stop():
             break

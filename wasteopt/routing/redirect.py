@@ -22,8 +22,31 @@ import numpy as np
 
 from wasteopt.model import Facility, VehicleType
 from wasteopt.routing.problem import TierProblem, duty_cost_milli_per_s
+from wasteopt.routing.regions import StartRoute
 
-StartRoute = list[tuple[str, str]]
+
+@dataclass(frozen=True)
+class Trip:
+    """One trip of a start route: its visits ``first`` to ``unload`` (positions in the
+    route), the facility it unloads at and the kilograms it carries there."""
+
+    first: int
+    unload: int
+    facility: str
+    kg: int
+
+
+def trips(route: StartRoute, kg: dict[str, int]) -> list[Trip]:
+    """The trips of ``route`` in order, ``kg`` giving each job's kilograms (a trip through an
+    unload with nothing collected carries 0)."""
+    out, first, load = [], 0, 0
+    for position, (kind, ref) in enumerate(route):
+        if kind == "job":
+            load += kg[ref]
+        elif kind == "unload":
+            out.append(Trip(first, position, ref, load))
+            first, load = position + 1, 0
+    return out
 
 
 @dataclass(frozen=True)
@@ -44,39 +67,46 @@ def redirected(
     distance_m: np.ndarray,
     duration_s: np.ndarray,
     site_index: dict[str, int],
-    free_kg: dict[str, int],
     route_fits: Callable[[int, StartRoute], bool],
-) -> list[StartRoute]:
-    """``routes`` (one per vehicle) with trips into facilities over their ``free_kg`` sent to
-    facilities of the trip's stream with room, the cheapest per kilogram first, where
-    ``route_fits(v, route)`` holds for the changed route (see the module docstring). What
-    cannot be sent elsewhere stays where it was: the caller checks what still overfills."""
-    facilities = {f.id: f for f in problem.facilities if free_kg.get(f.id, 0) > 0}
+) -> list[StartRoute] | None:
+    """``routes`` (one per vehicle) with trips into facilities over their free capacity sent
+    to facilities of the trip's stream with room, the cheapest per kilogram first, where
+    ``route_fits(v, route)`` holds for the changed route (see the module docstring): ``routes``
+    themselves where they fit, ``None`` where not every facility could be brought within its
+    capacity."""
+    facilities = {f.id: f for f in problem.facilities}
     jobs = {job.id: job for job in problem.jobs}
-    intake: dict[str, int] = {}
+    kg = {job.id: job.kg for job in problem.jobs}
+    room = {fid: problem.free_capacity_kg.get(fid, 0) for fid in facilities}
     for route in routes:
-        for _, fid, kg in _trips(route, jobs):
-            intake[fid] = intake.get(fid, 0) + kg
-    room = {fid: free_kg.get(fid, 0) - intake.get(fid, 0) for fid in facilities}
+        for trip in trips(route, kg):
+            room[trip.facility] -= trip.kg
     if all(left >= 0 for left in room.values()):
         return routes
     options = []
     for v, route in enumerate(routes):
         vehicle = problem.vehicles[v]
         yard = site_index[vehicle.vehicle_type.yard]
-        for position, source, kg in _trips(route, jobs):
-            if room.get(source, 0) >= 0:
+        for trip in trips(route, kg):
+            if room[trip.facility] >= 0 or trip.kg == 0:
                 continue
-            before = site_index[_site(route[position - 1], jobs)]
+            before = site_index[_site(route[trip.unload - 1], jobs)]
             after = yard
-            if position + 1 < len(route):
-                after = site_index[_site(route[position + 1], jobs)]
+            if trip.unload + 1 < len(route):
+                after = site_index[_site(route[trip.unload + 1], jobs)]
             legs = _Legs(vehicle.vehicle_type, distance_m, duration_s, site_index, before, after)
-            here = legs.cost(facilities[source], kg)
+            here = legs.cost(facilities[trip.facility], trip.kg)
             options += [
-                _Option((legs.cost(facility, kg) - here) / kg, v, position, source, target, kg)
+                _Option(
+                    (legs.cost(facility, trip.kg) - here) / trip.kg,
+                    v,
+                    trip.unload,
+                    trip.facility,
+                    target,
+                    trip.kg,
+                )
                 for target, facility in facilities.items()
-                if target != source and vehicle.stream in facility.streams
+                if target != trip.facility and vehicle.stream in facility.streams
             ]
     out = [list(route) for route in routes]
     for option in sorted(options, key=lambda o: (o.per_kg, o.v, o.position, o.target)):
@@ -91,7 +121,7 @@ def redirected(
         out[option.v] = changed
         room[option.source] += option.kg
         room[option.target] -= option.kg
-    return out
+    return out if all(left >= 0 for left in room.values()) else None
 
 
 @dataclass(frozen=True)
@@ -120,16 +150,3 @@ def _site(visit: tuple[str, str], jobs: dict) -> str:
     """The site of a visit: a job's point or station, or the facility unloaded at."""
     kind, ref = visit
     return jobs[ref].site_id if kind == "job" else ref
-
-
-def _trips(route: StartRoute, jobs: dict) -> list[tuple[int, str, int]]:
-    """(position of the unload, facility, kilograms) of each trip of ``route`` that collects."""
-    trips, load = [], 0
-    for position, (kind, ref) in enumerate(route):
-        if kind == "job":
-            load += jobs[ref].kg
-        elif kind == "unload":
-            if load:
-                trips.append((position, ref, load))
-            load = 0
-    return trips
