@@ -132,10 +132,11 @@ def charge_off_peak(
     chargers = {s.id: s.charger for s in (*instance.yards, *instance.facilities) if s.charger}
     types = {vt.id: vt for vt in instance.vehicle_types}
     out = []
+    index = matrices.index()
     for route in routes:
         vt = types.get(route.vehicle_type)
         if vt is not None and vt.battery is not None:
-            route = _off_peak(route, vt, valley, tariff, chargers, matrices)
+            route = _off_peak(route, vt, valley, tariff, chargers, matrices, index)
         out.append(route)
     return out
 
@@ -147,6 +148,7 @@ def _off_peak(
     tariff: list[TariffPeriod],
     chargers: dict[str, Charger],
     matrices: TravelMatrices,
+    index: dict[str, int],
 ) -> Route:
     """``route`` with each charge stop above ``valley`` cut by the least margin its later
     stops keep above the reserve, its time shortened to the kWh left, the stops charging
@@ -168,7 +170,7 @@ def _off_peak(
         stops[i] = stop.model_copy(
             update={"charged_kwh": charged, "depart": seconds_to_clock(arrive + seconds)}
         )
-    stops = _without_empty_charges(stops, matrices)
+    stops = _without_empty_charges(stops, matrices, index)
     walk = soc_walk(route.model_copy(update={"stops": stops}), vt)
     update: dict[str, object] = {
         "stops": [
@@ -181,7 +183,9 @@ def _off_peak(
     return route.model_copy(update=update)
 
 
-def _without_empty_charges(stops: list[Stop], matrices: TravelMatrices) -> list[Stop]:
+def _without_empty_charges(
+    stops: list[Stop], matrices: TravelMatrices, index: dict[str, int]
+) -> list[Stop]:
     """``stops`` without the charge stops that take in nothing. One reached without driving
     (after an unload at its charger) just goes. A detour goes where the direct leg from the
     stop before it to the one after is no longer and, leaving when the truck left the stop
@@ -189,7 +193,6 @@ def _without_empty_charges(stops: list[Stop], matrices: TravelMatrices) -> list[
     its clock unchanged (the truck waits before it, as a plan shows a wait), so nothing after
     it moves, and with the load it carried on the detour it uses no more energy. A detour the
     direct leg would make longer or late stays, taking in nothing."""
-    index = matrices.index()
     out = list(stops)
     i = 0
     while i < len(out):
