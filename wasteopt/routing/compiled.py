@@ -928,10 +928,7 @@ def _search(
     best = _polished(search, manager, result.best)
     stop.offer(_UNPENALISED.cost(best))
     while best.is_feasible() and (moved := move_whole_routes(data, best)) is not None:
-        polished = search(moved, manager.cost_evaluator(), True)
-        if polished.is_feasible() and _UNPENALISED.cost(polished) < _UNPENALISED.cost(moved):
-            moved = polished
-        best = moved
+        best = _polished(search, manager, moved)  # moves keep a plan feasible
         stop.offer(_UNPENALISED.cost(best))
     fitting.on_best(best)
     return best, calibration.num_iterations + result.num_iterations, fitting.solution
@@ -955,7 +952,7 @@ def _polished(
 ) -> pyvrp.Solution:
     """``best`` after one exhaustive local search (every client's neighbourhood), where that
     gives a cheaper feasible plan: the run's last new best may not have had one
-    (:class:`_RarePolish`)."""
+    (:class:`_RarePolish`), nor a plan whose routes moved to idle trucks."""
     if not best.is_feasible():
         return best
     polished = search(best, manager.cost_evaluator(), True)
