@@ -27,6 +27,7 @@ from wasteopt.routing.compiled import (
     solve_compiled,
     within_capacities,
 )
+from wasteopt.routing.idle_trucks import move_whole_routes, route_cost, split_routes
 from wasteopt.routing.nodes import node_data
 from wasteopt.routing.or_model import build_model
 from wasteopt.routing.or_params import search_parameters
@@ -170,13 +171,10 @@ def test_a_stopped_search_returns_its_best_checked_plan(example, seed):
     assert not check_plan(example, plan, result.matrices)
 
 
-def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
-    """Three points beside yard B's plant, served by the only truck of yard A, 40 km away:
-    the move hands the whole route to B's idle truck, and the plan costs less."""
-    from wasteopt.routing.compiled import _route_cost, move_whole_routes
-
-    near_b = [(111.80 + 0.002 * k, 25.50) for k in range(3)]
-    instance = Instance.model_validate(
+def _two_yards(fleet: dict[str, list[float]], tonnes: list[float]) -> Instance:
+    """Yard A, 40 km west of yard B and its plant F; points beside B of ``tonnes`` each;
+    ``fleet`` maps a yard to its trucks' payloads, one truck each."""
+    return Instance.model_validate(
         {
             "name": "two-yards",
             "yards": [
@@ -195,9 +193,9 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
             ],
             "vehicle_types": [
                 {
-                    "id": f"V{yard}",
+                    "id": f"V{yard}{k}",
                     "streams": ["residual"],
-                    "payload_t": 5,
+                    "payload_t": payload,
                     "count": 1,
                     "yard": yard,
                     "shift": {"start": "06:00", "end": "18:00"},
@@ -205,32 +203,62 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
                     "cost_per_km": 3,
                     "cost_per_hour": 40,
                 }
-                for yard in "AB"
+                for yard, payloads in fleet.items()
+                for k, payload in enumerate(payloads)
             ],  # fmt: skip
             "points": [
                 {
                     "id": f"P{k}",
-                    "lon": lon,
-                    "lat": lat,
+                    "lon": 111.80 + 0.002 * k,
+                    "lat": 25.50,
                     "stream": "residual",
-                    "tonnes_per_day": 1.0,
+                    "tonnes_per_day": t,
                     "service_min": 5,
                 }
-                for k, (lon, lat) in enumerate(near_b)
+                for k, t in enumerate(tonnes)
             ],  # fmt: skip
         }
     )
-    problem, distance_m, duration_s, site_index = _tier(instance)
-    far = [("job", "P0"), ("job", "P1"), ("job", "P2"), ("unload", "F")]
+
+
+def _all_on_yard_a(problem, engine) -> pyvrp.Solution:
+    """Every point on yard A's truck, in one trip."""
+    far = [*(("job", job.id) for job in problem.jobs), ("unload", "F")]
     start = [far if v.vehicle_type.yard == "A" else [] for v in problem.vehicles]
+    return encode(problem, engine, start)
+
+
+def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
+    """Three points beside yard B's plant, served by the only truck of yard A, 40 km away:
+    the move hands the whole route to B's idle truck, and the plan costs less."""
+    problem, distance_m, duration_s, site_index = _tier(_two_yards({"A": [5], "B": [5]}, [1] * 3))
     engine = engine_data(problem, distance_m, duration_s, site_index)
-    solution = encode(problem, engine, start)
+    solution = _all_on_yard_a(problem, engine)
     moved = move_whole_routes(engine.data, solution)
     assert moved is not None
     (route,) = moved.routes()
-    assert engine.data.vehicle_type(route.vehicle_type()).name == "VB/residual"
-    assert _route_cost(route) < sum(_route_cost(r) for r in solution.routes())
+    assert engine.data.vehicle_type(route.vehicle_type()).name == "VB0/residual"
+    assert route_cost(route) < sum(route_cost(r) for r in solution.routes())
     assert move_whole_routes(engine.data, moved) is None  # nothing cheaper is left
+
+
+def test_a_full_load_far_from_its_yard_is_cut_between_two_small_idle_trucks():
+    """Four 1.5 t points beside yard B, all on yard A's 8 t truck 40 km away; B's two 3 t
+    trucks are idle. Neither takes the whole load, so the route does not move whole; cut in
+    two halves of 3 t, one on each, it costs less, and nothing is left to cut."""
+    instance = _two_yards({"A": [8], "B": [3, 3]}, [1.5] * 4)
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    engine = engine_data(problem, distance_m, duration_s, site_index)
+    solution = _all_on_yard_a(problem, engine)
+    assert move_whole_routes(engine.data, solution) is None
+    cut = split_routes(engine.data, solution)
+    assert cut is not None
+    names = sorted(engine.data.vehicle_type(r.vehicle_type()).name for r in cut.routes())
+    assert names == ["VB0/residual", "VB1/residual"]
+    assert sorted(r.num_clients() for r in cut.routes()) == [2, 2]
+    assert cut.is_feasible() and cut.num_clients() == 4
+    assert sum(route_cost(r) for r in cut.routes()) < sum(route_cost(r) for r in solution.routes())
+    assert split_routes(engine.data, cut) is None
 
 
 def test_a_battery_trucks_range_bounds_its_cost_in_the_engine():

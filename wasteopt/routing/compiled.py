@@ -45,6 +45,7 @@ import pyvrp
 import pyvrp.search
 
 from wasteopt.model import VehicleType
+from wasteopt.routing.idle_trucks import to_idle_trucks
 from wasteopt.routing.nodes import DAY_HORIZON_S
 from wasteopt.routing.problem import (
     MILLI,
@@ -639,80 +640,6 @@ _UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)  # a feasible solution's cost
 INFEASIBLE_COST = np.iinfo(np.int64).max  # PyVRP's cost of an infeasible solution
 
 
-def _route_cost(route: pyvrp.Route) -> int:
-    return route.distance_cost() + route.duration_cost() + route.fixed_vehicle_cost()
-
-
-def _route_or_none(
-    data: pyvrp.ProblemData, activities: list[pyvrp.Activity], vehicle_type: int
-) -> pyvrp.Route | None:
-    """The route of ``activities`` on ``vehicle_type`` if feasible there, else ``None``."""
-    trips = 1 + sum(1 for a in activities if a.is_depot())
-    if trips > data.vehicle_type(vehicle_type).max_reloads + 1:
-        return None
-    try:
-        route = pyvrp.Route(data, activities, vehicle_type)
-    except (RuntimeError, ValueError):  # a reload depot this type may not use
-        return None
-    return route if route.is_feasible() else None
-
-
-def move_whole_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
-    """``solution`` with routes, or single trips of multi-trip routes, handed whole to idle
-    trucks of another type (another yard, another size) wherever that is cheaper; ``None`` when
-    no such move pays.
-
-    PyVRP's moves relocate a few clients at a time, and opening an idle truck pays its fixed
-    cost at the first client moved, so a route that a nearer yard's idle truck would drive more
-    cheaply stays where it is; this move takes the whole route (or trip) at once.
-    """
-    routes = list(solution.routes())
-    used = Counter(route.vehicle_type() for route in routes)
-    types = range(data.num_vehicle_types)
-    improved = False
-    for k, route in enumerate(routes):
-        idle = [t for t in types if used[t] < data.vehicle_type(t).num_available]
-        if not idle:
-            break
-        visits = [pyvrp.Activity(a.type, a.idx) for a in list(route)[1:-1]]
-        own = route.vehicle_type()
-        best_gain, best_move = 0, None
-        for t in idle:
-            if t == own:
-                continue
-            whole = _route_or_none(data, visits, t)
-            if whole is not None and _route_cost(route) - _route_cost(whole) > best_gain:
-                best_gain, best_move = _route_cost(route) - _route_cost(whole), (whole, None)
-        depots = [i for i, a in enumerate(visits) if a.is_depot()]
-        bounds = [-1, *depots, len(visits)]
-        for trip in range(len(bounds) - 1) if depots else ():
-            first, end = bounds[trip] + 1, bounds[trip + 1]
-            alone = visits[first:end]
-            # the trip leaves with the reload that ends it (or, the last trip, the one before)
-            cut = (first, end + 1) if end < len(visits) else (first - 1, end)
-            rest = _route_or_none(data, visits[: cut[0]] + visits[cut[1] :], own)
-            if rest is None or not alone:
-                continue
-            for t in idle:
-                moved = _route_or_none(data, alone, t)
-                if moved is None:
-                    continue
-                gain = _route_cost(route) - _route_cost(rest) - _route_cost(moved)
-                if gain > best_gain:
-                    best_gain, best_move = gain, (moved, rest)
-        if best_move is not None:
-            moved, rest = best_move
-            if rest is None:
-                used[own] -= 1
-                routes[k] = moved
-            else:
-                routes[k] = rest
-                routes.append(moved)
-            used[moved.vehicle_type()] += 1
-            improved = True
-    return pyvrp.Solution(data, routes) if improved else None
-
-
 def _reprice(
     prices: dict[str, float],
     below: dict[str, float],
@@ -880,7 +807,8 @@ def _search(
     is sized to the iterations the budget affords (:func:`_history_length`), timed over the first
     :data:`CALIBRATION_ITERATIONS`: at a few dozen iterations a second (Daoxian's collection
     tier) PyVRP's default of 300 kept the search wandering for the first quarter of a minute.
-    Whole routes then move to idle trucks where that pays (:func:`move_whole_routes`), and
+    Whole routes, trips or halves of routes then move to idle trucks where that pays
+    (:func:`~wasteopt.routing.idle_trucks.to_idle_trucks`), and
     the plan is searched once more after each move.
 
     PyVRP sees no daily capacity, so a run's best may overfill a facility that an earlier
@@ -927,7 +855,7 @@ def _search(
     result = run(calibration.best, _history_length(calibration.num_iterations + affordable))
     best = _polished(search, manager, result.best)
     stop.offer(_UNPENALISED.cost(best))
-    while best.is_feasible() and (moved := move_whole_routes(data, best)) is not None:
+    while best.is_feasible() and (moved := to_idle_trucks(data, best)) is not None:
         best = _polished(search, manager, moved)  # moves keep a plan feasible
         stop.offer(_UNPENALISED.cost(best))
     fitting.on_best(best)
