@@ -45,7 +45,7 @@ import pyvrp
 import pyvrp.search
 
 from wasteopt.model import VehicleType
-from wasteopt.routing.idle_trucks import to_idle_trucks
+from wasteopt.routing.idle_trucks import to_idle_trucks, visits
 from wasteopt.routing.nodes import DAY_HORIZON_S
 from wasteopt.routing.problem import (
     MILLI,
@@ -742,14 +742,7 @@ def reload_territories(engine: EngineData, initial: pyvrp.Solution | None) -> En
 
 def _carry_over(previous: pyvrp.Solution, data: pyvrp.ProblemData) -> pyvrp.Solution:
     """``previous`` on new data of the same shape (other prices)."""
-    routes = [
-        pyvrp.Route(
-            data,
-            [pyvrp.Activity(a.type, a.idx) for a in list(route)[1:-1]],
-            route.vehicle_type(),
-        )
-        for route in previous.routes()
-    ]
+    routes = [pyvrp.Route(data, visits(route), route.vehicle_type()) for route in previous.routes()]
     return pyvrp.Solution(data, routes)
 
 

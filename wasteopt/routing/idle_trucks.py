@@ -31,8 +31,18 @@ def _route_or_none(
     return route if route.is_feasible() else None
 
 
-def _visits(route: pyvrp.Route) -> list[pyvrp.Activity]:
+def visits(route: pyvrp.Route) -> list[pyvrp.Activity]:
+    """The route's visits between its start and its end depot, clients and reloads."""
     return [pyvrp.Activity(a.type, a.idx) for a in list(route)[1:-1]]
+
+
+def _free(data: pyvrp.ProblemData, used: Counter, vehicle_type: int) -> int:
+    """The trucks of ``vehicle_type`` that no route of ``used`` drives."""
+    return data.vehicle_type(vehicle_type).num_available - used[vehicle_type]
+
+
+def _idle_types(data: pyvrp.ProblemData, used: Counter) -> list[int]:
+    return [t for t in range(data.num_vehicle_types) if _free(data, used, t) > 0]
 
 
 def _without_end_reloads(visits: list[pyvrp.Activity]) -> list[pyvrp.Activity]:
@@ -48,29 +58,28 @@ def move_whole_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvr
     no such move pays."""
     routes = list(solution.routes())
     used = Counter(route.vehicle_type() for route in routes)
-    types = range(data.num_vehicle_types)
     improved = False
     for k, route in enumerate(routes):
-        idle = [t for t in types if used[t] < data.vehicle_type(t).num_available]
+        idle = _idle_types(data, used)
         if not idle:
             break
-        visits = _visits(route)
+        stops = visits(route)
         own = route.vehicle_type()
         best_gain, best_move = 0, None
         for t in idle:
             if t == own:
                 continue
-            whole = _route_or_none(data, visits, t)
+            whole = _route_or_none(data, stops, t)
             if whole is not None and route_cost(route) - route_cost(whole) > best_gain:
                 best_gain, best_move = route_cost(route) - route_cost(whole), (whole, None)
-        depots = [i for i, a in enumerate(visits) if a.is_depot()]
-        bounds = [-1, *depots, len(visits)]
+        depots = [i for i, a in enumerate(stops) if a.is_depot()]
+        bounds = [-1, *depots, len(stops)]
         for trip in range(len(bounds) - 1) if depots else ():
             first, end = bounds[trip] + 1, bounds[trip + 1]
-            alone = visits[first:end]
+            alone = stops[first:end]
             # the trip leaves with the reload that ends it (or, the last trip, the one before)
-            cut = (first, end + 1) if end < len(visits) else (first - 1, end)
-            rest = _route_or_none(data, visits[: cut[0]] + visits[cut[1] :], own)
+            cut = (first, end + 1) if end < len(stops) else (first - 1, end)
+            rest = _route_or_none(data, stops[: cut[0]] + stops[cut[1] :], own)
             if rest is None or not alone:
                 continue
             for t in idle:
@@ -94,11 +103,12 @@ def move_whole_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvr
 
 
 def _cheapest(
-    data: pyvrp.ProblemData, visits: list[pyvrp.Activity], types: list[int]
-) -> list[tuple[int, pyvrp.Route]]:
-    """The feasible routes of ``visits`` on each of ``types``, cheapest first."""
-    found = [(t, _route_or_none(data, visits, t)) for t in types]
-    return sorted(((t, r) for t, r in found if r is not None), key=lambda tr: route_cost(tr[1]))
+    data: pyvrp.ProblemData, stops: list[pyvrp.Activity], types: list[int]
+) -> list[tuple[int, int, pyvrp.Route]]:
+    """(cost, type, route) of ``stops`` on each of ``types`` where feasible, cheapest first."""
+    found = [(t, _route_or_none(data, stops, t)) for t in types]
+    priced = [(route_cost(r), t, r) for t, r in found if r is not None]
+    return sorted(priced, key=lambda ctr: ctr[0])
 
 
 def split_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
@@ -112,61 +122,57 @@ def split_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Sol
     """
     routes = list(solution.routes())
     used = Counter(route.vehicle_type() for route in routes)
-    types = range(data.num_vehicle_types)
     improved = False
     for k, route in enumerate(list(routes)):
-        idle = [t for t in types if used[t] < data.vehicle_type(t).num_available]
+        idle = _idle_types(data, used)
         if not idle:
             break
         own = route.vehicle_type()
+        used[own] -= 1  # the route being cut gives its truck back
         candidates = sorted({own, *idle})
-        visits = _visits(route)
+        stops, whole = visits(route), route_cost(route)
         best_gain, best_pair = 0, None
-        for cut in range(1, len(visits)):
-            head = _without_end_reloads(visits[:cut])
-            tail = _without_end_reloads(visits[cut:])
-            if not head or not tail or visits[cut - 1].is_depot():
-                continue  # a cut beside a reload is a trip of move_whole_routes
-            heads, tails = _cheapest(data, head, candidates), _cheapest(data, tail, candidates)
-            pair = _cheapest_pair(heads, tails, own, used, data)
-            if pair is not None:
-                gain = route_cost(route) - route_cost(pair[0]) - route_cost(pair[1])
-                if gain > best_gain:
-                    best_gain, best_pair = gain, pair
-        if best_pair is not None:
-            routes[k], second = best_pair
-            used[own] -= 1
-            used[routes[k].vehicle_type()] += 1
-            used[second.vehicle_type()] += 1
-            routes.append(second)
-            improved = True
+        for cut in range(1, len(stops)):
+            if stops[cut - 1].is_depot():
+                continue  # the same halves as the cut before that reload
+            head = _without_end_reloads(stops[:cut])
+            tail = _without_end_reloads(stops[cut:])
+            if not head or not tail:
+                continue
+            pair = _cheapest_pair(
+                _cheapest(data, head, candidates), _cheapest(data, tail, candidates), used, data
+            )
+            if pair is not None and whole - pair[0] > best_gain:
+                best_gain, best_pair = whole - pair[0], pair[1:]
+        if best_pair is None:
+            used[own] += 1
+            continue
+        routes[k], second = best_pair
+        used.update(r.vehicle_type() for r in best_pair)
+        routes.append(second)
+        improved = True
     return pyvrp.Solution(data, routes) if improved else None
 
 
 def _cheapest_pair(
-    heads: list[tuple[int, pyvrp.Route]],
-    tails: list[tuple[int, pyvrp.Route]],
-    own: int,
+    heads: list[tuple[int, int, pyvrp.Route]],
+    tails: list[tuple[int, int, pyvrp.Route]],
     used: Counter,
     data: pyvrp.ProblemData,
-) -> tuple[pyvrp.Route, pyvrp.Route] | None:
-    """The cheapest pair of a head route and a tail route whose trucks are free once the route
-    being cut gives its truck back (two of a type where both halves take that type)."""
+) -> tuple[int, pyvrp.Route, pyvrp.Route] | None:
+    """(cost, head, tail): the cheapest pair of a head route and a tail route whose trucks are
+    free in ``used`` (two of a type where both take that type)."""
     best = None
-    for head_type, head in heads:
-        for tail_type, tail in tails:
-            if best is not None and route_cost(head) + route_cost(tail) >= best[0]:
+    for head_cost, head_type, head in heads:
+        for tail_cost, tail_type, tail in tails:
+            if best is not None and head_cost + tail_cost >= best[0]:
                 break  # tails are cheapest first
-            free = data.vehicle_type(head_type).num_available - used[head_type]
-            free += head_type == own
-            if free < 1 + (head_type == tail_type):
+            if head_type == tail_type and _free(data, used, head_type) < 2:
                 continue
-            if head_type != tail_type:
-                tail_free = data.vehicle_type(tail_type).num_available - used[tail_type]
-                if tail_free + (tail_type == own) < 1:
-                    continue
-            best = (route_cost(head) + route_cost(tail), head, tail)
-    return None if best is None else (best[1], best[2])
+            if min(_free(data, used, head_type), _free(data, used, tail_type)) < 1:
+                continue
+            best = (head_cost + tail_cost, head, tail)
+    return best
 
 
 def to_idle_trucks(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
