@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 import pyvrp
 from hypothesis import HealthCheck, assume, given, settings
@@ -15,6 +16,7 @@ from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Instance, VehicleType
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
+    DISTANCE_ONLY_NEIGHBOURS,
     _range_limit,
     _stop_charge_milli,
     _with_required,
@@ -22,6 +24,7 @@ from wasteopt.routing.compiled import (
     decode,
     encode,
     engine_data,
+    granular_neighbours,
     reload_territories,
     single_trip_groups,
     solve_compiled,
@@ -488,3 +491,39 @@ def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():
     ]
     fitting = [routes[0][:2], routes[1]]
     assert within_capacities(problem, fitting) is fitting
+
+
+def _line_of_clients(windows: list[tuple[int, int]], vehicle_types: int = 1) -> pyvrp.ProblemData:
+    """Clients 1 km apart on a line from one depot, with the given time windows (s), served by
+    ``vehicle_types`` types of truck (alike but for their names)."""
+    positions = range(len(windows) + 1)
+    distance = np.array([[1000 * abs(a - b) for b in positions] for a in positions])
+    return pyvrp.ProblemData(
+        locations=[pyvrp.Location(1000 * k, 0) for k in positions],
+        clients=[
+            pyvrp.Client(k + 1, delivery=[1], tw_early=early, tw_late=late)
+            for k, (early, late) in enumerate(windows)
+        ],
+        depots=[pyvrp.Depot(0)],
+        vehicle_types=[
+            pyvrp.VehicleType(num_available=5, capacity=[10], tw_late=3600, name=f"t{k}")
+            for k in range(vehicle_types)
+        ],
+        distance_matrices=[distance],
+        duration_matrices=[distance],
+    )
+
+
+def test_a_client_open_all_day_keeps_only_its_nearest_neighbours_in_a_one_type_fleet():
+    params = pyvrp.SolveParams().neighbourhood
+    windows = [(0, 7200)] * 59 + [(600, 1200)]
+    neighbours = granular_neighbours(_line_of_clients(windows), params)
+    sizes = {activity.idx: len(nearest) for activity, nearest in neighbours.items()}
+    nearest_of_first = [activity.idx for activity in neighbours[min(neighbours, key=str)]]
+    assert params.num_neighbours > DISTANCE_ONLY_NEIGHBOURS
+    assert sizes[59] == params.num_neighbours
+    assert set(sizes) == set(range(60))
+    assert all(sizes[k] == DISTANCE_ONLY_NEIGHBOURS for k in range(59))
+    assert nearest_of_first == list(range(1, DISTANCE_ONLY_NEIGHBOURS + 1))
+    mixed_fleet = granular_neighbours(_line_of_clients(windows, vehicle_types=2), params)
+    assert all(len(nearest) == params.num_neighbours for nearest in mixed_fleet.values())
