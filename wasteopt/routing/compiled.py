@@ -795,10 +795,11 @@ def granular_neighbours(
     warp between the two windows. For a client open all day those terms vanish and the ranking
     is the distance alone. On the X set (34 instances, 10 CPU-s, seeds 0-2, beside PyVRP's 50)
     the nearest 20 gave a geometric-mean gap of 0.735 % against 0.940 % (72 runs better, 24
-    worse), from more iterations (1.7 times on X-n502-k39). Elsewhere the wider list stays:
-    with windows it ranks time-compatible clients first (cut to 20, the multi-depot VRPTW set
-    came out worse on 20 of 21 runs), and with trucks of several types, the heterogeneous-fleet
-    set came out worse (1.688 % against 1.232 %; X157-HD near 5 % on every seed).
+    worse), from more iterations (PyVRP alone ran 1.7 times as many on X-n502-k39). Elsewhere
+    the wider list stays: with windows it ranks time-compatible clients first (cut to 20, the
+    multi-depot VRPTW set came out worse on 20 of 21 runs), and with trucks of several types,
+    the heterogeneous-fleet set came out worse (1.688 % against 1.232 %; X157-HD near 5 % on
+    every seed).
     """
     neighbours = pyvrp.search.compute_neighbours(data, params)
     types = data.vehicle_types()
