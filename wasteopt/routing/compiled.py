@@ -69,9 +69,12 @@ STOP_POLL_S = 0.05  # how often the caller's stop is asked (a stop takes effect 
 MAX_ROUNDS = 12  # a cap on rounds (each one halves the time left anyway)
 # Iterations timed before late acceptance's history is sized (a fraction of a second on Daoxian)
 CALIBRATION_ITERATIONS = 20
-# The history spans this many iterations per entry of those a run affords: PyVRP's default
-# (300 entries) at the iterations it runs on X-n502-k39 in 30 s on this machine (~15,000)
-ITERATIONS_PER_HISTORY_SLOT = 50
+# The history holds one entry per this many of the iterations a run affords, at most PyVRP's
+# 300. The whole development set at 10 CPU-s, seeds 0-2, beside 50 (which matched PyVRP's 300
+# at X-n502-k39's ~15,000 iterations in 30 s): CVRP 0.723 against 0.786 %, heterogeneous
+# fleet 1.209 against 1.460 %, multi-trip -1.337 against -1.184 %, multi-depot -0.417 against
+# 0.704 %; Daoxian's collection tier, 30 CPU-s: 56,722 against 57,168 CNY (benchmarks/RESULTS.md)
+ITERATIONS_PER_HISTORY_SLOT = 150
 MIN_PRICE_STEP = 0.05  # a price rises by at least this share of the plan's mean cost per kg
 # A client's granular neighbourhood where its proximity is the distance alone and the fleet one
 # type: HGS-CVRP's size (Vidal 2022, Computers & OR 140, parameter nbGranular); PyVRP's default
@@ -832,8 +835,10 @@ def _search(
     the heterogeneous-fleet set (X157-HD, X204-FSMD, X627-HVRP, seeds 0-2), and the battery
     trucks' greedy routes on Daoxian exceed the range the search bounds them by. The history
     is sized to the iterations the budget affords (:func:`_history_length`), timed over the first
-    :data:`CALIBRATION_ITERATIONS`: at a few dozen iterations a second (Daoxian's collection
-    tier) PyVRP's default of 300 kept the search wandering for the first quarter of a minute.
+    :data:`CALIBRATION_ITERATIONS`: where a run affords a few thousand iterations (Daoxian's
+    collection tier, about 3,500 in 30 CPU-s), PyVRP's default of 300 keeps late acceptance
+    taking candidates well above the best for much of the run; shorter histories found cheaper
+    plans there (see :data:`ITERATIONS_PER_HISTORY_SLOT`).
     Whole routes, trips or halves of routes then move to idle trucks where that pays
     (:func:`~wasteopt.routing.idle_trucks.to_idle_trucks`), and
     the plan is searched once more after each move.
