@@ -836,9 +836,8 @@ def _search(
     trucks' greedy routes on Daoxian exceed the range the search bounds them by. The history
     is sized to the iterations the budget affords (:func:`_history_length`), timed over the first
     :data:`CALIBRATION_ITERATIONS`: where a run affords a few thousand iterations (Daoxian's
-    collection tier, about 3,500 in 30 CPU-s), PyVRP's default of 300 keeps late acceptance
-    taking candidates well above the best for much of the run; shorter histories found cheaper
-    plans there (see :data:`ITERATIONS_PER_HISTORY_SLOT`).
+    collection tier, about 3,500 in 30 CPU-s), shorter histories found cheaper plans (see
+    :data:`ITERATIONS_PER_HISTORY_SLOT`).
     Whole routes, trips or halves of routes then move to idle trucks where that pays
     (:func:`~wasteopt.routing.idle_trucks.to_idle_trucks`), and
     the plan is searched once more after each move.
