@@ -493,9 +493,12 @@ def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():
     assert within_capacities(problem, fitting) is fitting
 
 
-def _line_of_clients(windows: list[tuple[int, int]], vehicle_types: int = 1) -> pyvrp.ProblemData:
+def _line_of_clients(
+    windows: list[tuple[int, int]], vehicle_types: int = 1, reloads: int = 0
+) -> pyvrp.ProblemData:
     """Clients 1 km apart on a line from one depot, with the given time windows (s), served by
-    ``vehicle_types`` types of truck (alike but for their names)."""
+    ``vehicle_types`` types of truck (alike but for their names), each of which may reload at
+    the depot ``reloads`` times."""
     positions = range(len(windows) + 1)
     distance = np.array([[1000 * abs(a - b) for b in positions] for a in positions])
     return pyvrp.ProblemData(
@@ -506,7 +509,14 @@ def _line_of_clients(windows: list[tuple[int, int]], vehicle_types: int = 1) -> 
         ],
         depots=[pyvrp.Depot(0)],
         vehicle_types=[
-            pyvrp.VehicleType(num_available=5, capacity=[10], tw_late=3600, name=f"t{k}")
+            pyvrp.VehicleType(
+                num_available=5,
+                capacity=[10],
+                tw_late=3600,
+                reload_depots=[0] if reloads else [],
+                max_reloads=reloads,
+                name=f"t{k}",
+            )
             for k in range(vehicle_types)
         ],
         distance_matrices=[distance],
@@ -527,3 +537,12 @@ def test_a_client_open_all_day_keeps_only_its_nearest_neighbours_in_a_one_type_f
     assert nearest_of_first == list(range(1, DISTANCE_ONLY_NEIGHBOURS + 1))
     mixed_fleet = granular_neighbours(_line_of_clients(windows, vehicle_types=2), params)
     assert all(len(nearest) == params.num_neighbours for nearest in mixed_fleet.values())
+
+
+def test_a_mixed_fleet_that_reloads_keeps_only_the_nearest_neighbours_of_clients_open_all_day():
+    params = pyvrp.SolveParams().neighbourhood
+    windows = [(0, 7200)] * 59 + [(600, 1200)]
+    reloading = _line_of_clients(windows, vehicle_types=2, reloads=3)
+    sizes = {a.idx: len(nearest) for a, nearest in granular_neighbours(reloading, params).items()}
+    assert sizes[59] == params.num_neighbours
+    assert all(sizes[k] == DISTANCE_ONLY_NEIGHBOURS for k in range(59))
