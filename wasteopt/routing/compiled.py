@@ -793,7 +793,7 @@ def granular_neighbours(
     """Each client's granular neighbourhood: PyVRP's (``params``), cut to the
     :data:`DISTANCE_ONLY_NEIGHBOURS` nearest for a client open for every truck's whole shift
     where the fleet is of one type (the capacitated VRP that HGS-CVRP's size was set for) or
-    every type may reload (Daoxian's tiers).
+    every type may reload (as on Daoxian's collection tier).
 
     PyVRP ranks a client's neighbours by proximity: their distance plus the wait time and time
     warp between the two windows. For a client open all day those terms vanish and the ranking
