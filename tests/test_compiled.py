@@ -494,11 +494,15 @@ def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():
 
 
 def _line_of_clients(
-    windows: list[tuple[int, int]], vehicle_types: int = 1, reloads: int = 0
+    windows: list[tuple[int, int]],
+    vehicle_types: int = 1,
+    reloads: int = 0,
+    shift_ends: list[int] | None = None,
 ) -> pyvrp.ProblemData:
     """Clients 1 km apart on a line from one depot, with the given time windows (s), served by
-    ``vehicle_types`` types of truck (alike but for their names), each of which may reload at
-    the depot ``reloads`` times."""
+    ``vehicle_types`` types of truck (alike but for their names and ``shift_ends``, 3,600 s
+    each by default), each of which may reload at the depot ``reloads`` times."""
+    ends = shift_ends or [3600] * vehicle_types
     positions = range(len(windows) + 1)
     distance = np.array([[1000 * abs(a - b) for b in positions] for a in positions])
     return pyvrp.ProblemData(
@@ -512,7 +516,7 @@ def _line_of_clients(
             pyvrp.VehicleType(
                 num_available=5,
                 capacity=[10],
-                tw_late=3600,
+                tw_late=ends[k],
                 reload_depots=[0] if reloads else [],
                 max_reloads=reloads,
                 name=f"t{k}",
@@ -540,9 +544,11 @@ def test_a_client_open_all_day_keeps_only_its_nearest_neighbours_in_a_one_type_f
 
 
 def test_a_mixed_fleet_that_reloads_keeps_only_the_nearest_neighbours_of_clients_open_all_day():
+    """Open all day means for every type's whole shift: a client closing when the first type's
+    shift ends is not, where the second type works on."""
     params = pyvrp.SolveParams().neighbourhood
-    windows = [(0, 7200)] * 59 + [(600, 1200)]
-    reloading = _line_of_clients(windows, vehicle_types=2, reloads=3)
+    windows = [(0, 7200)] * 58 + [(0, 3600), (600, 1200)]
+    reloading = _line_of_clients(windows, vehicle_types=2, reloads=3, shift_ends=[3600, 7200])
     sizes = {a.idx: len(nearest) for a, nearest in granular_neighbours(reloading, params).items()}
-    assert sizes[59] == params.num_neighbours
-    assert all(sizes[k] == DISTANCE_ONLY_NEIGHBOURS for k in range(59))
+    assert sizes[58] == sizes[59] == params.num_neighbours
+    assert all(sizes[k] == DISTANCE_ONLY_NEIGHBOURS for k in range(58))
