@@ -649,16 +649,17 @@ def test_trucks_out_of_service_get_no_work_in_a_later_replan(small, morning):
 
 
 def test_the_shipped_examples_apply_to_the_example_day(small, morning):
-    """instances/examples/small_events.json and small_actual.json (CT3-2 on its way from the
-    station to its next point) re-plan the example's plan at 10:30."""
+    """instances/examples/small_events.json and small_actual.json (CT3-1, broken down at 10:15
+    on its way from the station to its next point, stands there) re-plan the example's plan at
+    10:30."""
     events = load_events(SMALL.with_name("small_events.json"))
     actuals = load_actuals(SMALL.with_name("small_actual.json"))
     day = build_day(small, morning, clock_to_seconds("10:30"), events, actuals)
     points = {p.id for p in day.instance.points}
     assert "school-2" in points and "K2" not in points
     result = replan_day(small, morning, day, resolve_provider(small), OPTIONS)
-    stops = routes_of(result.plan)["CT3-2"].stops
-    assert [s.site_id for s in stops if s.action == "position"] == ["CT3-2@10:30"]
+    stops = routes_of(result.plan)["CT3-1"].stops
+    assert [s.site_id for s in stops if s.action == "position"] == ["CT3-1@10:30"]
 
 
 # The electric line of test_soc and test_tariff_routing under its time-of-use tariff (valley

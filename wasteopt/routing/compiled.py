@@ -45,6 +45,7 @@ import pyvrp
 import pyvrp.search
 
 from wasteopt.model import VehicleType
+from wasteopt.routing.fewer_routes import fewer_routes
 from wasteopt.routing.idle_trucks import to_idle_trucks, visits
 from wasteopt.routing.nodes import DAY_HORIZON_S
 from wasteopt.routing.problem import (
@@ -845,7 +846,10 @@ def _search(
     :data:`CALIBRATION_ITERATIONS`: where a run affords a few thousand iterations (Daoxian's
     collection tier, about 3,500 in 30 CPU-s), shorter histories found cheaper plans (see
     :data:`ITERATIONS_PER_HISTORY_SLOT`).
-    Whole routes, trips or halves of routes then move to idle trucks where that pays
+    Routes are eliminated (:func:`~wasteopt.routing.fewer_routes.fewer_routes`) twice: from
+    the calibration's best, and from the run's; the run ends early by the time the first
+    elimination took, so that the second fits the budget. Whole routes, trips or halves of
+    routes then move to idle trucks where that pays
     (:func:`~wasteopt.routing.idle_trucks.to_idle_trucks`), and
     the plan is searched once more after each move.
 
@@ -859,11 +863,9 @@ def _search(
     ceiling = PENALTY_CEILING_FACTOR * max(penalties[0][0], penalties[1])
     penalty_params = pyvrp.PenaltyParams(max_penalty=max(ceiling, params.penalty.min_penalty))
     rng = pyvrp.RandomNumberGenerator(seed=seed)
+    neighbours = granular_neighbours(data, params.neighbourhood)
     search = pyvrp.search.LocalSearch(
-        data,
-        rng,
-        granular_neighbours(data, params.neighbourhood),
-        pyvrp.search.PerturbationManager(params.perturbation),
+        data, rng, neighbours, pyvrp.search.PerturbationManager(params.perturbation)
     )
     for operator in params.operators:
         if operator.supports(data):
@@ -887,11 +889,33 @@ def _search(
     calibration = run(current, _history_length(math.inf))
     stop.pause_after(None)
     per_iteration = (time.perf_counter() - began) / max(1, calibration.num_iterations)
+
+    def eliminate(solution: pyvrp.Solution) -> pyvrp.Solution:
+        fewer = fewer_routes(
+            data, solution, neighbours, manager.max_cost_evaluator(), rng, params, stop.deadline
+        )
+        if fewer is None:
+            return solution
+        fewer = _polished(search, manager, fewer)
+        log.info(
+            "compiled search: route elimination, %d -> %d routes",
+            solution.num_routes(),
+            fewer.num_routes(),
+        )
+        stop.offer(_UNPENALISED.cost(fewer))
+        return fewer
+
+    eliminating = time.perf_counter()
+    current = eliminate(calibration.best)
+    # the last elimination gets the time the first took (no time under an iteration limit)
+    reserve = time.perf_counter() - eliminating if stop.max_iterations is None else 0.0
     affordable = stop.iterations_left()
     if affordable is None:
-        affordable = max(0.0, stop.deadline - time.perf_counter()) / per_iteration
-    result = run(calibration.best, _history_length(calibration.num_iterations + affordable))
-    best = _polished(search, manager, result.best)
+        affordable = max(0.0, stop.deadline - reserve - time.perf_counter()) / per_iteration
+    stop.deadline -= reserve
+    result = run(current, _history_length(calibration.num_iterations + affordable))
+    stop.deadline += reserve
+    best = eliminate(_polished(search, manager, result.best))
     stop.offer(_UNPENALISED.cost(best))
     while best.is_feasible() and (moved := to_idle_trucks(data, best)) is not None:
         best = _polished(search, manager, moved)  # moves keep a plan feasible
