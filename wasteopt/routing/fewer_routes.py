@@ -121,7 +121,8 @@ def _squeezed(
     params: pyvrp.SolveParams,
 ) -> list[pyvrp.Route] | None:
     """The routes ``around`` with the clients of ``victim`` put into them, feasible and cheaper
-    than the two together; ``None`` when the local search finds no such plan."""
+    than those routes and the victim's together; ``None`` when the local search finds no such
+    plan."""
     victims = [a.idx for a in visits(routes[victim]) if not a.is_depot()]
     sub = _SubProblem(data, [routes[k] for k in around], victims)
     search = pyvrp.search.LocalSearch(
