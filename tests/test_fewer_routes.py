@@ -51,11 +51,13 @@ def _depot(k: int) -> pyvrp.Activity:
     return pyvrp.Activity(pyvrp.ActivityType.DEPOT, k)
 
 
-def _eliminate(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
+def _eliminate(
+    data: pyvrp.ProblemData, solution: pyvrp.Solution, should_stop=None
+) -> pyvrp.Solution | None:
     params = pyvrp.SolveParams()
     neighbours = pyvrp.search.compute_neighbours(data, params.neighbourhood)
     rng = pyvrp.RandomNumberGenerator(seed=1)
-    return fewer_routes(data, solution, neighbours, PENALTIES, rng, params, math.inf)
+    return fewer_routes(data, solution, neighbours, PENALTIES, rng, params, math.inf, should_stop)
 
 
 def _two_routes(data: pyvrp.ProblemData, first: list, second: list) -> pyvrp.Solution:
@@ -73,6 +75,14 @@ def test_a_route_goes_where_another_takes_its_load_in_one_more_trip():
     (route,) = fewer.routes()
     assert route.num_trips() == 3 and route.num_clients() == 6
     assert UNPENALISED.cost(fewer) < UNPENALISED.cost(solution)
+
+
+def test_a_caller_who_stops_the_search_gets_no_attempt():
+    """Cancelling (Ctrl-C, the API's cancel) ends the pass before its next attempt."""
+    data = _line([2] * 6, capacity=4, trucks=2, reload=True)
+    two_trips = [_client(0), _client(1), _depot(1), _client(2), _client(3)]
+    solution = _two_routes(data, two_trips, [_client(4), _client(5)])
+    assert _eliminate(data, solution, should_stop=lambda: True) is None
 
 
 def test_the_squeeze_may_not_put_the_route_back_on_a_spare_truck():

@@ -891,8 +891,9 @@ def _search(
     per_iteration = (time.perf_counter() - began) / max(1, calibration.num_iterations)
 
     def eliminate(solution: pyvrp.Solution) -> pyvrp.Solution:
+        evaluator = manager.max_cost_evaluator()
         fewer = fewer_routes(
-            data, solution, neighbours, manager.max_cost_evaluator(), rng, params, stop.deadline
+            data, solution, neighbours, evaluator, rng, params, stop.deadline, stop.should_stop
         )
         if fewer is None:
             return solution

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import pyvrp
@@ -152,10 +153,12 @@ def fewer_routes(
     rng: pyvrp.RandomNumberGenerator,
     params: pyvrp.SolveParams,
     deadline: float,
+    should_stop: Callable[[], bool] | None = None,
 ) -> pyvrp.Solution | None:
     """``solution`` after one pass of route elimination (see the module docstring) over its
-    routes, fewest clients first, until ``deadline``; ``None`` when no route went, or when no
-    route of ``solution`` makes more than one trip."""
+    routes, fewest clients first, until ``deadline`` or ``should_stop`` (asked before each
+    attempt); ``None`` when no route went, or when no route of ``solution`` makes more than one
+    trip."""
     routes = list(solution.routes())
     if data.num_groups or data.num_shipments or not solution.is_feasible():
         return None
@@ -165,6 +168,8 @@ def fewer_routes(
     pending = [_key(routes[k]) for k in order]
     improved = False
     while pending and time.perf_counter() < deadline:
+        if should_stop is not None and should_stop():
+            break
         key = pending.pop(0)
         position = {_key(route): k for k, route in enumerate(routes)}
         if key not in position:
