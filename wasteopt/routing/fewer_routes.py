@@ -164,20 +164,17 @@ def fewer_routes(
         return None
     if all(route.num_trips() <= 1 for route in routes):
         return None  # see the module docstring
-    order = sorted(range(len(routes)), key=lambda k: (routes[k].num_clients(), k))
-    pending = [_key(routes[k]) for k in order]
+    # routes an elimination leaves alone stay the same objects; the pending ones are kept alive
+    # by the list, so their ids are not reused by the routes an elimination makes
+    pending = sorted(routes, key=lambda route: route.num_clients())
     improved = False
+    position, route_of = _indices(routes)
     while pending and time.perf_counter() < deadline:
         if should_stop is not None and should_stop():
             break
-        key = pending.pop(0)
-        position = {_key(route): k for k, route in enumerate(routes)}
-        if key not in position:
+        victim = position.get(id(pending.pop(0)))
+        if victim is None:
             continue  # changed by an earlier elimination
-        victim = position[key]
-        route_of = {
-            a.idx: k for k, route in enumerate(routes) for a in visits(route) if not a.is_depot()
-        }
         around = _routes_around(routes, victim, route_of, neighbours)
         if not around:
             continue
@@ -186,6 +183,7 @@ def fewer_routes(
             continue
         gone = {victim, *around}
         routes = [route for k, route in enumerate(routes) if k not in gone] + replaced
+        position, route_of = _indices(routes)
         improved = True
     if not improved:
         return None
@@ -193,6 +191,10 @@ def fewer_routes(
     return found if found.is_feasible() else None
 
 
-def _key(route: pyvrp.Route) -> tuple:
-    """What identifies a route within one plan: its truck type and its visits."""
-    return (route.vehicle_type(), *((a.is_depot(), a.idx) for a in visits(route)))
+def _indices(routes: list[pyvrp.Route]) -> tuple[dict[int, int], dict[int, int]]:
+    """Each route's position in ``routes`` (by object), and each client's route."""
+    position = {id(route): k for k, route in enumerate(routes)}
+    route_of = {
+        a.idx: k for k, route in enumerate(routes) for a in visits(route) if not a.is_depot()
+    }
+    return position, route_of
