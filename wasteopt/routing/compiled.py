@@ -57,6 +57,7 @@ from wasteopt.routing.problem import (
 from wasteopt.routing.redirect import redirected, trips
 from wasteopt.routing.regions import StartRoute
 from wasteopt.routing.search import SearchBudget
+from wasteopt.routing.truck_assignment import reassigned
 
 log = logging.getLogger(__name__)
 
@@ -850,8 +851,9 @@ def _search(
     the calibration's best, and from the run's; the run ends early by the time the first
     elimination took, so that the second fits the budget. Whole routes, trips or halves of
     routes then move to idle trucks where that pays
-    (:func:`~wasteopt.routing.idle_trucks.to_idle_trucks`), and
-    the plan is searched once more after each move.
+    (:func:`~wasteopt.routing.idle_trucks.to_idle_trucks`), then routes change trucks where
+    that pays (:func:`~wasteopt.routing.truck_assignment.reassigned`), and the plan is searched
+    once more after each move.
 
     PyVRP sees no daily capacity, so a run's best may overfill a facility that an earlier
     best of the same run did not: on Daoxian (seed 1, 60 s) the second round's best overfilled
@@ -918,11 +920,28 @@ def _search(
     stop.deadline += reserve
     best = eliminate(_polished(search, manager, result.best))
     stop.offer(_UNPENALISED.cost(best))
-    while best.is_feasible() and (moved := to_idle_trucks(data, best)) is not None:
+    while best.is_feasible() and (moved := _truck_moves(data, best)) is not None:
         best = _polished(search, manager, moved)  # moves keep a plan feasible
         stop.offer(_UNPENALISED.cost(best))
     fitting.on_best(best)
     return best, calibration.num_iterations + result.num_iterations, fitting.solution
+
+
+def _truck_moves(data: pyvrp.ProblemData, best: pyvrp.Solution) -> pyvrp.Solution | None:
+    """``best`` after work moves to idle trucks where that pays, else after its routes change
+    trucks where that pays (:func:`~wasteopt.routing.truck_assignment.reassigned`); ``None``
+    when neither does."""
+    moved = to_idle_trucks(data, best)
+    if moved is not None:
+        return moved
+    swapped = reassigned(data, best)
+    if swapped is not None:
+        log.info(
+            "compiled search: trucks reassigned, %d -> %d",
+            _UNPENALISED.cost(best),
+            _UNPENALISED.cost(swapped),
+        )
+    return swapped
 
 
 class _LastFitting(pyvrp.IteratedLocalSearchCallbacks):

@@ -1,0 +1,54 @@
+"""Trucks given to a plan's routes by an optimal assignment.
+
+PyVRP's operators move clients between routes, and :mod:`~wasteopt.routing.idle_trucks` hands a
+route to an idle truck; neither exchanges the trucks of two routes, or sends a route's truck to
+another route so that an idle truck can take the first one. With the routes' visits fixed, the
+cheapest choice of a truck for every route is an assignment problem (Kuhn 1955, Naval Research
+Logistics Quarterly 2), solved exactly here by SciPy's ``linear_sum_assignment``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvrp
+from scipy.optimize import linear_sum_assignment
+
+from wasteopt.routing.idle_trucks import _route_or_none, route_cost, visits
+
+
+def reassigned(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
+    """``solution`` with each route's visits on the truck that makes the whole plan cheapest,
+    each truck driving one route at most; ``None`` where its own trucks are already that.
+
+    A route's visits are priced on every vehicle type (its yard, shift, payload, range and
+    costs), and a type offers as many trucks as it has, or as there are routes if fewer.
+    """
+    routes = list(solution.routes())
+    if data.num_vehicle_types < 2 or len(routes) < 1:
+        return None
+    slots = [
+        t
+        for t in range(data.num_vehicle_types)
+        for _ in range(min(data.vehicle_type(t).num_available, len(routes)))
+    ]
+    on_type: list[list[pyvrp.Route | None]] = []
+    for route in routes:
+        stops = visits(route)
+        on_type.append(
+            [
+                route if t == route.vehicle_type() else _route_or_none(data, stops, t)
+                for t in range(data.num_vehicle_types)
+            ]
+        )
+    priced = np.array(
+        [[np.nan if r is None else float(route_cost(r)) for r in row] for row in on_type]
+    )
+    infeasible = np.isnan(priced)
+    big = 1.0 + 2.0 * np.nansum(np.abs(priced))
+    costs = np.where(infeasible, big, priced)[:, slots]
+    rows, columns = linear_sum_assignment(costs)
+    current = sum(route_cost(route) for route in routes)
+    if costs[rows, columns].sum() >= current:
+        return None
+    chosen = [on_type[r][slots[c]] for r, c in zip(rows, columns, strict=True)]
+    return pyvrp.Solution(data, chosen)
