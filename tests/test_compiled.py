@@ -369,6 +369,10 @@ def test_a_new_best_is_polished_only_if_found_at_no_less_cost_than_the_last_poli
 
     from wasteopt.routing.compiled import _RarePolish
 
+    class Found(tuple):
+        def is_feasible(self) -> bool:
+            return False  # nothing to reassign
+
     class Search:
         def __init__(self):
             self.exhaustive: list[bool] = []
@@ -377,10 +381,10 @@ def test_a_new_best_is_polished_only_if_found_at_no_less_cost_than_the_last_poli
         def __call__(self, solution, evaluator, exhaustive):
             self.exhaustive.append(exhaustive)
             self.statistics = SimpleNamespace(num_moves=100 if exhaustive else 30)
-            return ("polished" if exhaustive else "searched", solution)
+            return Found(("polished" if exhaustive else "searched", solution))
 
     search = Search()
-    rare = _RarePolish(search, 100)
+    rare = _RarePolish(None, search, 100)
     for _ in range(2):
         rare("current", None)
     assert rare("best", None, True) == "best"

@@ -87,3 +87,23 @@ def test_one_vehicle_type_has_nothing_to_reassign():
     data = _two_yards([(0, 3, 2)])
     solution = _solution(data, [([0, 1], 0), ([2, 3], 0)])
     assert reassigned(data, solution) is None
+
+
+def test_the_search_goes_on_from_a_polished_best_with_its_trucks_reassigned():
+    """The iterated local search's polish of a new best (here a search that changes nothing)
+    hands back the crossed plan with its trucks swapped."""
+    from types import SimpleNamespace
+
+    from wasteopt.routing.compiled import _RarePolish
+
+    class Unchanged:
+        statistics = SimpleNamespace(num_moves=0)
+
+        def __call__(self, solution, evaluator, exhaustive):
+            return solution
+
+    data = _two_yards([(0, 1, 2), (1, 1, 2)])
+    crossed = _solution(data, [([2, 3], 0), ([0, 1], 1)])
+    polished = _RarePolish(data, Unchanged(), 0)(crossed, None, True)
+    assert UNPENALISED.cost(polished) == UNPENALISED.cost(reassigned(data, crossed))
+    assert UNPENALISED.cost(polished) < UNPENALISED.cost(crossed)

@@ -875,7 +875,7 @@ def _search(
     manager = pyvrp.PenaltyManager(penalties, penalty_params)
     start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
     current = search(start, manager.max_cost_evaluator(), True)
-    searched = _RarePolish(search, search.statistics.num_moves)
+    searched = _RarePolish(data, search, search.statistics.num_moves)
     fitting = _LastFitting(fits)
     if current.is_feasible():
         stop.offer(_UNPENALISED.cost(current))
@@ -982,12 +982,22 @@ class _RarePolish:
     (42 exhaustive searches of 0.31 s against 285 iterations of 19 ms); on X-n502-k39, a best
     every 75 iterations, 11 %; on PR12A, every 37, 21 %. Those two keep PyVRP's polish by the
     rule; Daoxian's young search skips it until bests grow rare.
+
+    A polished best that is feasible also has its routes' trucks reassigned where that pays
+    (:func:`~wasteopt.routing.truck_assignment.reassigned`), a move none of PyVRP's operators
+    makes, and the search goes on from there. On the multi-depot set (10 CPU-s, seeds 0-2)
+    that took the geometric-mean gap from 0.30 to -0.04 %, 16 of 21 runs cheaper, against
+    reassigning only the run's last best; on Daoxian's day (30 CPU-s, seeds 0-5) the
+    collection tier came out level (56,130 against 56,143 CNY on average).
     """
 
-    def __init__(self, search: pyvrp.search.LocalSearch, polish_moves: int):
+    def __init__(
+        self, data: pyvrp.ProblemData, search: pyvrp.search.LocalSearch, polish_moves: int
+    ):
         self.search = search
         self.polish_moves = polish_moves  # moves the last exhaustive search evaluated
         self.since_best = 0  # moves evaluated since the last new best
+        self.data = data
 
     def __call__(
         self, solution: pyvrp.Solution, evaluator: pyvrp.CostEvaluator, exhaustive: bool = False
@@ -1001,6 +1011,8 @@ class _RarePolish:
             return solution
         polished = self.search(solution, evaluator, True)
         self.polish_moves = self.search.statistics.num_moves
+        if polished.is_feasible() and (swapped := reassigned(self.data, polished)) is not None:
+            return swapped
         return polished
 
 
