@@ -17,7 +17,7 @@ def route_cost(route: pyvrp.Route) -> int:
     return route.distance_cost() + route.duration_cost() + route.fixed_vehicle_cost()
 
 
-def _route_or_none(
+def route_or_none(
     data: pyvrp.ProblemData, activities: list[pyvrp.Activity], vehicle_type: int
 ) -> pyvrp.Route | None:
     """The route of ``activities`` on ``vehicle_type`` if feasible there, else ``None``."""
@@ -69,7 +69,7 @@ def move_whole_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvr
         for t in idle:
             if t == own:
                 continue
-            whole = _route_or_none(data, stops, t)
+            whole = route_or_none(data, stops, t)
             if whole is not None and route_cost(route) - route_cost(whole) > best_gain:
                 best_gain, best_move = route_cost(route) - route_cost(whole), (whole, None)
         depots = [i for i, a in enumerate(stops) if a.is_depot()]
@@ -79,11 +79,11 @@ def move_whole_routes(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvr
             alone = stops[first:end]
             # the trip leaves with the reload that ends it (or, the last trip, the one before)
             cut = (first, end + 1) if end < len(stops) else (first - 1, end)
-            rest = _route_or_none(data, stops[: cut[0]] + stops[cut[1] :], own)
+            rest = route_or_none(data, stops[: cut[0]] + stops[cut[1] :], own)
             if rest is None or not alone:
                 continue
             for t in idle:
-                moved = _route_or_none(data, alone, t)
+                moved = route_or_none(data, alone, t)
                 if moved is None:
                     continue
                 gain = route_cost(route) - route_cost(rest) - route_cost(moved)
@@ -106,7 +106,7 @@ def _cheapest(
     data: pyvrp.ProblemData, stops: list[pyvrp.Activity], types: list[int]
 ) -> list[tuple[int, int, pyvrp.Route]]:
     """(cost, type, route) of ``stops`` on each of ``types`` where feasible, cheapest first."""
-    found = [(t, _route_or_none(data, stops, t)) for t in types]
+    found = [(t, route_or_none(data, stops, t)) for t in types]
     priced = [(route_cost(r), t, r) for t, r in found if r is not None]
     return sorted(priced, key=lambda ctr: ctr[0])
 

@@ -13,7 +13,7 @@ import numpy as np
 import pyvrp
 from scipy.optimize import linear_sum_assignment
 
-from wasteopt.routing.idle_trucks import _route_or_none, route_cost, visits
+from wasteopt.routing.idle_trucks import route_cost, route_or_none, visits
 
 
 def reassigned(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution | None:
@@ -24,7 +24,7 @@ def reassigned(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solut
     costs), and a type offers as many trucks as it has, or as there are routes if fewer.
     """
     routes = list(solution.routes())
-    if data.num_vehicle_types < 2 or len(routes) < 1:
+    if data.num_vehicle_types < 2 or not routes:
         return None
     slots = [
         t
@@ -36,7 +36,7 @@ def reassigned(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solut
         stops = visits(route)
         on_type.append(
             [
-                route if t == route.vehicle_type() else _route_or_none(data, stops, t)
+                route if t == route.vehicle_type() else route_or_none(data, stops, t)
                 for t in range(data.num_vehicle_types)
             ]
         )
