@@ -14,8 +14,8 @@ It runs only on plans where some route makes more than one trip. On the developm
 CPU-s (seeds 0-2, beside the search without it) it made the multi-trip VRPTW set better
 (geometric-mean gap -1.149 against -0.977 %, 20 runs of 33 better) and Daoxian's collection
 tier cheaper, but the sets whose routes make one trip worse: CVRP 0.894 against 0.861 % (600+
-customers 1.364 against 1.203), heterogeneous fleet 1.675 against 1.478, multi-depot VRPTW
--1.177 against -1.710. There a route can only be absorbed into spare capacity, which the local
+customers 1.358 against 1.238), heterogeneous fleet 1.675 against 1.478, multi-depot VRPTW
+1.031 against -0.115. There a route can only be absorbed into spare capacity, which the local
 search's relocations already use, and the time went to attempts that found nothing.
 """
 
