@@ -77,6 +77,14 @@ def test_a_route_goes_to_an_idle_truck_nearer_to_it():
     assert UNPENALISED.cost(better) == UNPENALISED.cost(solution) - (98 + 1 + 99) + (2 + 1 + 1)
 
 
+def test_a_route_goes_only_to_a_truck_of_its_own_kind():
+    """The crossed trucks carry different streams: neither may take the other's route."""
+    data = _two_yards([(0, 1, 2), (1, 1, 2)])
+    crossed = _solution(data, [([2, 3], 0), ([0, 1], 1)])
+    assert reassigned(data, crossed, ["residual", "kitchen"]) is None
+    assert reassigned(data, crossed, ["residual", "residual"]) is not None
+
+
 def test_routes_already_on_their_best_trucks_are_left_alone():
     data = _two_yards([(0, 1, 2), (1, 1, 2)])
     solution = _solution(data, [([0, 1], 0), ([2, 3], 1)])
@@ -104,6 +112,6 @@ def test_the_search_goes_on_from_a_polished_best_with_its_trucks_reassigned():
 
     data = _two_yards([(0, 1, 2), (1, 1, 2)])
     crossed = _solution(data, [([2, 3], 0), ([0, 1], 1)])
-    polished = _RarePolish(data, Unchanged(), 0)(crossed, None, True)
+    polished = _RarePolish(data, ["residual"] * 2, Unchanged(), 0)(crossed, None, True)
     assert UNPENALISED.cost(polished) == UNPENALISED.cost(reassigned(data, crossed))
     assert UNPENALISED.cost(polished) < UNPENALISED.cost(crossed)

@@ -875,7 +875,7 @@ def _search(
     manager = pyvrp.PenaltyManager(penalties, penalty_params)
     start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
     current = search(start, manager.max_cost_evaluator(), True)
-    searched = _RarePolish(data, search, search.statistics.num_moves)
+    searched = _RarePolish(data, engine.type_stream, search, search.statistics.num_moves)
     fitting = _LastFitting(fits)
     if current.is_feasible():
         stop.offer(_UNPENALISED.cost(current))
@@ -920,21 +920,21 @@ def _search(
     stop.deadline += reserve
     best = eliminate(_polished(search, manager, result.best))
     stop.offer(_UNPENALISED.cost(best))
-    while best.is_feasible() and (moved := _truck_moves(data, best)) is not None:
+    while best.is_feasible() and (moved := _truck_moves(engine, best)) is not None:
         best = _polished(search, manager, moved)  # moves keep a plan feasible
         stop.offer(_UNPENALISED.cost(best))
     fitting.on_best(best)
     return best, calibration.num_iterations + result.num_iterations, fitting.solution
 
 
-def _truck_moves(data: pyvrp.ProblemData, best: pyvrp.Solution) -> pyvrp.Solution | None:
+def _truck_moves(engine: EngineData, best: pyvrp.Solution) -> pyvrp.Solution | None:
     """``best`` after work moves to idle trucks where that pays, else after its routes change
-    trucks where that pays (:func:`~wasteopt.routing.truck_assignment.reassigned`); ``None``
-    when neither does."""
-    moved = to_idle_trucks(data, best)
+    trucks of their stream where that pays
+    (:func:`~wasteopt.routing.truck_assignment.reassigned`); ``None`` when neither does."""
+    moved = to_idle_trucks(engine.data, best)
     if moved is not None:
         return moved
-    swapped = reassigned(data, best)
+    swapped = reassigned(engine.data, best, engine.type_stream)
     if swapped is not None:
         log.info(
             "compiled search: trucks reassigned, %d -> %d",
@@ -992,12 +992,17 @@ class _RarePolish:
     """
 
     def __init__(
-        self, data: pyvrp.ProblemData, search: pyvrp.search.LocalSearch, polish_moves: int
+        self,
+        data: pyvrp.ProblemData,
+        type_stream: list[str],
+        search: pyvrp.search.LocalSearch,
+        polish_moves: int,
     ):
         self.search = search
         self.polish_moves = polish_moves  # moves the last exhaustive search evaluated
         self.since_best = 0  # moves evaluated since the last new best
         self.data = data
+        self.type_stream = type_stream
 
     def __call__(
         self, solution: pyvrp.Solution, evaluator: pyvrp.CostEvaluator, exhaustive: bool = False
@@ -1011,9 +1016,10 @@ class _RarePolish:
             return solution
         polished = self.search(solution, evaluator, True)
         self.polish_moves = self.search.statistics.num_moves
-        if polished.is_feasible() and (swapped := reassigned(self.data, polished)) is not None:
-            return swapped
-        return polished
+        if not polished.is_feasible():
+            return polished
+        swapped = reassigned(self.data, polished, self.type_stream)
+        return polished if swapped is None else swapped
 
 
 def _offset(on_best: Callable[[int], None], constant: int) -> Callable[[float], None]:
