@@ -422,11 +422,58 @@ def test_a_run_keeps_its_last_best_that_fits():
     found, iterations, fitting = searched(None)
     assert fitting is None
     final = cost(found)
-    again, iterations_again, fitting = searched(lambda solution: cost(solution) > final)
+    dearer = searched(lambda solution: cost(solution) if cost(solution) > final else None)
+    again, iterations_again, fitting = dearer
     assert (cost(again), iterations_again) == (final, iterations)
     assert fitting is not None and fitting.is_feasible() and cost(fitting) > final
-    everything, _, fitting = searched(lambda solution: True)
+    everything, _, fitting = searched(cost)
     assert cost(fitting) == cost(everything) == final
+
+
+def test_only_the_bests_that_fit_are_reported_and_at_their_cost():
+    from wasteopt.routing.compiled import _LastFitting
+
+    class Plan:
+        def __init__(self, cost: int, feasible: bool = True):
+            self.cost, self.feasible = cost, feasible
+
+        def is_feasible(self) -> bool:
+            return self.feasible
+
+    reports: list[int] = []
+    fitting = _LastFitting(lambda plan: plan.cost if plan.cost >= 100 else None, reports.append)
+    plans = [Plan(150), Plan(90), Plan(120, feasible=False), Plan(110), Plan(80)]
+    for plan in plans:
+        fitting.on_best(plan)
+    assert reports == [150, 110]
+    assert fitting.solution is plans[3]
+
+
+def test_where_a_facility_may_overfill_progress_hears_only_of_plans_that_fit(example):
+    """The station of the capacity test above: PyVRP's first plans overfill it and cost a
+    fraction of a plan that fits. Progress hears only of plans that fit, the one returned
+    among them."""
+    residual = sum(p.tonnes_per_day for p in example.points if p.stream == "residual")
+    station = next(f for f in example.facilities if f.kind == "transfer_station")
+    plant = next(f for f in example.facilities if f.kind == "incinerator")
+    facilities = [
+        f.model_copy(update={"capacity_t_per_day": round(residual / 5, 3), "cost_per_t": 0.0})
+        if f.id == station.id
+        else f.model_copy(update={"cost_per_t": 200.0})
+        if f.id == plant.id
+        else f
+        for f in example.facilities
+    ]
+    instance = example.model_copy(update={"facilities": facilities})
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    start = greedy_start(problem, distance_m, duration_s, site_index, 0)
+    reports: list[int] = []
+    budget = SearchBudget(time.perf_counter() + 120, iteration_limit=200, on_best=reports.append)
+    result = solve_compiled(problem, distance_m, duration_s, site_index, budget, 0, 200, start)
+    assert result is not None and result.fits and result.rounds >= 2
+    assert result.objective_milli in reports
+    # every plan reported fits: none is far below the cheapest one that fits
+    assert min(reports) > 0.9 * result.objective_milli
 
 
 def test_a_yards_trucks_reload_within_its_territory():

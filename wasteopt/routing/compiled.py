@@ -27,7 +27,8 @@ plan, which it then improves for the rest of the budget. Capacities are priced
 (:func:`solve_compiled`): a facility that the plan overfills gets a price per kilogram that
 grows each round until the plan fits, the subgradient rule of Lagrangian relaxation; a round's
 plan that overfills is made to fit by sending trips where there is room
-(:func:`~wasteopt.routing.redirect.redirected`), and the next round goes on from it.
+(:func:`~wasteopt.routing.redirect.redirected`), and the next round goes on from it. Where a
+facility may overfill, progress hears only of the plans that fit, at their cost without prices.
 """
 
 from __future__ import annotations
@@ -461,9 +462,15 @@ def _overfilled(problem: TierProblem, intake: Counter) -> dict[str, int]:
     return {fid: load - free.get(fid, 0) for fid, load in intake.items() if load > free.get(fid, 0)}
 
 
-def _fits_capacities(problem: TierProblem, engine: EngineData, solution: pyvrp.Solution) -> bool:
-    """Whether ``solution`` unloads no more at any facility than its free capacity."""
-    return not _overfilled(problem, _intake(problem, decode(problem, engine, solution)))
+def _fitting_cost(
+    problem: TierProblem, engine: EngineData, prices: dict[str, float], solution: pyvrp.Solution
+) -> int | None:
+    """The objective (milli-CNY, :func:`_true_cost`) of ``solution`` where it unloads no more
+    at any facility than its free capacity, else ``None``."""
+    routes = decode(problem, engine, solution)
+    if _overfilled(problem, _intake(problem, routes)):
+        return None
+    return _true_cost(problem, engine, solution, routes, prices)
 
 
 def _route_fits(problem: TierProblem, engine: EngineData, v: int, route: StartRoute) -> bool:
@@ -831,11 +838,13 @@ def _search(
     stop: _Stop,
     seed: int,
     initial: pyvrp.Solution | None,
-    fits: Callable[[pyvrp.Solution], bool] | None = None,
+    fitting_cost: Callable[[pyvrp.Solution], int | None] | None = None,
+    report_fitting: Callable[[int], None] | None = None,
 ) -> tuple[pyvrp.Solution, int, pyvrp.Solution | None]:
     """The best solution of PyVRP's iterated local search (its default operators) with
     penalties scaled to the data (:func:`initial_penalties`), its iteration count, and, where
-    ``fits`` is given, the last of the run's new bests that ``fits`` (``None`` if none did).
+    ``fitting_cost`` is given, the last of the run's new bests that fit (``fitting_cost`` not
+    ``None``; ``None`` if none did), each of whose costs goes to ``report_fitting`` where given.
 
     The search starts from a local optimum of ``initial`` (or of a random solution) under the
     largest penalties, as PyVRP's own ``solve`` does: late acceptance compares candidates with
@@ -876,7 +885,7 @@ def _search(
     start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
     current = search(start, manager.max_cost_evaluator(), True)
     searched = _RarePolish(data, engine.type_stream, search, search.statistics.num_moves)
-    fitting = _LastFitting(fits)
+    fitting = _LastFitting(fitting_cost, report_fitting)
     if current.is_feasible():
         stop.offer(_UNPENALISED.cost(current))
         fitting.on_best(current)
@@ -945,16 +954,27 @@ def _truck_moves(engine: EngineData, best: pyvrp.Solution) -> pyvrp.Solution | N
 
 
 class _LastFitting(pyvrp.IteratedLocalSearchCallbacks):
-    """Keeps the last new best that ``fits`` (nothing without ``fits``)."""
+    """Keeps the last new best that fits (``fitting_cost`` not ``None``; nothing without
+    ``fitting_cost``), and hands each such best's cost to ``report`` where given."""
 
-    def __init__(self, fits: Callable[[pyvrp.Solution], bool] | None):
+    def __init__(
+        self,
+        fitting_cost: Callable[[pyvrp.Solution], int | None] | None,
+        report: Callable[[int], None] | None = None,
+    ):
         super().__init__()
-        self.fits = fits
+        self.fitting_cost = fitting_cost
+        self.report = report
         self.solution: pyvrp.Solution | None = None
 
     def on_best(self, best: pyvrp.Solution) -> None:
-        if self.fits is not None and best.is_feasible() and self.fits(best):
+        if self.fitting_cost is None or not best.is_feasible():
+            return
+        cost = self.fitting_cost(best)
+        if cost is not None:
             self.solution = best
+            if self.report is not None:
+                self.report(cost)
 
 
 def _polished(
@@ -1157,7 +1177,7 @@ def solve_compiled(
             round_deadline,
             max_iterations,
             should_stop,
-            _offset(on_best, engine.constant_milli) if on_best and not prices else None,
+            _offset(on_best, engine.constant_milli) if on_best and not may_overfill else None,
         )
         if previous is not None:
             initial = _carry_over(previous, engine.data)
@@ -1172,8 +1192,12 @@ def solve_compiled(
         searched = reload_territories(engine, initial)
         if initial is not None and searched is not engine:
             initial = _carry_over(initial, searched.data)
-        fits = partial(_fits_capacities, problem, engine) if may_overfill else None
-        found, count, fitting = _search(searched, stop, seed + rounds, initial, fits)
+        fits = partial(_fitting_cost, problem, engine, prices) if may_overfill else None
+        # where a plan may overfill, progress hears only of the bests that fit, at their cost
+        # without prices: PyVRP's costs hold the prices, and its plans may overfill (on the
+        # example of the tests, a first round's best of 1,252 CNY against 4,565 for the plan)
+        report = on_best if may_overfill else None
+        found, count, fitting = _search(searched, stop, seed + rounds, initial, fits, report)
         rounds += 1
         iterations += count
         if not found.is_feasible():
