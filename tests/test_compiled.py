@@ -119,12 +119,9 @@ def test_decoding_and_encoding_keep_the_plan(instance: Instance, seed):
     assert again.num_clients() == solution.num_clients()
 
 
-def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
-    """A free transfer station with room for a fifth of the residual waste beside a dear
-    plant: the first plan overfills the station, capacity prices make the plan fit, and
-    OR-Tools, which sees the capacity, fills what room the station has left."""
-    from wasteopt.planning import PlanOptions, plan_day
-
+def _station_with_little_room(example: Instance):
+    """``example`` with a free transfer station that has room for a fifth of the residual
+    waste beside a dear plant; the instance, the station and its room in tonnes."""
     residual = sum(p.tonnes_per_day for p in example.points if p.stream == "residual")
     station = next(f for f in example.facilities if f.kind == "transfer_station")
     plant = next(f for f in example.facilities if f.kind == "incinerator")
@@ -137,7 +134,16 @@ def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
         else f
         for f in example.facilities
     ]
-    instance = example.model_copy(update={"facilities": facilities})
+    return example.model_copy(update={"facilities": facilities}), station, room
+
+
+def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
+    """A free transfer station with room for a fifth of the residual waste beside a dear
+    plant: the first plan overfills the station, capacity prices make the plan fit, and
+    OR-Tools, which sees the capacity, fills what room the station has left."""
+    from wasteopt.planning import PlanOptions, plan_day
+
+    instance, station, room = _station_with_little_room(example)
     problem, distance_m, duration_s, site_index = _tier(instance)
     start = greedy_start(problem, distance_m, duration_s, site_index, 0)
     result = _compiled(problem, distance_m, duration_s, site_index, start, 0, 200)
@@ -453,19 +459,7 @@ def test_where_a_facility_may_overfill_progress_hears_only_of_plans_that_fit(exa
     """The station of the capacity test above: PyVRP's first plans overfill it and cost a
     fraction of a plan that fits. Progress hears only of plans that fit, the one returned
     among them."""
-    residual = sum(p.tonnes_per_day for p in example.points if p.stream == "residual")
-    station = next(f for f in example.facilities if f.kind == "transfer_station")
-    plant = next(f for f in example.facilities if f.kind == "incinerator")
-    facilities = [
-        f.model_copy(update={"capacity_t_per_day": round(residual / 5, 3), "cost_per_t": 0.0})
-        if f.id == station.id
-        else f.model_copy(update={"cost_per_t": 200.0})
-        if f.id == plant.id
-        else f
-        for f in example.facilities
-    ]
-    instance = example.model_copy(update={"facilities": facilities})
-    problem, distance_m, duration_s, site_index = _tier(instance)
+    problem, distance_m, duration_s, site_index = _tier(_station_with_little_room(example)[0])
     start = greedy_start(problem, distance_m, duration_s, site_index, 0)
     reports: list[int] = []
     budget = SearchBudget(time.perf_counter() + 120, iteration_limit=200, on_best=reports.append)
