@@ -390,7 +390,7 @@ def test_a_new_best_is_polished_only_if_found_at_no_less_cost_than_the_last_poli
             return Found(("polished" if exhaustive else "searched", solution))
 
     search = Search()
-    rare = _RarePolish(None, [], search, 100)
+    rare = _RarePolish(search, 100, lambda plan: None)
     for _ in range(2):
         rare("current", None)
     assert rare("best", None, True) == "best"

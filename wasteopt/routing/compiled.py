@@ -884,7 +884,8 @@ def _search(
     manager = pyvrp.PenaltyManager(penalties, penalty_params)
     start = initial if initial is not None else pyvrp.Solution.make_random(data, rng)
     current = search(start, manager.max_cost_evaluator(), True)
-    searched = _RarePolish(data, engine.type_stream, search, search.statistics.num_moves)
+    reassign = partial(reassigned, data, kinds=engine.type_stream)
+    searched = _RarePolish(search, search.statistics.num_moves, reassign)
     fitting = _LastFitting(fitting_cost, report_fitting)
     if current.is_feasible():
         stop.offer(_UNPENALISED.cost(current))
@@ -929,21 +930,25 @@ def _search(
     stop.deadline += reserve
     best = eliminate(_polished(search, manager, result.best))
     stop.offer(_UNPENALISED.cost(best))
-    while best.is_feasible() and (moved := _truck_moves(engine, best)) is not None:
+    while best.is_feasible() and (moved := _truck_moves(data, reassign, best)) is not None:
         best = _polished(search, manager, moved)  # moves keep a plan feasible
         stop.offer(_UNPENALISED.cost(best))
     fitting.on_best(best)
     return best, calibration.num_iterations + result.num_iterations, fitting.solution
 
 
-def _truck_moves(engine: EngineData, best: pyvrp.Solution) -> pyvrp.Solution | None:
+def _truck_moves(
+    data: pyvrp.ProblemData,
+    reassign: Callable[[pyvrp.Solution], pyvrp.Solution | None],
+    best: pyvrp.Solution,
+) -> pyvrp.Solution | None:
     """``best`` after work moves to idle trucks where that pays, else after its routes change
-    trucks of their stream where that pays
-    (:func:`~wasteopt.routing.truck_assignment.reassigned`); ``None`` when neither does."""
-    moved = to_idle_trucks(engine.data, best)
+    trucks of their stream where that pays (``reassign``,
+    :func:`~wasteopt.routing.truck_assignment.reassigned`); ``None`` when neither does."""
+    moved = to_idle_trucks(data, best)
     if moved is not None:
         return moved
-    swapped = reassigned(engine.data, best, engine.type_stream)
+    swapped = reassign(best)
     if swapped is not None:
         log.info(
             "compiled search: trucks reassigned, %d -> %d",
@@ -1013,16 +1018,14 @@ class _RarePolish:
 
     def __init__(
         self,
-        data: pyvrp.ProblemData,
-        type_stream: list[str],
         search: pyvrp.search.LocalSearch,
         polish_moves: int,
+        reassign: Callable[[pyvrp.Solution], pyvrp.Solution | None],
     ):
         self.search = search
         self.polish_moves = polish_moves  # moves the last exhaustive search evaluated
         self.since_best = 0  # moves evaluated since the last new best
-        self.data = data
-        self.type_stream = type_stream
+        self.reassign = reassign  # a feasible polished best's trucks, where that pays
 
     def __call__(
         self, solution: pyvrp.Solution, evaluator: pyvrp.CostEvaluator, exhaustive: bool = False
@@ -1038,7 +1041,7 @@ class _RarePolish:
         self.polish_moves = self.search.statistics.num_moves
         if not polished.is_feasible():
             return polished
-        swapped = reassigned(self.data, polished, self.type_stream)
+        swapped = self.reassign(polished)
         return polished if swapped is None else swapped
 
 
@@ -1192,12 +1195,14 @@ def solve_compiled(
         searched = reload_territories(engine, initial)
         if initial is not None and searched is not engine:
             initial = _carry_over(initial, searched.data)
-        fits = partial(_fitting_cost, problem, engine, prices) if may_overfill else None
+        fitting_cost = partial(_fitting_cost, problem, engine, prices) if may_overfill else None
         # where a plan may overfill, progress hears only of the bests that fit, at their cost
         # without prices: PyVRP's costs hold the prices, and its plans may overfill (on the
         # example of the tests, a first round's best of 1,252 CNY against 4,565 for the plan)
         report = on_best if may_overfill else None
-        found, count, fitting = _search(searched, stop, seed + rounds, initial, fits, report)
+        found, count, fitting = _search(
+            searched, stop, seed + rounds, initial, fitting_cost, report
+        )
         rounds += 1
         iterations += count
         if not found.is_feasible():

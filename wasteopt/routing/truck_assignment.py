@@ -19,13 +19,13 @@ from wasteopt.routing.idle_trucks import route_cost, route_or_none, visits
 
 
 def reassigned(
-    data: pyvrp.ProblemData, solution: pyvrp.Solution, kinds: Sequence[str] | None = None
+    data: pyvrp.ProblemData, solution: pyvrp.Solution, kinds: Sequence[str]
 ) -> pyvrp.Solution | None:
     """``solution`` with each route's visits on the truck that makes the whole plan cheapest,
     each truck driving one route at most; ``None`` where its own trucks are already that.
 
     A route's visits are priced on every vehicle type of its own type's kind (``kinds``, one
-    per vehicle type: the stream a type carries; any type where ``None``), by its yard, shift,
+    per vehicle type: the stream a type carries), by its yard, shift,
     payload, range and costs; a type offers as many trucks as it has, or as there are routes if
     fewer.
     """
@@ -42,7 +42,7 @@ def reassigned(
                 route
                 if t == own
                 else route_or_none(data, stops, t)
-                if kinds is None or kinds[t] == kinds[own]
+                if kinds[t] == kinds[own]
                 else None
                 for t in types
             ]
