@@ -63,6 +63,16 @@ def test_plan_lang_en_writes_english_sheet_headers(example_path, tmp_path):
     assert sheet.startswith("Vehicle,") and "\nNo.,Site id,Place,Action," in sheet
 
 
+def test_a_solution_limit_the_time_limit_cuts_short_is_said_to_be_unrepeatable(
+    example_path, tmp_path
+):
+    args = ("--time-limit", "1", "--solution-limit", "1000000", "--out", tmp_path)
+    result = wasteopt("plan", example_path, *args)
+    assert result.returncode == 0, result.stderr
+    assert "ended a tier's search before its solution limit" in result.stdout
+    assert load_plan(tmp_path / "plan.json").stats[0].time_limited
+
+
 def test_check_accepts_the_written_plan_and_rejects_a_broken_one(planned, example_path, tmp_path):
     assert wasteopt("check", example_path, planned / "plan.json").returncode == 0
     plan = load_plan(planned / "plan.json")

@@ -250,6 +250,7 @@ def test_same_seed_and_solution_limit_give_the_same_plan(example):
     second = plan_day(example, options=options)
     assert first.routes == second.routes
     assert [s.iterations for s in first.stats] == [s.iterations for s in second.stats]
+    assert not any(s.time_limited for s in [*first.stats, *second.stats])
 
 
 def test_plant_capacity_is_hard_and_overflow_is_reported(example):

@@ -491,6 +491,8 @@ class SolveStats(_Strict):
     iterations: int = 0  # of the compiled search and of ruin and recreate
     starts_rejected: int = 0  # starts OR-Tools' check refused (the search then went on alone)
     stopped_early: bool = False  # the search was stopped (Ctrl-C, cancel) before its budget
+    # under a solution limit, the time limit ended the search first: the plan may not repeat
+    time_limited: bool = False
 
 
 class GridFactor(_Strict):

@@ -178,6 +178,7 @@ def _solve(
         history=raw.history,
         iterations=raw.stats.iterations,
         stopped_early=raw.stats.stopped_early,
+        time_limited=raw.stats.time_limited,
         **base,
     )
     return _Solved(remainder, rests, [*raw.dropped, *(jobs[ref] for ref in cut)], stats)

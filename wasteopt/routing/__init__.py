@@ -82,6 +82,7 @@ def solve_tier(
         iterations=raw.stats.compiled_iterations + raw.stats.iterations,
         starts_rejected=raw.stats.starts_rejected,
         stopped_early=raw.stats.stopped_early,
+        time_limited=raw.stats.time_limited,
         **stats_base,
     )
     jobs = {job.id: job for job in problem.jobs}

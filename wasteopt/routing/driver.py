@@ -131,9 +131,13 @@ def solve_model(
             start=greedy,
         )
         searched = None
+        if options.solution_limit and time.perf_counter() >= compiled_budget.deadline:
+            compiled_stats = SearchStats(time_limited=True)  # its iterations were not all run
         if compiled is not None:
-            compiled_stats = SearchStats(
-                compiled_iterations=compiled.iterations, compiled_rounds=compiled.rounds
+            compiled_stats = compiled_stats.plus(
+                SearchStats(
+                    compiled_iterations=compiled.iterations, compiled_rounds=compiled.rounds
+                )
             )
             routes = compiled.routes
             if not compiled.fits:
@@ -162,6 +166,8 @@ def solve_model(
     stats = searched.stats.plus(compiled_stats)
     if budget.stopped():
         stats = stats.plus(SearchStats(stopped_early=True))
+    if options.solution_limit and budget.seconds_left() <= 0:
+        stats = stats.plus(SearchStats(time_limited=True))
     return RawSolution(
         routes=searched.routes,
         dropped=searched.dropped,
@@ -285,12 +291,17 @@ def _search(
     if greedy is not None:
         read_started = time.perf_counter()
         initial = read_routes(routing, model.of_node(greedy))
-        # Local search schedules its start once more, but within the per-neighbour
-        # lns_time_limit (100 ms by default), which a large start outgrows: allow it twice
-        # what scheduling the start took here.
-        scheduling_ms = int(2000 * (time.perf_counter() - read_started))
-        if scheduling_ms > params.lns_time_limit.ToMilliseconds():
-            params.lns_time_limit.FromMilliseconds(scheduling_ms)
+        # Local search schedules its start once more, and each neighbour it accepts, within
+        # the per-neighbour lns_time_limit (100 ms by default), which a large start outgrows:
+        # allow it twice what scheduling the start took here. Under a solution limit no
+        # setting may depend on a timing (a seed gives one plan): there the tier's time limit
+        # bounds it, as it bounds the whole search.
+        if budget.counts_iterations:
+            lns_ms = int(1000 * options.time_limit_s)
+        else:
+            lns_ms = int(2000 * (time.perf_counter() - read_started))
+        if lns_ms > params.lns_time_limit.ToMilliseconds():
+            params.lns_time_limit.FromMilliseconds(lns_ms)
     if rival is not None:
         other = read_routes(routing, model.of_node(rival))
         if other is not None and (

@@ -89,7 +89,8 @@ class SearchStats:
     """How a search went: iterations and capacity-pricing rounds of the compiled search,
     regions solved and accepted, ruin-and-recreate iterations and how many of their candidates
     were accepted and improved the best; the starts OR-Tools' CP check refused (the compiled
-    search's plan or the greedy construction); whether the caller stopped it early."""
+    search's plan or the greedy construction); whether the caller stopped it early; and, under
+    a solution limit, whether the time limit ended it first (its plan may then not repeat)."""
 
     compiled_iterations: int = 0
     compiled_rounds: int = 0
@@ -100,14 +101,23 @@ class SearchStats:
     improved: int = 0
     starts_rejected: int = 0
     stopped_early: bool = False
+    time_limited: bool = False
 
     def plus(self, other: SearchStats) -> SearchStats:
-        counts = {
-            name: getattr(self, name) + getattr(other, name)
-            for name in self.__dataclass_fields__
-            if name != "stopped_early"
-        }
-        return SearchStats(**counts, stopped_early=self.stopped_early or other.stopped_early)
+        """The counts added, the flags either's."""
+        return SearchStats(
+            **{
+                name: (
+                    getattr(self, name) or getattr(other, name)
+                    if name in _FLAGS
+                    else getattr(self, name) + getattr(other, name)
+                )
+                for name in self.__dataclass_fields__
+            }
+        )
+
+
+_FLAGS = frozenset({"stopped_early", "time_limited"})
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if any(stats.stopped_early for stats in result.plan.stats):
         print(f"  stopped early (Ctrl-C) after {elapsed:.1f} s: the best plan found by then")
+    if any(stats.time_limited for stats in result.plan.stats):
+        print(
+            "  the time limit ended a tier's search before its solution limit: a rerun may"
+            " give another plan (raise --time-limit for one that repeats)"
+        )
     print(f"  checked: no violations; solved in {elapsed:.1f} s")
     print(f"  wrote {len(written)} files to {args.out}/ (plan.json, routes.geojson, sheets/)")
     return 0
