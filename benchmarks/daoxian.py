@@ -10,7 +10,8 @@ from their last one (through the unload, home) while another yard has an idle tr
 drive them (their stream, a shift covering their hours) whose drive to the first point and
 back from the last unload is shorter; and how many of those such a truck would drive for less
 (its payload carries the fullest trip; its cost per km, hour and day on the route as it stands
-from its own yard). With ``--peer pyvrp`` the residual collection tier (its
+from its own yard; every point's window still met when it leaves its yard at its shift's start
+at the earliest). With ``--peer pyvrp`` the residual collection tier (its
 900 points, daily capacities dropped on both sides, since PyVRP has none) is solved by
 wasteopt's tier search and by PyVRP from the same conversion
 (:func:`wasteopt.routing.compiled.engine_data`, PyVRP's own initial solution and default
@@ -32,7 +33,7 @@ from pathlib import Path
 from benchmarks.clock import CLOCKS, solver_clock
 from wasteopt.io import load_instance
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Instance, Plan, TravelMatrices, VehicleType, clock_to_seconds
+from wasteopt.model import Instance, Plan, Route, TravelMatrices, VehicleType, clock_to_seconds
 from wasteopt.planning import PlanOptions, _collection_problem, plan_day_full, resolve_provider
 from wasteopt.routing import SearchOptions, TierProblem, solve_tier
 
@@ -49,11 +50,14 @@ def stray_routes(
     """The vehicle ids of the plan's stray collection routes (see the module docstring).
 
     ``cheaper_only`` keeps only the strays that an idle truck could drive as they stand for
-    less: its payload carries the route's fullest trip, and its cost per km over the route's
-    kilometres from that yard, per hour on duty and per day, is below the route's own truck's.
+    less: its payload carries the route's fullest trip, it meets every point's window (a yard
+    farther from the first point starts the route later by the extra drive, where its shift
+    does not start early enough to make it up), and its cost per km over the route's kilometres
+    from that yard, per hour on duty and per day, is below the route's own truck's.
     """
     index = matrices.index()
     type_of = {vt.id: vt for vt in instance.vehicle_types}
+    window_end = {p.id: p.window.end_s for p in instance.points if p.window is not None}
     used = {route.vehicle_id for route in plan.routes}
     idle = [
         vt
@@ -103,12 +107,28 @@ def stray_routes(
             own_cost = day_cost(mine, day)
             if not any(
                 vt.payload_t >= fullest - 1e-9
+                and _windows_met(route, vt, matrices.duration_s[index[vt.yard], first], window_end)
                 and day_cost(vt, day - out_and_back_km(own) + out_and_back_km(vt.yard)) < own_cost
                 for vt in able
             ):
                 continue
         strays.append(route.vehicle_id)
     return strays
+
+
+def _windows_met(
+    route: Route, vt: VehicleType, drive_out_s: float, window_end: dict[str, int]
+) -> bool:
+    """Whether a truck of ``vt`` that leaves its yard at its shift's start at the earliest,
+    ``drive_out_s`` from the route's first point, meets every window of ``route`` (whose times
+    move later by what it cannot make up)."""
+    collects = [s for s in route.stops if s.action == "collect"]
+    late = max(0.0, vt.shift.start_s + drive_out_s - clock_to_seconds(collects[0].arrive))
+    return all(
+        clock_to_seconds(s.arrive) + late <= window_end[s.site_id]
+        for s in collects
+        if s.site_id in window_end
+    )
 
 
 def residual_tier(instance: Instance) -> TierProblem:
