@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
@@ -251,6 +252,15 @@ def test_same_seed_and_solution_limit_give_the_same_plan(example):
     assert first.routes == second.routes
     assert [s.iterations for s in first.stats] == [s.iterations for s in second.stats]
     assert not any(s.time_limited for s in [*first.stats, *second.stats])
+
+
+def test_only_a_deadline_passed_under_an_iteration_limit_cuts_a_search_short():
+    from wasteopt.routing.search import SearchBudget
+
+    now = time.perf_counter()
+    assert SearchBudget(deadline=now - 1, iteration_limit=5).cut_short()
+    assert not SearchBudget(deadline=now + 3600, iteration_limit=5).cut_short()
+    assert not SearchBudget(deadline=now - 1).cut_short()  # a time limit is meant to end it
 
 
 def test_plant_capacity_is_hard_and_overflow_is_reported(example):

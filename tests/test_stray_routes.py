@@ -46,7 +46,7 @@ def _route(
                 site_id=site,
                 arrive=clock,
                 depart=clock,
-                tonnes=1.0 if action != "start" and action != "end" else 0.0,
+                tonnes=1.0 if action in ("collect", "unload") else 0.0,
                 load_after_t=load,
                 distance_from_prev_km=km,
             )

@@ -131,8 +131,8 @@ def solve_model(
             start=greedy,
         )
         searched = None
-        if options.solution_limit and time.perf_counter() >= compiled_budget.deadline:
-            compiled_stats = SearchStats(time_limited=True)  # its iterations were not all run
+        if compiled_budget.cut_short():
+            compiled_stats = SearchStats(time_limited=True)
         if compiled is not None:
             compiled_stats = compiled_stats.plus(
                 SearchStats(
@@ -166,7 +166,7 @@ def solve_model(
     stats = searched.stats.plus(compiled_stats)
     if budget.stopped():
         stats = stats.plus(SearchStats(stopped_early=True))
-    if options.solution_limit and budget.seconds_left() <= 0:
+    if budget.cut_short():
         stats = stats.plus(SearchStats(time_limited=True))
     return RawSolution(
         routes=searched.routes,

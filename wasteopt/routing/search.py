@@ -75,6 +75,11 @@ class SearchBudget:
     def stopped(self) -> bool:
         return self.should_stop is not None and self.should_stop()
 
+    def cut_short(self) -> bool:
+        """Whether the deadline has passed under an iteration limit: the safety net, not the
+        count, ended the search, so its plan may not repeat."""
+        return self.counts_iterations and self.seconds_left() <= 0
+
     def until(self, deadline: float) -> SearchBudget:
         """The same budget ending at ``deadline`` instead (never later than its own)."""
         return replace(self, deadline=min(deadline, self.deadline))
