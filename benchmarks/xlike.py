@@ -18,14 +18,12 @@ exists: compare solvers side by side.
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from wasteopt.io import write_text_atomic
+from benchmarks import instance_sets
 
 GRID = 1000
 CLUSTER_DECAY = 40.0
@@ -117,24 +115,9 @@ def vrp_text(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_set(specs: list[Spec], out: Path) -> list[Path]:
-    """One ``.vrp`` file per spec in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for spec in specs:
-        path = out / f"{spec.name}.vrp"
-        write_text_atomic(path, vrp_text(spec))
-        paths.append(path)
-    return paths
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.xlike", description=__doc__)
-    parser.add_argument("--out", type=Path, required=True, help="folder to write into")
-    args = parser.parse_args(argv)
-    for path in write_set(LONG_ROUTES, args.out):
-        print(path)
-    return 0
+    """The command line: ``--out DIR`` writes the set there."""
+    return instance_sets.main("python -m benchmarks.xlike", __doc__, LONG_ROUTES, vrp_text, argv)
 
 
 if __name__ == "__main__":
