@@ -1,10 +1,11 @@
-"""Multi-depot VRPTW instances with more depots and longer routes than the development set's
-(its seven have 4-6 depots and about 12 customers a route), in the dialect of its files.
+"""Multi-depot VRPTW instances with longer routes and wider windows than the development set's
+(its seven have 4-12 depots, capacities for 13-15 customers a route and windows of about 13 %
+of the day), in the dialect of its files.
 
 The layout follows the description of Cordeau, Laporte and Mercier's (2001) ``pr`` instances
 (J. Oper. Res. Soc. 52(8)): customers and depots placed uniformly in a 200 x 200 square,
 demands 1-25, service times 1-25, a day of 1,000 time units at one unit of time per unit of
-distance. The rest is *assumption*, chosen to vary only what the development set lacks: the
+distance. The rest is *assumption*, chosen to vary what the development set lacks: the
 capacity lets a route carry ``r`` customers on average; each depot has two trucks more than
 its share of ``customers / r`` routes; each customer's window is ``width`` long (cut at the
 day's ends), centred on a time drawn uniformly from those at which a truck from its nearest
@@ -47,7 +48,7 @@ class Spec:
         return f"MD-n{self.customers}-d{self.depots}-r{self.r}-w{self.width}"
 
 
-# 400-900 customers, 8-12 depots, 30-100 customers a route, windows of 200-800 units.
+# 400-900 customers, 8-12 depots, capacities for 30-100 customers a route, windows of 200-800 units.
 MANY_DEPOTS = [
     Spec(400, 8, 40, 400, 300),
     Spec(600, 10, 60, 600, 301),

@@ -1,4 +1,4 @@
-"""The many-depot generator writes instances the benchmark reads, each customer servable."""
+"""The multi-depot generator writes instances the benchmark reads, each customer servable."""
 
 from __future__ import annotations
 
