@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from wasteopt.io import write_text_atomic
 
@@ -16,7 +16,7 @@ class NamedSpec(Protocol):
     def name(self) -> str: ...
 
 
-def write_set(specs: Sequence[NamedSpec], text: Callable, out: Path) -> list[Path]:
+def write_set(specs: Sequence[NamedSpec], text: Callable[[Any], str], out: Path) -> list[Path]:
     """One ``.vrp`` file per spec in ``out``, holding ``text(spec)``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -28,7 +28,11 @@ def write_set(specs: Sequence[NamedSpec], text: Callable, out: Path) -> list[Pat
 
 
 def main(
-    prog: str, description: str | None, specs: Sequence[NamedSpec], text: Callable, argv
+    prog: str,
+    description: str | None,
+    specs: Sequence[NamedSpec],
+    text: Callable[[Any], str],
+    argv: list[str] | None,
 ) -> int:
     """``prog --out DIR``: write ``specs`` there and print each file's path."""
     parser = argparse.ArgumentParser(prog=prog, description=description)

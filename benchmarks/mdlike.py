@@ -43,6 +43,11 @@ class Spec:
     width: int
     seed: int
 
+    def __post_init__(self) -> None:
+        for field in ("customers", "depots", "r", "width"):
+            if getattr(self, field) < 1:
+                raise ValueError(f"{field} must be positive, not {getattr(self, field)}")
+
     @property
     def name(self) -> str:
         return f"MD-n{self.customers}-d{self.depots}-r{self.r}-w{self.width}"

@@ -40,6 +40,14 @@ class Spec:
     placement: str  # R, C or RC
     seed: int
 
+    def __post_init__(self) -> None:
+        if self.customers < 1 or self.r < 1:
+            raise ValueError(f"customers and r must be positive, not {self.customers}, {self.r}")
+        if self.depot not in ("C", "E", "R"):
+            raise ValueError(f"depot must be C, E or R, not {self.depot!r}")
+        if self.placement not in ("R", "C", "RC"):
+            raise ValueError(f"placement must be R, C or RC, not {self.placement!r}")
+
     @property
     def name(self) -> str:
         return f"G-n{self.customers + 1}-k{math.ceil(self.customers / self.r)}"

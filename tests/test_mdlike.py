@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from benchmarks.convert import read_problem
 from benchmarks.mdlike import DAY, MANY_DEPOTS, SPARE_TRUCKS, Spec, main, vrp_text
@@ -44,6 +45,11 @@ def test_every_customer_can_be_served_from_its_nearest_depot_within_the_day():
     start = np.maximum(reach, windows[:, 0])  # leave the depot at 0, wait for the window
     assert (start <= windows[:, 1]).all()
     assert (start + service + reach <= DAY + 1).all()  # windows are whole units
+
+
+def test_a_bad_spec_names_its_field():
+    with pytest.raises(ValueError, match="width"):
+        Spec(100, 4, 20, 0, 1)
 
 
 def test_same_spec_same_instance_and_seeds_differ():

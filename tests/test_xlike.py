@@ -45,6 +45,14 @@ def test_clustered_customers_lie_closer_together_than_random_ones(tmp_path):
     assert _nearest_mean(clustered) < _nearest_mean(mixed) < _nearest_mean(random)
 
 
+@pytest.mark.parametrize(
+    ("fields", "named"), [((0, 10, "R", "R"), "customers"), ((50, 10, "X", "R"), "depot")]
+)
+def test_a_bad_spec_names_its_field(fields, named):
+    with pytest.raises(ValueError, match=named):
+        Spec(*fields, 1)
+
+
 def test_same_spec_same_instance_and_seeds_differ():
     spec = Spec(120, 30, "R", "RC", 11)
     assert vrp_text(spec) == vrp_text(spec)
