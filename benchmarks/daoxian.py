@@ -33,7 +33,7 @@ from pathlib import Path
 from benchmarks.clock import CLOCKS, solver_clock
 from wasteopt.io import load_instance
 from wasteopt.matrix import MatrixProvider
-from wasteopt.model import Instance, Plan, Route, TravelMatrices, VehicleType, clock_to_seconds
+from wasteopt.model import Instance, Plan, Stop, TravelMatrices, VehicleType, clock_to_seconds
 from wasteopt.planning import PlanOptions, _collection_problem, plan_day_full, resolve_provider
 from wasteopt.routing import SearchOptions, TierProblem, solve_tier
 
@@ -105,9 +105,10 @@ def stray_routes(
                 return vt.cost_per_km * km + vt.cost_per_hour * hours + vt.fixed_cost_per_day
 
             own_cost = day_cost(mine, day)
+            served = [stops[k] for k in collects]
             if not any(
                 vt.payload_t >= fullest - 1e-9
-                and _windows_met(route, vt, matrices.duration_s[index[vt.yard], first], window_end)
+                and _windows_met(served, vt, matrices.duration_s[index[vt.yard], first], window_end)
                 and day_cost(vt, day - out_and_back_km(own) + out_and_back_km(vt.yard)) < own_cost
                 for vt in able
             ):
@@ -117,16 +118,15 @@ def stray_routes(
 
 
 def _windows_met(
-    route: Route, vt: VehicleType, drive_out_s: float, window_end: dict[str, int]
+    collected: list[Stop], vt: VehicleType, drive_out_s: float, window_end: dict[str, int]
 ) -> bool:
     """Whether a truck of ``vt`` that leaves its yard at its shift's start at the earliest,
-    ``drive_out_s`` from the route's first point, meets every window of ``route`` (whose times
-    move later by what it cannot make up)."""
-    collects = [s for s in route.stops if s.action == "collect"]
-    late = max(0.0, vt.shift.start_s + drive_out_s - clock_to_seconds(collects[0].arrive))
+    ``drive_out_s`` from the first of a route's ``collected`` stops, meets every one's window
+    (their times move later by what it cannot make up)."""
+    late = max(0.0, vt.shift.start_s + drive_out_s - clock_to_seconds(collected[0].arrive))
     return all(
         clock_to_seconds(s.arrive) + late <= window_end[s.site_id]
-        for s in collects
+        for s in collected
         if s.site_id in window_end
     )
 

@@ -263,6 +263,17 @@ def test_only_a_deadline_passed_under_an_iteration_limit_cuts_a_search_short():
     assert not SearchBudget(deadline=now - 1).cut_short()  # a time limit is meant to end it
 
 
+def test_search_stats_add_their_counts_and_keep_either_flag():
+    from wasteopt.routing.search import SearchStats
+
+    first = SearchStats(iterations=3, accepted=1, stopped_early=True)
+    second = SearchStats(iterations=4, compiled_rounds=2, time_limited=True)
+    both = first.plus(second)
+    assert (both.iterations, both.accepted, both.compiled_rounds) == (7, 1, 2)
+    assert both.stopped_early is True and both.time_limited is True
+    assert SearchStats().plus(SearchStats()).time_limited is False
+
+
 def test_plant_capacity_is_hard_and_overflow_is_reported(example):
     plant = next(f for f in example.facilities if f.kind == "incinerator")
     tight = plant.model_copy(update={"external_inflow_t_per_day": plant.capacity_t_per_day - 5})

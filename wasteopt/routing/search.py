@@ -109,20 +109,12 @@ class SearchStats:
     time_limited: bool = False
 
     def plus(self, other: SearchStats) -> SearchStats:
-        """The counts added, the flags either's."""
-        return SearchStats(
-            **{
-                name: (
-                    getattr(self, name) or getattr(other, name)
-                    if name in _FLAGS
-                    else getattr(self, name) + getattr(other, name)
-                )
-                for name in self.__dataclass_fields__
-            }
-        )
-
-
-_FLAGS = frozenset({"stopped_early", "time_limited"})
+        """The counts added, the flags (the boolean fields) either's."""
+        merged = {}
+        for name in self.__dataclass_fields__:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            merged[name] = (mine or theirs) if isinstance(mine, bool) else mine + theirs
+        return SearchStats(**merged)
 
 
 @dataclass(frozen=True)
