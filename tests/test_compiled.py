@@ -513,6 +513,33 @@ def test_a_yards_trucks_reload_within_its_territory():
     assert reloads(reload_territories(engine, initial))["VB/residual"] == ["S10", "S58"]
 
 
+@pytest.mark.parametrize(
+    ("gate", "unload_min", "reloads"),
+    [
+        (("06:00", "18:00"), 20, True),
+        (("16:30", "18:00"), 60, False),
+        (("06:00", "07:00"), 20, True),
+    ],
+)
+def test_a_truck_may_reload_only_where_a_trip_can_follow_an_unload(gate, unload_min, reloads):
+    """Two stations whose gates, summed, hold two unloads. Open all day, or in the morning,
+    a trip can follow an unload; open from 16:30 for a 60-minute unload, no truck of an
+    06:00-18:00 shift can serve a point after it and unload again by 18:00, so PyVRP is
+    given no reloads to try."""
+    from tests.builders import build_instance, point, station, truck
+
+    window = {"start": gate[0], "end": gate[1]}
+    instance = build_instance(
+        [station(s, x, gate=window, unload_min=unload_min) for s, x in (("S2", 2), ("S10", 10))],
+        [point(f"P{x}", x) for x in (1, 3, 9)],
+        [truck("V", payload=5.0)],
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    engine = engine_data(problem, distance_m, duration_s, site_index)
+    (vehicle_type,) = engine.data.vehicle_types()
+    assert (vehicle_type.max_reloads > 0) is reloads
+
+
 def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():
     """S takes 2 t a day; a plan unloading P1, P2 and P3 there (1 t each) on one truck's
     three trips and P4 on another's first overfills it by 2 t: the two latest trips into S
