@@ -517,15 +517,14 @@ def test_a_yards_trucks_reload_within_its_territory():
     ("gate", "unload_min", "reloads"),
     [
         (("06:00", "18:00"), 20, True),
-        (("16:30", "18:00"), 60, False),
+        (("17:00", "18:00"), 60, False),
         (("06:00", "07:00"), 20, True),
     ],
 )
 def test_a_truck_may_reload_only_where_a_trip_can_follow_an_unload(gate, unload_min, reloads):
     """Two stations whose gates, summed, hold two unloads. Open all day, or in the morning,
-    a trip can follow an unload; open from 16:30 for a 60-minute unload, no truck of an
-    06:00-18:00 shift can serve a point after it and unload again by 18:00, so PyVRP is
-    given no reloads to try."""
+    a trip can follow an unload; open from 17:00 for a 60-minute unload, no truck of an
+    06:00-18:00 shift can serve a point after it, so PyVRP is given no reloads to try."""
     from tests.builders import build_instance, point, station, truck
 
     window = {"start": gate[0], "end": gate[1]}
@@ -538,6 +537,27 @@ def test_a_truck_may_reload_only_where_a_trip_can_follow_an_unload(gate, unload_
     engine = engine_data(problem, distance_m, duration_s, site_index)
     (vehicle_type,) = engine.data.vehicle_types()
     assert (vehicle_type.max_reloads > 0) is reloads
+
+
+def test_a_break_does_not_take_a_trucks_reloads_away():
+    """An 06:00-18:00 shift with an hour's break, whose gate opens at 16:30 for a 20-minute
+    unload: after it a point is served and the truck is home before 18:00. PyVRP sees the shift
+    shortened by the break, to 17:00, but the day itself allows the trip (the break may be
+    taken earlier), so a start may hold one and the type keeps its reloads."""
+    from tests.builders import build_instance, point, station, truck
+
+    window = {"start": "16:30", "end": "18:00"}
+    lunch = {"window": {"start": "11:00", "end": "14:00"}, "duration_min": 60}
+    instance = build_instance(
+        [station(s, x, gate=window, unload_min=20) for s, x in (("S2", 2), ("S10", 10))],
+        [point(f"P{x}", x) for x in (1, 3, 9)],
+        [truck("V", payload=5.0, **{"break": lunch})],
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    engine = engine_data(problem, distance_m, duration_s, site_index)
+    (vehicle_type,) = engine.data.vehicle_types()
+    assert vehicle_type.tw_late == 17 * 3600
+    assert vehicle_type.max_reloads > 0
 
 
 def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():

@@ -207,33 +207,37 @@ def _max_reloads(problem: TierProblem, facility_ids: list[str], unload_s: dict[s
 
 
 def _trip_may_follow_unload(
-    data_depots: list[pyvrp.Depot],
+    depots: list[pyvrp.Depot],
     clients: list[pyvrp.Client],
+    stream_jobs: np.ndarray,
     reloads: list[int],
-    secs: np.ndarray,
+    travel: np.ndarray,
     yard: int,
     shift: tuple[int, int],
 ) -> bool:
-    """Whether a truck of a shift ``shift`` (start, end) from depot ``yard`` could, in
-    PyVRP's model (durations ``secs``), serve a client after an unload at one of ``reloads``
-    and still get home in time, each unload at its gate's opening at the earliest.
+    """Whether a truck on shift ``shift`` (start, end) from depot ``yard`` could serve one of
+    the ``stream_jobs`` (client indices) after an unload at one of ``reloads`` and get home by
+    the shift's end: each unload at its gate's opening at the earliest, then ``travel``
+    (seconds between PyVRP's locations), the point's window and service, and the drive home.
 
-    Where it could not (a gate that opens only at the end of the day, as the benchmark's
-    one-trip conversions have it), a reload is never part of a feasible plan, and PyVRP need
-    not try one: summed over many facilities' gates, :func:`_max_reloads` allows reloads
-    that no route can make.
+    A relaxation of the plan's constraints (no break, no last unload, no other stops), so a
+    ``False`` holds for the real day too, and no start route can have made such a trip. Where
+    it is ``False`` (a gate that opens only at the end of the day, as the benchmark's one-trip
+    conversions have it), a reload is never part of a feasible plan and PyVRP need not try
+    one: :func:`_max_reloads`, summed over many facilities' gates, allows reloads no route
+    can make.
     """
-    first_job = len(data_depots)
-    fac = np.array(reloads)
+    if not reloads or not len(stream_jobs):
+        return False
     leave = np.array(
-        [max(data_depots[d].tw_early, shift[0]) + data_depots[d].service_duration for d in reloads]
+        [max(depots[d].tw_early, shift[0]) + depots[d].service_duration for d in reloads]
     )
-    tw_early = np.array([c.tw_early for c in clients])
-    tw_late = np.array([c.tw_late for c in clients])
-    service = np.array([c.service_duration for c in clients])
-    jobs = np.arange(first_job, first_job + len(clients))
-    arrive = leave[:, None] + secs[np.ix_(fac, jobs)]
-    home = np.maximum(arrive, tw_early) + service + secs[jobs, yard]
+    at = len(depots) + stream_jobs
+    tw_early = np.array([clients[k].tw_early for k in stream_jobs])
+    tw_late = np.array([clients[k].tw_late for k in stream_jobs])
+    service = np.array([clients[k].service_duration for k in stream_jobs])
+    arrive = leave[:, None] + travel[np.ix_(reloads, at)]
+    home = np.maximum(arrive, tw_early) + service + travel[at, yard]
     return bool(((arrive <= tw_late) & (home <= shift[1])).any())
 
 
@@ -402,10 +406,11 @@ def engine_data(
                 or not _trip_may_follow_unload(
                     depots,
                     clients,
+                    np.flatnonzero(job_stream == streams.index(stream)),
                     reloads,
-                    duration_mats[profiles[key]],
+                    travel,
                     depot,
-                    (vt.shift.start_s, max(vt.shift.start_s, shortened)),
+                    (vt.shift.start_s, vt.shift.end_s),
                 )
                 else _max_reloads(problem, [facilities[k].id for k in allowed], unload_s),
                 name=f"{vt.id}/{stream}",
