@@ -19,6 +19,7 @@ from wasteopt.routing.compiled import (
     DISTANCE_ONLY_NEIGHBOURS,
     _range_limit,
     _stop_charge_milli,
+    _stream_shares,
     _with_required,
     beyond_range,
     decode,
@@ -558,6 +559,41 @@ def test_a_break_does_not_take_a_trucks_reloads_away():
     (vehicle_type,) = engine.data.vehicle_types()
     assert vehicle_type.tw_late == 17 * 3600
     assert vehicle_type.max_reloads > 0
+
+
+def test_a_two_stream_truck_counts_for_one_stream_when_trips_are_given_trucks_of_their_own():
+    """Two trucks that carry residual or kitchen waste, one given to each stream, unloading at
+    their yard's own site: a start whose kitchen truck makes two trips keeps that type's
+    reloads, since one kitchen truck cannot take the two trips as routes of their own (each
+    truck counted once per stream, it could, and encoding the start failed)."""
+    from tests.builders import build_instance, facility, point, truck
+
+    instance = build_instance(
+        [
+            facility("F-residual", 0, unload_min=0),
+            facility("F-kitchen", 0, kind="kitchen_centre", streams=("kitchen",), unload_min=0),
+        ],
+        [point("P0", 0.5), point("P1", 1, stream="kitchen"), point("P2", 2, stream="kitchen")],
+        [
+            truck(
+                "V2",
+                streams=("residual", "kitchen"),
+                payload=1.5,
+                count=2,
+                fixed_cost_per_day=0,
+                cost_per_km=1,
+                cost_per_hour=0,
+            )
+        ],
+    )
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    kitchen = next(k for k in _stream_shares(problem) if problem.vehicles[k].stream == "kitchen")
+    two_trips = [("job", "P1"), ("unload", "F-kitchen"), ("job", "P2"), ("unload", "F-kitchen")]
+    start = [two_trips if k == kitchen else [] for k in range(len(problem.vehicles))]
+    single = single_trip_groups(problem, distance_m, site_index, start)
+    assert ("V2", "kitchen") not in single
+    engine = engine_data(problem, distance_m, duration_s, site_index, single_trip=single)
+    assert encode(problem, engine, start).num_clients() == 2
 
 
 def test_a_plan_that_overfills_a_station_loses_its_last_trips_there():

@@ -227,8 +227,6 @@ def _trip_may_follow_unload(
     one: :func:`_max_reloads`, summed over many facilities' gates, allows reloads no route
     can make.
     """
-    if not reloads or not len(stream_jobs):
-        return False
     leave = np.array(
         [max(depots[d].tw_early, shift[0]) + depots[d].service_duration for d in reloads]
     )
@@ -587,9 +585,10 @@ def single_trip_groups(
     """
     trips: Counter = Counter()
     members: Counter = Counter()
-    for vehicle, route in zip(problem.vehicles, start, strict=True):
+    in_use = set(_stream_shares(problem))  # a multi-stream truck counts for one stream
+    for k, (vehicle, route) in enumerate(zip(problem.vehicles, start, strict=True)):
         key = (vehicle.vehicle_type.id, vehicle.stream)
-        members[key] += 1
+        members[key] += k in in_use
         trips[key] += sum(1 for kind, _ in route if kind == "unload")
     groups = set()
     for vehicle in problem.vehicles:
