@@ -208,7 +208,7 @@ def _max_reloads(problem: TierProblem, facility_ids: list[str], unload_s: dict[s
 
 def _trip_may_follow_unload(
     depots: list[pyvrp.Depot],
-    clients: list[pyvrp.Client],
+    client_times: np.ndarray,
     stream_jobs: np.ndarray,
     reloads: list[int],
     travel: np.ndarray,
@@ -218,7 +218,8 @@ def _trip_may_follow_unload(
     """Whether a truck on shift ``shift`` (start, end) from depot ``yard`` could serve one of
     the ``stream_jobs`` (client indices) after an unload at one of ``reloads`` and get home by
     the shift's end: each unload at its gate's opening at the earliest, then ``travel``
-    (seconds between PyVRP's locations), the point's window and service, and the drive home.
+    (seconds between PyVRP's locations), the point's window and service (``client_times``: a
+    row per client of its window's start and end and its service seconds), and the drive home.
 
     A relaxation of the plan's constraints (no break, no last unload, no other stops), so a
     ``False`` holds for the real day too, and no start route can have made such a trip. Where
@@ -231,9 +232,7 @@ def _trip_may_follow_unload(
         [max(depots[d].tw_early, shift[0]) + depots[d].service_duration for d in reloads]
     )
     at = len(depots) + stream_jobs
-    tw_early = np.array([clients[k].tw_early for k in stream_jobs])
-    tw_late = np.array([clients[k].tw_late for k in stream_jobs])
-    service = np.array([clients[k].service_duration for k in stream_jobs])
+    tw_early, tw_late, service = client_times[stream_jobs].T
     arrive = leave[:, None] + travel[np.ix_(reloads, at)]
     home = np.maximum(arrive, tw_early) + service + travel[at, yard]
     return bool(((arrive <= tw_late) & (home <= shift[1])).any())
@@ -313,6 +312,9 @@ def engine_data(
         )
         for k, job in enumerate(jobs)
     ]
+    client_times = np.array(
+        [(c.tw_early, c.tw_late, c.service_duration) for c in clients], dtype=np.int64
+    ).reshape(-1, 3)
 
     profiles: dict[tuple, int] = {}
     distance_mats: list[np.ndarray] = []
@@ -403,7 +405,7 @@ def engine_data(
                 or (vt.id, stream) in single_trip
                 or not _trip_may_follow_unload(
                     depots,
-                    clients,
+                    client_times,
                     np.flatnonzero(job_stream == streams.index(stream)),
                     reloads,
                     travel,
