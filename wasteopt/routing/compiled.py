@@ -742,6 +742,17 @@ def _reprice(
     return changed
 
 
+def _repair_suffices(extra_milli: int, over: dict[str, int], mean_per_kg: float) -> bool:
+    """Whether sending a round's overflow (``over``, kg per facility) elsewhere cost its plan
+    ``extra_milli`` or less than the prices' resolution, :data:`MIN_PRICE_STEP` of the mean cost
+    per kg, per kg of overflow: the capacity is then worth next to nothing, and pricing it would
+    only split the time left into rounds. On Daoxian's collection tier a first round that
+    overfilled a station by 3.6-19.7 t was made to fit for 39 CNY less to 8 CNY more
+    (benchmarks/HISTORY.md); a station with a fifth of the room beside a plant 200 CNY/t dearer
+    is not (tests/test_compiled.py)."""
+    return extra_milli <= MIN_PRICE_STEP * mean_per_kg * sum(over.values())
+
+
 def _prices_paid(
     problem: TierProblem, engine: EngineData, routes: list[StartRoute], prices: dict[str, float]
 ) -> int:
@@ -1172,8 +1183,9 @@ def solve_compiled(
     fits, the search goes on at the same prices for the rest of the time. A round whose plan
     overfills offers two plans that fit: its plan with trips sent to facilities with room
     (:func:`~wasteopt.routing.redirect.redirected`; the next round goes on from it), and its
-    last new best that fitted. The cheapest plan that fits is returned, else the last one found
-    (``fits`` False).
+    last new best that fitted. Where sending the overflow elsewhere cost next to nothing
+    (:func:`_repair_suffices`), the repaired plan counts as the round's and no price rises. The
+    cheapest plan that fits is returned, else the last one found (``fits`` False).
     """
     started = time.perf_counter()
     deadline, should_stop, on_best = budget.deadline, budget.should_stop, budget.on_best
@@ -1271,9 +1283,11 @@ def solve_compiled(
                 solution = encode(problem, engine, repaired, keep_last_unload=True)
             if solution is not None and solution.is_feasible():
                 previous = solution  # the next round goes on from a plan that fits
-                fitting_plans.append(
-                    (repaired, _true_cost(problem, engine, solution, repaired, prices))
-                )
+                repaired_cost = _true_cost(problem, engine, solution, repaired, prices)
+                fitting_plans.append((repaired, repaired_cost))
+                if _repair_suffices(repaired_cost - cost, over, cost / total_kg):
+                    log.info("compiled search: round %d's plan fits once repaired", rounds)
+                    over = {}  # the repair is the round's plan; prices stay as they are
             if fitting is not None:
                 fitting_routes = decode(problem, engine, fitting)
                 fitting_plans.append(
