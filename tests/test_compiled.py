@@ -162,25 +162,28 @@ def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
     assert 0 < intake <= room + 1e-6
 
 
-def _station_beside_a_station_with_room() -> Instance:
-    """Ten 1 t points 20-29 km out; station S1 at 12 km with room for 6 t, S2 half a km nearer
+def _station_beside_a_station_with_room(room_t: float) -> Instance:
+    """Ten 1 t points 20-29 km out; station S1 at 12 km with ``room_t``, S2 half a km nearer
     the yard with room for all at 0.2 CNY/t; two 5 t trucks at 2 CNY/km."""
     from tests.builders import build_instance, point, station, truck
 
     return build_instance(
-        [station("S1", 12, capacity=6.0), station("S2", 11.5, cost_per_t=0.2)],
+        [station("S1", 12, capacity=room_t), station("S2", 11.5, cost_per_t=0.2)],
         [point(f"P{k}", 20 + k) for k in range(10)],
         [truck("T", count=2, cost_per_km=2.0)],
     )
 
 
+@pytest.mark.parametrize("room_t", [6.0, 9.7])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_a_plan_that_fits_for_next_to_nothing_once_repaired_is_not_priced(seed):
-    """Both trips unload at S1 and overfill it by 4 t; sending the last one to S2 costs 1 CNY
-    (the same kilometres, its fee), so the repaired plan is the round's and no price splits the
-    run into more rounds (an iteration-limited run whose plan fits ends after one); a station
-    beside a dear plant is still priced (the test above)."""
-    problem, distance_m, duration_s, site_index = _tier(_station_beside_a_station_with_room())
+def test_a_plan_that_fits_for_next_to_nothing_once_repaired_is_not_priced(seed, room_t):
+    """Both 5 t trips unload at S1 and overfill it (by 4 t, or by 0.3 t); sending the last one
+    to S2 costs 1 CNY (the same kilometres, its fee), a price of 0.2 CNY/t on the trip's 5 t,
+    so the repaired plan is the round's and no price splits the run into more rounds (an
+    iteration-limited run whose plan fits ends after one); a station beside a dear plant is
+    still priced (the test above)."""
+    instance = _station_beside_a_station_with_room(room_t)
+    problem, distance_m, duration_s, site_index = _tier(instance)
     start = greedy_start(problem, distance_m, duration_s, site_index, seed)
     result = _compiled(problem, distance_m, duration_s, site_index, start, seed, 200)
     assert result is not None and result.fits

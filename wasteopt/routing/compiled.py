@@ -742,15 +742,17 @@ def _reprice(
     return changed
 
 
-def _repair_suffices(extra_milli: int, over: dict[str, int], mean_per_kg: float) -> bool:
-    """Whether sending a round's overflow (``over``, kg per facility) elsewhere cost its plan
-    ``extra_milli`` or less than the prices' resolution, :data:`MIN_PRICE_STEP` of the mean cost
-    per kg, per kg of overflow: the capacity is then worth next to nothing, and pricing it would
-    only split the time left into rounds. On Daoxian's collection tier a first round that
+def _repair_suffices(extra_milli: int, moved_kg: int, mean_per_kg: float) -> bool:
+    """Whether a repair that sent ``moved_kg`` away from overfilled facilities for
+    ``extra_milli`` implies a price within the prices' resolution, :data:`MIN_PRICE_STEP` of the
+    mean cost per kg. A price of ``extra_milli / moved_kg`` per kg into those facilities is the
+    lowest at which the search itself would prefer the repaired plan; at or below the resolution
+    the bisection would call it settled, so the capacity is worth next to nothing and pricing it
+    would only split the time left into rounds. On Daoxian's collection tier a first round that
     overfilled a station by 3.6-19.7 t was made to fit for 39 CNY less to 8 CNY more
     (benchmarks/HISTORY.md); a station with a fifth of the room beside a plant 200 CNY/t dearer
     is not (tests/test_compiled.py)."""
-    return extra_milli <= MIN_PRICE_STEP * mean_per_kg * sum(over.values())
+    return extra_milli <= MIN_PRICE_STEP * mean_per_kg * moved_kg
 
 
 def _prices_paid(
@@ -1285,7 +1287,9 @@ def solve_compiled(
                 previous = solution  # the next round goes on from a plan that fits
                 repaired_cost = _true_cost(problem, engine, solution, repaired, prices)
                 fitting_plans.append((repaired, repaired_cost))
-                if _repair_suffices(repaired_cost - cost, over, cost / total_kg):
+                left = _intake(problem, repaired)
+                moved_kg = sum(intake[fid] - left[fid] for fid in over)
+                if _repair_suffices(repaired_cost - cost, moved_kg, cost / total_kg):
                     log.info("compiled search: round %d's plan fits once repaired", rounds)
                     over = {}  # the repair is the round's plan; prices stay as they are
             if fitting is not None:
