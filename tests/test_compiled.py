@@ -162,13 +162,13 @@ def test_overfilled_facilities_are_priced_until_the_plan_fits(example):
     assert 0 < intake <= room + 1e-6
 
 
-def _station_beside_a_station_with_room(room_t: float) -> Instance:
+def _station_beside_a_station_with_room(room_t: float, fee: float = 0.2) -> Instance:
     """Ten 1 t points 20-29 km out; station S1 at 12 km with ``room_t``, S2 half a km nearer
-    the yard with room for all at 0.2 CNY/t; two 5 t trucks at 2 CNY/km."""
+    the yard with room for all at ``fee`` CNY/t; two 5 t trucks at 2 CNY/km."""
     from tests.builders import build_instance, point, station, truck
 
     return build_instance(
-        [station("S1", 12, capacity=room_t), station("S2", 11.5, cost_per_t=0.2)],
+        [station("S1", 12, capacity=room_t), station("S2", 11.5, cost_per_t=fee)],
         [point(f"P{k}", 20 + k) for k in range(10)],
         [truck("T", count=2, cost_per_km=2.0)],
     )
@@ -180,14 +180,29 @@ def test_a_plan_that_fits_for_next_to_nothing_once_repaired_is_not_priced(seed, 
     """Both 5 t trips unload at S1 and overfill it (by 4 t, or by 0.3 t); sending the last one
     to S2 costs 1 CNY (the same kilometres, its fee), a price of 0.2 CNY/t on the trip's 5 t,
     so the repaired plan is the round's and no price splits the run into more rounds (an
-    iteration-limited run whose plan fits ends after one); a station beside a dear plant is
-    still priced (the test above)."""
+    iteration-limited run whose plan fits ends after one); a dear one is still priced (the
+    test below)."""
     instance = _station_beside_a_station_with_room(room_t)
     problem, distance_m, duration_s, site_index = _tier(instance)
     start = greedy_start(problem, distance_m, duration_s, site_index, seed)
     result = _compiled(problem, distance_m, duration_s, site_index, start, seed, 200)
     assert result is not None and result.fits
     assert result.rounds == 1
+    intake = Counter(ref for route in result.routes for kind, ref in route if kind == "unload")
+    assert intake["S1"] == 1 and intake["S2"] == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_repair_that_costs_more_than_the_prices_resolution_is_priced(seed):
+    """The stations of the test above with S2 at 200 CNY/t: sending a trip there costs 1,000
+    CNY, a price far above the resolution, so S1 is priced over further rounds; the plan that
+    fits is the same, a trip at each station."""
+    instance = _station_beside_a_station_with_room(6.0, fee=200.0)
+    problem, distance_m, duration_s, site_index = _tier(instance)
+    start = greedy_start(problem, distance_m, duration_s, site_index, seed)
+    result = _compiled(problem, distance_m, duration_s, site_index, start, seed, 200)
+    assert result is not None and result.fits
+    assert result.rounds >= 2
     intake = Counter(ref for route in result.routes for kind, ref in route if kind == "unload")
     assert intake["S1"] == 1 and intake["S2"] == 1
 

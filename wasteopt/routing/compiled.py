@@ -702,6 +702,12 @@ _UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)  # a feasible solution's cost
 INFEASIBLE_COST = np.iinfo(np.int64).max  # PyVRP's cost of an infeasible solution
 
 
+def _price_resolution(mean_per_kg: float) -> float:
+    """The smallest price difference the capacity rounds tell apart: :data:`MIN_PRICE_STEP` of
+    the plan's mean cost per kg (``mean_per_kg``, in its units)."""
+    return MIN_PRICE_STEP * mean_per_kg
+
+
 def _reprice(
     prices: dict[str, float],
     below: dict[str, float],
@@ -736,7 +742,7 @@ def _reprice(
             above[fid] = min(above.get(fid, math.inf), price)
             room = intake.get(fid, 0) < free
             gap = above[fid] - below.get(fid, 0.0)
-            if room and gap > MIN_PRICE_STEP * mean_per_kg:
+            if room and gap > _price_resolution(mean_per_kg):
                 prices[fid] = (below.get(fid, 0.0) + above[fid]) / 2
                 changed = True
     return changed
@@ -744,15 +750,15 @@ def _reprice(
 
 def _repair_suffices(extra_milli: int, moved_kg: int, mean_per_kg: float) -> bool:
     """Whether a repair that sent ``moved_kg`` away from overfilled facilities for
-    ``extra_milli`` implies a price within the prices' resolution, :data:`MIN_PRICE_STEP` of the
-    mean cost per kg. A price of ``extra_milli / moved_kg`` per kg into those facilities is the
-    lowest at which the search itself would prefer the repaired plan; at or below the resolution
-    the bisection would call it settled, so the capacity is worth next to nothing and pricing it
-    would only split the time left into rounds. On Daoxian's collection tier a first round that
-    overfilled a station by 3.6-19.7 t was made to fit for 39 CNY less to 8 CNY more
-    (benchmarks/HISTORY.md); a station with a fifth of the room beside a plant 200 CNY/t dearer
-    is not (tests/test_compiled.py)."""
-    return extra_milli <= MIN_PRICE_STEP * mean_per_kg * moved_kg
+    ``extra_milli`` implies a price within the prices' resolution (:func:`_price_resolution`). A
+    price of ``extra_milli / moved_kg`` per kg into those facilities is the lowest at which the
+    search itself would prefer the repaired plan; at or below the resolution the bisection would
+    call it settled, so the capacity is worth next to nothing and pricing it would only split
+    the time left into rounds. On Daoxian's collection tier a first round that overfilled a
+    station by 3.6-19.7 t was made to fit for 39 CNY less to 8 CNY more (benchmarks/HISTORY.md);
+    on its transfer tier, sending containers from the incinerator to the landfill implies
+    85.8 CNY/t against a resolution of about 5, and is priced."""
+    return extra_milli <= _price_resolution(mean_per_kg) * moved_kg
 
 
 def _prices_paid(
