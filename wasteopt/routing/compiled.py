@@ -910,11 +910,11 @@ def perturbation_params(data: pyvrp.ProblemData) -> pyvrp.search.PerturbationPar
     long routes of several trips, and PyVRP's reload move tries every reload depot of the
     route's type (2.6 ms a call on Daoxian's collection tier against 0.34 ms on X-n502-k39).
     With 1 to 10 moves instead of 1 to 25, that tier ran 2.2-3.4 times the iterations in 60
-    CPU-s and came out cheaper on all seven seeds (0-6: mean 54,486 against 54,769 CNY;
-    benchmarks/HISTORY.md). Elsewhere PyVRP's default
+    CPU-s and came out cheaper on all seven seeds (0-6: mean 54,486 against 54,769 CNY). Of
+    the bounds 5, 10, 15 and 25 (seeds 0-3), 10 was cheapest: 5 ran twice its iterations and
+    15 two thirds of them, both dearer (benchmarks/HISTORY.md). Elsewhere PyVRP's default
     stays: none of the published sets has such a fleet (the CVRP and multi-trip sets have one
-    type, the heterogeneous-fleet and multi-depot sets' types do not reload), and 10 was the
-    only other bound measured.
+    type, the heterogeneous-fleet and multi-depot sets' types do not reload).
     """
     default = pyvrp.search.PerturbationParams()
     types = data.vehicle_types()
