@@ -864,6 +864,12 @@ def _history_length(iterations: float) -> int:
     return int(min(default, max(1, iterations // ITERATIONS_PER_HISTORY_SLOT)))
 
 
+def _every_type_reloads(types: list[pyvrp.VehicleType]) -> bool:
+    """Whether every one of the vehicle ``types`` may unload and go on (a reload depot and at
+    least one reload allowed)."""
+    return all(vt.max_reloads > 0 and vt.reload_depots for vt in types)
+
+
 def granular_neighbours(
     data: pyvrp.ProblemData, params: pyvrp.search.NeighbourhoodParams
 ) -> dict[pyvrp.Activity, list[pyvrp.Activity]]:
@@ -889,7 +895,7 @@ def granular_neighbours(
     """
     neighbours = pyvrp.search.compute_neighbours(data, params)
     types = data.vehicle_types()
-    if len(types) > 1 and not all(vt.max_reloads > 0 and vt.reload_depots for vt in types):
+    if len(types) > 1 and not _every_type_reloads(types):
         return neighbours
     day_start = min(vt.tw_early for vt in types)
     day_end = max(vt.tw_late for vt in types)
@@ -918,7 +924,7 @@ def perturbation_params(data: pyvrp.ProblemData) -> pyvrp.search.PerturbationPar
     """
     default = pyvrp.search.PerturbationParams()
     types = data.vehicle_types()
-    if len(types) > 1 and all(vt.max_reloads > 0 and vt.reload_depots for vt in types):
+    if len(types) > 1 and _every_type_reloads(types):
         return pyvrp.search.PerturbationParams(
             default.min_perturbations, MIXED_RELOADING_MAX_PERTURBATIONS
         )
