@@ -18,7 +18,7 @@ from wasteopt.model import Instance, VehicleType
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
     DISTANCE_ONLY_NEIGHBOURS,
-    MIXED_RELOADING_MAX_PERTURBATIONS,
+    RELOADING_MAX_PERTURBATIONS,
     _range_limit,
     _stop_charge_milli,
     _stream_shares,
@@ -719,18 +719,16 @@ def test_a_client_open_all_day_keeps_only_its_nearest_neighbours_in_a_one_type_f
     assert all(len(nearest) == params.num_neighbours for nearest in mixed_fleet.values())
 
 
-def test_only_a_mixed_fleet_whose_every_type_reloads_is_perturbed_less():
+def test_only_a_fleet_whose_every_type_reloads_is_perturbed_less():
     default = pyvrp.search.PerturbationParams()
     windows = [(0, 7200)] * 10
-    assert default.max_perturbations > MIXED_RELOADING_MAX_PERTURBATIONS
-    mixed_reloading = perturbation_params(_line_of_clients(windows, vehicle_types=2, reloads=3))
-    assert mixed_reloading.max_perturbations == MIXED_RELOADING_MAX_PERTURBATIONS
-    assert mixed_reloading.min_perturbations == default.min_perturbations
-    for data in (
-        _line_of_clients(windows, vehicle_types=1, reloads=3),  # one type: the CVRP's regime
-        _line_of_clients(windows, vehicle_types=2),  # no reloads: one trip a truck
-    ):
-        assert perturbation_params(data) == default
+    assert default.max_perturbations > RELOADING_MAX_PERTURBATIONS
+    for types in (1, 2):
+        reloading = perturbation_params(_line_of_clients(windows, vehicle_types=types, reloads=3))
+        assert reloading.max_perturbations == RELOADING_MAX_PERTURBATIONS
+        assert reloading.min_perturbations == default.min_perturbations
+    for types in (1, 2):  # one trip a truck
+        assert perturbation_params(_line_of_clients(windows, vehicle_types=types)) == default
     both_reload = _line_of_clients(windows, vehicle_types=2, reloads=3)
     types = both_reload.vehicle_types()
     partly = both_reload.replace(

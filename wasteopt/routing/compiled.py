@@ -83,9 +83,9 @@ MIN_PRICE_STEP = 0.05  # a price rises by at least this share of the plan's mean
 # type, or every type may reload: HGS-CVRP's size (Vidal 2022, Computers & OR 140, parameter
 # nbGranular); PyVRP's default otherwise (granular_neighbours).
 DISTANCE_ONLY_NEIGHBOURS = 20
-# PyVRP's perturbation applies between 1 and this many moves an iteration where the fleet is
-# mixed and every type reloads (perturbation_params); PyVRP's default, 25, elsewhere
-MIXED_RELOADING_MAX_PERTURBATIONS = 10
+# PyVRP's perturbation applies between 1 and this many moves an iteration where every truck
+# type may reload (perturbation_params); PyVRP's default, 25, elsewhere
+RELOADING_MAX_PERTURBATIONS = 10
 
 
 @dataclass(frozen=True)
@@ -908,25 +908,25 @@ def granular_neighbours(
 
 
 def perturbation_params(data: pyvrp.ProblemData) -> pyvrp.search.PerturbationParams:
-    """PyVRP's perturbation parameters, with at most :data:`MIXED_RELOADING_MAX_PERTURBATIONS`
-    moves an iteration where the fleet has several types and every one may reload (Daoxian's
-    tiers: long multi-trip days from several yards).
+    """PyVRP's perturbation parameters, with at most :data:`RELOADING_MAX_PERTURBATIONS` moves
+    an iteration where every truck type may reload (Daoxian's tiers, the multi-trip set).
 
     There a local-search call costs most: each perturbed client's moves are re-evaluated on
     long routes of several trips, and PyVRP's reload move tries every reload depot of the
-    route's type (2.6 ms a call on Daoxian's collection tier against 0.34 ms on X-n502-k39).
+    route's type (2.6 ms a call on Daoxian's collection tier against 0.34 ms on X-n502-k39,
+    whose trucks make one trip).
     With 1 to 10 moves instead of 1 to 25, that tier ran 2.2-3.4 times the iterations in 60
     CPU-s and came out cheaper on all seven seeds (0-6: mean 54,486 against 54,769 CNY). Of
     the bounds 5, 10, 15 and 25 (seeds 0-3), 10 was cheapest: 5 ran twice its iterations and
-    15 two thirds of them, both dearer (benchmarks/HISTORY.md). Elsewhere PyVRP's default
-    stays: none of the published sets has such a fleet (the CVRP and multi-trip sets have one
-    type, the heterogeneous-fleet and multi-depot sets' types do not reload).
+    15 two thirds of them, both dearer. On the multi-trip set (one type, reloading; 30 CPU-s,
+    seeds 0-2, side by side) the geometric-mean gap went from -1.835 to -2.553 %, 30 runs of 33
+    cheaper (benchmarks/HISTORY.md). Elsewhere PyVRP's default stays: the CVRP,
+    heterogeneous-fleet and multi-depot sets' trucks make one trip each.
     """
     default = pyvrp.search.PerturbationParams()
-    types = data.vehicle_types()
-    if len(types) > 1 and _every_type_reloads(types):
+    if _every_type_reloads(data.vehicle_types()):
         return pyvrp.search.PerturbationParams(
-            default.min_perturbations, MIXED_RELOADING_MAX_PERTURBATIONS
+            default.min_perturbations, RELOADING_MAX_PERTURBATIONS
         )
     return default
 
