@@ -914,9 +914,9 @@ def perturbation_params(data: pyvrp.ProblemData) -> pyvrp.search.PerturbationPar
     There a local-search call costs most: each perturbed client's moves are re-evaluated on
     long routes of several trips, and PyVRP's reload move tries every reload depot of the
     route's type (2.6 ms a call on Daoxian's collection tier against 0.34 ms on X-n502-k39,
-    whose trucks make one trip).
-    With 1 to 10 moves instead of 1 to 25, that tier ran 2.2-3.4 times the iterations in 60
-    CPU-s and came out cheaper on all seven seeds (0-6: mean 54,486 against 54,769 CNY). Of
+    whose trucks make one trip). With 1 to 10 moves instead of 1 to 25, that tier ran 2.2-3.4
+    times the iterations in 60 CPU-s and came out cheaper on all seven seeds (0-6: mean 54,486
+    against 54,769 CNY). Of
     the bounds 5, 10, 15 and 25 (seeds 0-3), 10 was cheapest: 5 ran twice its iterations and
     15 two thirds of them, both dearer. On the multi-trip set (one type, reloading; 30 CPU-s,
     seeds 0-2, side by side) the geometric-mean gap went from -1.835 to -2.553 %, 30 runs of 33
@@ -1326,8 +1326,8 @@ def solve_compiled(
                 previous = solution  # the next round goes on from a plan that fits
                 repaired_cost = _true_cost(problem, engine, solution, repaired, prices)
                 fitting_plans.append((repaired, repaired_cost))
-                left = _intake(problem, repaired)
-                moved_kg = sum(intake[fid] - left[fid] for fid in over)
+                repaired_intake = _intake(problem, repaired)
+                moved_kg = sum(intake[fid] - repaired_intake[fid] for fid in over)
                 if _repair_suffices(repaired_cost - cost, moved_kg, cost / total_kg):
                     log.info("compiled search: round %d's plan fits once repaired", rounds)
                     over = {}  # the repair is the round's plan; prices stay as they are
