@@ -916,12 +916,11 @@ def perturbation_params(data: pyvrp.ProblemData) -> pyvrp.search.PerturbationPar
     route's type (2.6 ms a call on Daoxian's collection tier against 0.34 ms on X-n502-k39,
     whose trucks make one trip). With 1 to 10 moves instead of 1 to 25, that tier ran 2.2-3.4
     times the iterations in 60 CPU-s and came out cheaper on all seven seeds (0-6: mean 54,486
-    against 54,769 CNY). Of
-    the bounds 5, 10, 15 and 25 (seeds 0-3), 10 was cheapest: 5 ran twice its iterations and
-    15 two thirds of them, both dearer. On the multi-trip set (one type, reloading; 30 CPU-s,
-    seeds 0-2, side by side) the geometric-mean gap went from -1.835 to -2.553 %, 30 runs of 33
-    cheaper (benchmarks/HISTORY.md). Elsewhere PyVRP's default stays: the CVRP,
-    heterogeneous-fleet and multi-depot sets' trucks make one trip each.
+    against 54,769 CNY). Of the bounds 5, 10, 15 and 25 (seeds 0-3), 10 was cheapest: 5 ran
+    twice its iterations and 15 two thirds of them, both dearer. On the multi-trip set (one
+    type, reloading; 30 CPU-s, seeds 0-2, side by side) the geometric-mean gap went from -1.835
+    to -2.553 %, 30 runs of 33 cheaper (benchmarks/HISTORY.md). Elsewhere PyVRP's default
+    stays: the CVRP, heterogeneous-fleet and multi-depot sets' trucks make one trip each.
     """
     default = pyvrp.search.PerturbationParams()
     if _every_type_reloads(data.vehicle_types()):
