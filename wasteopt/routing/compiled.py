@@ -919,7 +919,8 @@ def perturbation_params(data: pyvrp.ProblemData) -> pyvrp.search.PerturbationPar
     against 54,769 CNY). Of the bounds 5, 10, 15 and 25 (seeds 0-3), 10 was cheapest: 5 ran
     twice its iterations and 15 two thirds of them, both dearer. On the multi-trip set (one
     type, reloading; 30 CPU-s, seeds 0-2, side by side) the geometric-mean gap went from -1.835
-    to -2.553 %, 30 runs of 33 cheaper (benchmarks/HISTORY.md). Elsewhere PyVRP's default
+    to -2.553 %, 30 runs of 33 cheaper; on ten multi-trip instances outside the development
+    set, from -4.561 to -4.961 %, 22 of 30 (benchmarks/HISTORY.md). Elsewhere PyVRP's default
     stays: the CVRP, heterogeneous-fleet and multi-depot sets' trucks make one trip each.
     """
     default = pyvrp.search.PerturbationParams()
