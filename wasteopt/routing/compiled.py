@@ -14,7 +14,8 @@ Python-driven loop runs hundreds. The tier maps onto it as follows (:func:`engin
 - one routing profile per (stream, payload, cost per km, cost per second): its "distance" is
   the arc's cost in milli-CNY, plus, into a facility, the handling fee above the stream's
   cheapest for a full load and the facility's capacity price; jobs of other streams are out of
-  reach;
+  reach; profiles that differ only by a rate share one matrix, each type paying its rate per
+  unit (:func:`~wasteopt.routing.profiles.fold`);
 - "every route ends empty": in each profile the arc from a job to a yard goes through the
   facility that makes the leg cheapest (decode writes that unload out);
 - a job is optional, worth its unserved penalty;
@@ -55,6 +56,7 @@ from wasteopt.routing.problem import (
     duty_cost_milli_per_s,
     fixed_cost_milli,
 )
+from wasteopt.routing.profiles import Profile, fold
 from wasteopt.routing.redirect import redirected, trips
 from wasteopt.routing.regions import StartRoute
 from wasteopt.routing.search import SearchBudget
@@ -320,10 +322,7 @@ def engine_data(
     ).reshape(-1, 3)
 
     profiles: dict[tuple, int] = {}
-    distance_mats: list[np.ndarray] = []
-    unreachable_costs: list[int] = []
-    duration_mats: list[np.ndarray] = []
-    final_facility: list[np.ndarray] = []
+    built: list[Profile] = []
     vehicle_types: list[pyvrp.VehicleType] = []
     type_vehicles: list[list[int]] = []
     type_profile: list[int] = []
@@ -342,7 +341,7 @@ def engine_data(
         unreachable = 2 * limit["max_distance"] + 1 if limit else UNREACHABLE
         key = (stream, payload, vt.cost_per_km, duty, unreachable)
         if key not in profiles:
-            profiles[key] = len(distance_mats)
+            profiles[key] = len(built)
             s = streams.index(stream)
             cost = np.rint(dist * vt.cost_per_km).astype(np.int64)
             secs = travel.copy()
@@ -381,10 +380,7 @@ def engine_data(
             secs[:, other] = UNREACHABLE_S
             np.fill_diagonal(cost, 0)
             np.fill_diagonal(secs, 0)
-            distance_mats.append(cost)
-            unreachable_costs.append(unreachable)
-            duration_mats.append(secs)
-            final_facility.append(best)
+            built.append(Profile(cost, secs, best, unreachable, foldable=not limit))
         shortened = vt.shift.end_s
         if vt.break_ is not None:
             shortened -= int(round(vt.break_.duration_min * 60))
@@ -424,9 +420,19 @@ def engine_data(
         type_profile.append(profiles[key])
         type_stream.append(stream)
 
+    folded = fold(built)
+    vehicle_types = [
+        vt.replace(profile=folded.index[p], unit_distance_cost=folded.rate[p])
+        for vt, p in zip(vehicle_types, type_profile, strict=True)
+    ]
     locations = [pyvrp.Location(0.0, 0.0) for _ in sites]
     data = pyvrp.ProblemData(
-        locations, clients, depots, vehicle_types, distance_mats, duration_mats
+        locations,
+        clients,
+        depots,
+        vehicle_types,
+        [profile.cost for profile in folded.profiles],
+        [profile.secs for profile in folded.profiles],
     )
     constant = sum(int(round(min_fee.get(j.stream, 0.0) * j.kg)) for j in jobs)
     constant -= stop_charge * len(jobs)  # every job pays it, served (arc) or not (prize)
@@ -442,11 +448,11 @@ def engine_data(
     return EngineData(
         data=data,
         type_vehicles=type_vehicles,
-        type_profile=type_profile,
+        type_profile=[folded.index[p] for p in type_profile],
         type_stream=type_stream,
         facility_of_depot={n_yards + k: f.id for k, f in enumerate(facilities)},
         yard_depot={y: k for k, y in enumerate(yards)},
-        final_facility=final_facility,
+        final_facility=[profile.final_facility for profile in folded.profiles],
         constant_milli=constant,
         surcharge_per_kg=surcharge,
         fee_gap={
@@ -460,7 +466,7 @@ def engine_data(
             max((v.vehicle_type.cost_per_km for v in vehicles), default=1.0),
             max((duty_cost_milli_per_s(v.vehicle_type) for v in vehicles), default=1.0),
         ),
-        unreachable=unreachable_costs,
+        unreachable=[profile.unreachable for profile in folded.profiles],
     )
 
 
@@ -844,10 +850,11 @@ def initial_penalties(engine: EngineData) -> tuple[list[float], float, float]:
     at one unit per unit a search from a start beyond the range found no feasible plan.
     """
     data = engine.data
-    cost = data.distance_matrix(0)
-    reachable = cost < (engine.unreachable[0] if engine.unreachable else UNREACHABLE)
+    first = data.vehicle_type(0)
+    cost = data.distance_matrix(first.profile)
+    reachable = cost < (engine.unreachable[first.profile] if engine.unreachable else UNREACHABLE)
     np.fill_diagonal(reachable, False)
-    mean_cost = float(cost[reachable].mean()) if reachable.any() else 1.0
+    mean_cost = first.unit_distance_cost * float(cost[reachable].mean()) if reachable.any() else 1.0
     pickups = [client.pickup[0] for client in data.clients()]
     mean_kg = float(np.mean(pickups)) if pickups else 1.0
     default = pyvrp.PenaltyParams()
