@@ -395,9 +395,7 @@ def engine_data(
                 fixed_cost=fixed_cost_milli(vt),
                 tw_early=vt.shift.start_s,
                 tw_late=max(vt.shift.start_s, shortened),
-                unit_distance_cost=1,
                 unit_duration_cost=duty,
-                profile=profiles[key],
                 reload_depots=reloads,
                 max_reloads=0
                 if not reloads
@@ -420,7 +418,7 @@ def engine_data(
         type_profile.append(profiles[key])
         type_stream.append(stream)
 
-    folded = fold(built)
+    folded = fold(built)  # each type's profile and rate per unit are set here
     vehicle_types = [
         vt.replace(profile=folded.index[p], unit_distance_cost=folded.rate[p])
         for vt, p in zip(vehicle_types, type_profile, strict=True)

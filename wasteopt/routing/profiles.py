@@ -60,9 +60,11 @@ def _in_base(profile: Profile, divisor: int) -> Profile:
 
 
 def _same_but_cost(a: Profile, b: Profile) -> bool:
-    """Whether ``a`` and ``b`` have the same durations and last unloads (their out-of-reach
-    arcs, if any, are among the costs; the bound itself only separates them from the rest)."""
-    return np.array_equal(a.secs, b.secs) and np.array_equal(a.final_facility, b.final_facility)
+    """Whether ``a`` and ``b`` have the same last unloads and durations (their out-of-reach
+    arcs, if any, are among the costs; the bound itself only separates them from the rest).
+    The last unloads (jobs x yards) are compared first: they are small, and differ wherever the
+    costs per km and per hour weigh the way home differently."""
+    return np.array_equal(a.final_facility, b.final_facility) and np.array_equal(a.secs, b.secs)
 
 
 def fold(profiles: list[Profile]) -> Folded:
