@@ -8,9 +8,8 @@ import pytest
 import pyvrp
 import pyvrp.search
 
-from wasteopt.routing.fewer_routes import fewer_routes
+from wasteopt.routing.fewer_routes import _SubProblem, fewer_routes
 from wasteopt.routing.idle_trucks import route_cost, visits
-from wasteopt.routing.subproblem import SubProblem
 
 UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)
 PENALTIES = pyvrp.CostEvaluator([1_000_000], 1_000_000, 1_000_000)
@@ -111,7 +110,7 @@ def test_a_routes_cost_is_the_same_in_the_sub_problem(reload):
     trip = [_client(4), _client(1)]
     activities = [*trip, _depot(1), _client(3)] if reload else trip
     route = pyvrp.Route(data, activities, 0)
-    sub = SubProblem(data, [route], extra=[0])
+    sub = _SubProblem(data, [route], extra=[0])
     inside = sub.route(route)
     assert sub.data.num_clients == route.num_clients() + 1
     assert route_cost(inside) == route_cost(route)

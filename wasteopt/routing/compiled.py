@@ -47,7 +47,6 @@ import pyvrp
 import pyvrp.search
 
 from wasteopt.model import VehicleType
-from wasteopt.routing import decompose
 from wasteopt.routing.fewer_routes import fewer_routes
 from wasteopt.routing.idle_trucks import to_idle_trucks, visits
 from wasteopt.routing.nodes import DAY_HORIZON_S
@@ -89,9 +88,6 @@ DISTANCE_ONLY_NEIGHBOURS = 20
 # PyVRP's perturbation applies between 1 and this many moves an iteration where every truck
 # type may reload (perturbation_params); PyVRP's default, 25, elsewhere
 RELOADING_MAX_PERTURBATIONS = 10
-# Where the data is large enough (decompose.applies), this share of a run's time after the
-# calibration goes to decomposition rounds over the run's best (_decomposition)
-DECOMPOSITION_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -971,11 +967,6 @@ def _search(
     that pays (:func:`~wasteopt.routing.truck_assignment.reassigned`), and the plan is searched
     once more after each move.
 
-    Where the data is large and its trucks make one trip (:func:`~wasteopt.routing.decompose.
-    applies`), :data:`DECOMPOSITION_SHARE` of the time after the calibration goes to rounds of
-    decomposition over the run's best (:func:`_decomposition`); their sub-searches' iterations
-    are not counted in the run's.
-
     PyVRP sees no daily capacity, so a run's best may overfill a facility that an earlier
     best of the same run did not: on Daoxian (seed 1, 60 s) the second round's best overfilled
     a station by 2.2 t and its whole half of the budget was lost to the first round's plan.
@@ -1037,95 +1028,16 @@ def _search(
     affordable = stop.iterations_left()
     if affordable is None:
         affordable = max(0.0, stop.deadline - reserve - time.perf_counter()) / per_iteration
-    share = DECOMPOSITION_SHARE if decompose.applies(data) else 0.0
-    held_s = share * max(0.0, stop.deadline - reserve - time.perf_counter())
-    held_iterations = None if stop.max_iterations is None else int(share * affordable)
-    stop.deadline -= reserve + held_s
-    if held_iterations is not None:
-        stop.max_iterations -= held_iterations
-    result = run(current, _history_length(calibration.num_iterations + (1 - share) * affordable))
-    stop.deadline += reserve + held_s
-    if held_iterations is not None:
-        stop.max_iterations += held_iterations
-    best = _polished(search, manager, result.best)
-    if share:
-        phase = _Stop(stop.deadline - reserve, held_iterations, stop.should_stop, None)
-        best = _decomposition(data, best, neighbours, rng, phase, penalties, penalty_params)
-    best = eliminate(best)
+    stop.deadline -= reserve
+    result = run(current, _history_length(calibration.num_iterations + affordable))
+    stop.deadline += reserve
+    best = eliminate(_polished(search, manager, result.best))
     stop.offer(_UNPENALISED.cost(best))
     while best.is_feasible() and (moved := _truck_moves(data, reassign, best)) is not None:
         best = _polished(search, manager, moved)  # moves keep a plan feasible
         stop.offer(_UNPENALISED.cost(best))
     fitting.on_best(best)
     return best, calibration.num_iterations + result.num_iterations, fitting.solution
-
-
-def _decomposition(
-    data: pyvrp.ProblemData,
-    best: pyvrp.Solution,
-    neighbours: dict[pyvrp.Activity, list[pyvrp.Activity]],
-    rng: pyvrp.RandomNumberGenerator,
-    phase: _Stop,
-    penalties: tuple[list[float], float, float],
-    penalty_params: pyvrp.PenaltyParams,
-) -> pyvrp.Solution:
-    """``best`` after rounds of decomposition (:func:`~wasteopt.routing.decompose.decomposed`)
-    until ``phase`` ends. Each group is searched by PyVRP's iterated local search with the run's
-    operators and starting penalties, until it has gone as many iterations without a new best
-    as the group has clients."""
-    before = _UNPENALISED.cost(best) if best.is_feasible() else None
-
-    def search_group(sub: pyvrp.ProblemData, start: pyvrp.Solution) -> pyvrp.Solution | None:
-        if phase.spent():
-            return None
-        params = pyvrp.SolveParams(perturbation=perturbation_params(sub))
-        search = pyvrp.search.LocalSearch(
-            sub,
-            rng,
-            granular_neighbours(sub, params.neighbourhood),
-            pyvrp.search.PerturbationManager(params.perturbation),
-        )
-        for operator in params.operators:
-            if operator.supports(sub):
-                search.add_operator(operator(sub))
-        manager = pyvrp.PenaltyManager(penalties, penalty_params)
-        patience = sub.num_clients
-        ils = pyvrp.IteratedLocalSearchParams(history_length=_history_length(patience))
-        algorithm = pyvrp.IteratedLocalSearch(sub, manager, search, start, ils)
-        return algorithm.run(_Patience(phase, patience), collect_stats=False).best
-
-    rounds = 0
-    began = time.perf_counter()
-    while best.is_feasible() and not phase.spent():
-        best = decompose.decomposed(data, best, neighbours, rng, search_group)
-        rounds += 1
-    if before is not None:
-        log.info(
-            "compiled search: decomposition, %d rounds, %d -> %d, %d iterations in %.2f s",
-            rounds,
-            before,
-            _UNPENALISED.cost(best),
-            phase.iterations,
-            time.perf_counter() - began,
-        )
-    return best
-
-
-class _Patience:
-    """A stopping criterion: ``stop``'s, or ``patience`` iterations without a new best."""
-
-    def __init__(self, stop: _Stop, patience: int):
-        self.stop = stop
-        self.patience = patience
-        self.best = math.inf
-        self.since_best = 0
-
-    def __call__(self, best_cost: float) -> bool:
-        if best_cost < self.best:
-            self.best, self.since_best = best_cost, 0
-        else:
-            self.since_best += 1
-        return self.since_best > self.patience or self.stop(best_cost)
 
 
 def _truck_moves(
@@ -1272,13 +1184,6 @@ class _Stop:
     def pause_after(self, iterations: int | None) -> None:
         """End the current run after ``iterations`` more (``None``: no pause)."""
         self.pause_at = None if iterations is None else self.iterations + iterations
-
-    def spent(self) -> bool:
-        """Whether the deadline has passed, the iterations are used up or the caller stopped."""
-        if self.max_iterations is not None and self.iterations >= self.max_iterations:
-            return True
-        now = time.perf_counter()
-        return now >= self.deadline or (self.should_stop is not None and self.should_stop())
 
     def iterations_left(self) -> int | None:
         """The iterations left under the iteration limit (``None``: no limit)."""

@@ -22,15 +22,17 @@ search's relocations already use, and the time went to attempts that found nothi
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 
+import numpy as np
 import pyvrp
 import pyvrp.search
 
 from wasteopt.routing.idle_trucks import route_cost, visits
-from wasteopt.routing.subproblem import SubProblem
 
 _UNPENALISED = pyvrp.CostEvaluator([0], 0, 0)
+_CLIENT = pyvrp.ActivityType.CLIENT
 
 
 def _routes_around(
@@ -51,6 +53,65 @@ def _routes_around(
     return sorted(around)
 
 
+class _SubProblem:
+    """The clients of some routes as PyVRP data of their own, with the same depots, profiles
+    and vehicle types, each type available as often as those routes use it."""
+
+    def __init__(self, data: pyvrp.ProblemData, routes: list[pyvrp.Route], extra: list[int]):
+        self.clients = sorted(
+            {a.idx for route in routes for a in visits(route) if not a.is_depot()} | set(extra)
+        )
+        self.sub_of = {c: i for i, c in enumerate(self.clients)}
+        full_clients = data.clients()
+        depots = data.num_depots
+        locations = [*range(depots), *(full_clients[c].location for c in self.clients)]
+        clients = [
+            pyvrp.Client(
+                depots + i,
+                delivery=full_clients[c].delivery,
+                pickup=full_clients[c].pickup,
+                service_duration=full_clients[c].service_duration,
+                tw_early=full_clients[c].tw_early,
+                tw_late=full_clients[c].tw_late,
+                release_time=full_clients[c].release_time,
+                prize=full_clients[c].prize,
+                required=full_clients[c].required,
+                name=full_clients[c].name,
+            )
+            for i, c in enumerate(self.clients)
+        ]
+        counts = Counter(route.vehicle_type() for route in routes)
+        self.full_type = sorted(counts)
+        types = [data.vehicle_type(t).replace(num_available=counts[t]) for t in self.full_type]
+        rows = np.asarray(locations)
+        grid = np.ix_(rows, rows)
+        all_locations = data.locations()
+        self.data = pyvrp.ProblemData(
+            [all_locations[k] for k in locations],
+            clients,
+            data.depots(),
+            types,
+            [np.asarray(data.distance_matrix(p))[grid] for p in range(data.num_profiles)],
+            [np.asarray(data.duration_matrix(p))[grid] for p in range(data.num_profiles)],
+        )
+
+    def route(self, route: pyvrp.Route) -> pyvrp.Route:
+        """``route`` (of the whole data) in the sub-problem."""
+        activities = [
+            a if a.is_depot() else pyvrp.Activity(_CLIENT, self.sub_of[a.idx])
+            for a in visits(route)
+        ]
+        return pyvrp.Route(self.data, activities, self.full_type.index(route.vehicle_type()))
+
+    def back(self, data: pyvrp.ProblemData, route: pyvrp.Route) -> pyvrp.Route:
+        """A sub-problem route in the whole data."""
+        activities = [
+            a if a.is_depot() else pyvrp.Activity(_CLIENT, self.clients[a.idx])
+            for a in visits(route)
+        ]
+        return pyvrp.Route(data, activities, self.full_type[route.vehicle_type()])
+
+
 def _squeezed(
     data: pyvrp.ProblemData,
     routes: list[pyvrp.Route],
@@ -64,7 +125,7 @@ def _squeezed(
     than those routes and the victim's together; ``None`` when the local search finds no such
     plan."""
     victims = [a.idx for a in visits(routes[victim]) if not a.is_depot()]
-    sub = SubProblem(data, [routes[k] for k in around], victims)
+    sub = _SubProblem(data, [routes[k] for k in around], victims)
     search = pyvrp.search.LocalSearch(
         sub.data,
         rng,
