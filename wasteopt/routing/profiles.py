@@ -43,12 +43,12 @@ class Folded:
 
 
 def _divisor(cost: np.ndarray) -> int:
-    """The greatest common divisor of ``cost``'s entries (1 where all are 0); a row's first,
-    as real costs seldom share a factor."""
-    flat = cost.ravel()
-    if int(np.gcd.reduce(flat[: cost.shape[-1] + 1])) == 1:
+    """The greatest common divisor of ``cost``'s entries (1 where all are 0). The first row's
+    is taken first: real costs seldom share a factor, and where that row's is 1 so is the
+    whole matrix's, without a pass over it."""
+    if int(np.gcd.reduce(cost[0])) == 1:
         return 1
-    return max(1, int(np.gcd.reduce(flat)))
+    return max(1, int(np.gcd.reduce(cost.ravel())))
 
 
 def _in_base(profile: Profile, divisor: int) -> Profile:
