@@ -39,13 +39,12 @@ def _sites(instance: Instance) -> dict[str, Site]:
     return {site.id: site for site in instance.sites}
 
 
-def place_name(instance: Instance, site_id: str) -> str:
-    """A site's name as people see it, marked ``(assumed)`` for an assumed facility."""
-    sites = _sites(instance)
-    site = sites.get(site_id)
-    if site is None:
-        return ""
-    return site.name + (" (assumed)" if getattr(site, "assumption", "") else "")
+def place_names(instance: Instance) -> dict[str, str]:
+    """Site id -> its name as people see it, an assumed facility's marked ``(assumed)``."""
+    return {
+        site.id: site.name + (" (assumed)" if getattr(site, "assumption", "") else "")
+        for site in instance.sites
+    }
 
 
 def sheet_csv(
@@ -54,6 +53,7 @@ def sheet_csv(
     date: str | None = None,
     caveats: Sequence[str] = (),
     language: Language = "zh",
+    names: dict[str, str] | None = None,
 ) -> str:
     """One truck's dispatch sheet as CSV text, headers in ``language`` (Chinese by default).
 
@@ -61,10 +61,12 @@ def sheet_csv(
     is assumed or approximate (``caveats``); a blank row, then one row per stop. The text
     starts with a BOM in either language, to be written as UTF-8: Excel on a Chinese Windows
     reads a CSV without one in the system's code page (GBK) and garbles the Chinese headers
-    and place names.
+    and place names. ``names`` are :func:`place_names` of ``instance``, where the caller has
+    them already.
     """
     label = LABELS[language]
-    names = {site.id: place_name(instance, site.id) for site in instance.sites}
+    if names is None:
+        names = place_names(instance)
     buffer = io.StringIO()
     writer = csv_cells.writer(buffer, lineterminator="\r\n")
     writer.writerow(
@@ -95,8 +97,9 @@ def sheet_csv(
 
 def sheets_csv(instance: Instance, plan: Plan, language: Language = "zh") -> dict[str, str]:
     """Vehicle id -> dispatch sheet CSV text, for every route of the plan."""
+    names = place_names(instance)
     return {
-        route.vehicle_id: sheet_csv(instance, route, plan.date, plan.caveats, language)
+        route.vehicle_id: sheet_csv(instance, route, plan.date, plan.caveats, language, names)
         for route in plan.routes
     }
 
