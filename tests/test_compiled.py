@@ -300,6 +300,29 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
     assert move_whole_routes(engine.data, moved) is None  # nothing cheaper is left
 
 
+@pytest.mark.parametrize("stopped", [False, True])
+def test_a_search_the_caller_stopped_hands_no_work_to_idle_trucks(monkeypatch, stopped):
+    """The points beside yard B, started on yard A's truck 40 km away: a search run out by its
+    iterations tries the truck moves on its best (and B's truck takes the route); one the caller
+    stopped returns its best without them."""
+    import wasteopt.routing.compiled as compiled
+
+    problem, distance_m, duration_s, site_index = _tier(_two_yards({"A": [5], "B": [5]}, [1] * 3))
+    far = [*(("job", job.id) for job in problem.jobs), ("unload", "F")]
+    start = [far if v.vehicle_type.yard == "A" else [] for v in problem.vehicles]
+    calls = []
+    truck_moves = compiled._truck_moves
+    monkeypatch.setattr(
+        compiled, "_truck_moves", lambda *args: calls.append(1) or truck_moves(*args)
+    )
+    budget = SearchBudget(
+        time.perf_counter() + 120, iteration_limit=50, should_stop=lambda: stopped
+    )
+    result = solve_compiled(problem, distance_m, duration_s, site_index, budget, 0, 50, start)
+    assert result is not None
+    assert bool(calls) is not stopped
+
+
 def test_a_full_load_far_from_its_yard_is_cut_between_two_small_idle_trucks():
     """Four 1.5 t points beside yard B, all on yard A's 8 t truck 40 km away; B's two 3 t
     trucks are idle. Neither takes the whole load, so the route does not move whole; cut in
