@@ -303,8 +303,8 @@ def test_a_route_moves_whole_to_a_nearer_yards_idle_truck():
 @pytest.mark.parametrize("stopped", [False, True])
 def test_a_search_the_caller_stopped_hands_no_work_to_idle_trucks(monkeypatch, stopped):
     """The points beside yard B, started on yard A's truck 40 km away: a search run out by its
-    iterations tries the truck moves on its best (and B's truck takes the route); one the caller
-    stopped returns its best without them."""
+    iterations tries the truck moves on its best; one the caller stopped returns its best
+    without them."""
     import wasteopt.routing.compiled as compiled
 
     problem, distance_m, duration_s, site_index = _tier(_two_yards({"A": [5], "B": [5]}, [1] * 3))
