@@ -14,7 +14,7 @@ from its own yard; every point's window still met when it leaves its yard at its
 at the earliest). With ``--peer pyvrp`` the residual collection tier (its
 900 points, daily capacities dropped on both sides, since PyVRP has none) is solved by
 wasteopt's tier search and by PyVRP from the same conversion
-(:func:`wasteopt.routing.compiled.engine_data`, PyVRP's own initial solution and default
+(:func:`wasteopt.routing.engine.engine_data`, PyVRP's own initial solution and default
 parameters, the same seconds); both plans are costed by OR-Tools' model of record.
 """
 
@@ -166,7 +166,7 @@ def pyvrp_residual(
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    from wasteopt.routing.compiled import decode, engine_data
+    from wasteopt.routing.engine import decode, engine_data
 
     index = matrices.index()
     engine = engine_data(problem, matrices.distance_m, matrices.duration_s, index)

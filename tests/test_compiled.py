@@ -19,20 +19,22 @@ from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import (
     DISTANCE_ONLY_NEIGHBOURS,
     RELOADING_MAX_PERTURBATIONS,
+    granular_neighbours,
+    perturbation_params,
+    solve_compiled,
+    within_capacities,
+)
+from wasteopt.routing.engine import (
     _range_limit,
     _stop_charge_milli,
     _stream_shares,
-    _with_required,
     beyond_range,
     decode,
     encode,
     engine_data,
-    granular_neighbours,
-    perturbation_params,
     reload_territories,
     single_trip_groups,
-    solve_compiled,
-    within_capacities,
+    with_required,
 )
 from wasteopt.routing.idle_trucks import move_whole_routes, route_cost, split_routes
 from wasteopt.routing.nodes import node_data
@@ -408,7 +410,7 @@ def test_jobs_a_start_serves_past_a_battery_trucks_range_are_not_required():
             for c in engine.data.clients()
         ]
 
-    assert fields(_with_required(engine, required)) == fields(kept)
+    assert fields(with_required(engine, required)) == fields(kept)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from benchmarks.convert import read_problem, suite_files, to_wasteopt
 from benchmarks.published import select
 from wasteopt.planning import _collection_problem
-from wasteopt.routing.compiled import engine_data
+from wasteopt.routing.engine import engine_data
 from wasteopt.routing.profiles import Profile, fold
 
 
