@@ -441,6 +441,19 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
     assert pyvrp.CostEvaluator([0], 0, 0).cost(found) < pyvrp.CostEvaluator([0], 0, 0).cost(initial)
 
 
+def test_a_stop_the_caller_asked_for_holds_without_asking_again():
+    """Once the caller's stop has said yes, every later call stops at once, though the next
+    poll is not due (PyVRP's run after the calibration would otherwise iterate until it is)."""
+    from wasteopt.routing.compiled import _Stop
+
+    asked = []
+    stop = _Stop(time.perf_counter() + 120, None, lambda: asked.append(1) or True, None)
+    assert stop(0.0)
+    assert stop(0.0) and stop(0.0)
+    assert len(asked) == 1
+    assert stop.iterations == 0
+
+
 def test_a_new_best_is_polished_only_if_found_at_no_less_cost_than_the_last_polish():
     """Each ordinary search evaluates 30 moves here, an exhaustive one 100: a best found after
     two searches (60 moves) is not polished, one found after four (120) is, and the count
