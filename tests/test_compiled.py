@@ -16,14 +16,7 @@ from tests.test_routing import instances
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Instance, VehicleType
 from wasteopt.planning import _collection_problem
-from wasteopt.routing.compiled import (
-    DISTANCE_ONLY_NEIGHBOURS,
-    RELOADING_MAX_PERTURBATIONS,
-    granular_neighbours,
-    perturbation_params,
-    solve_compiled,
-    within_capacities,
-)
+from wasteopt.routing.compiled import solve_compiled, within_capacities
 from wasteopt.routing.engine import (
     _range_limit,
     _stop_charge_milli,
@@ -37,6 +30,12 @@ from wasteopt.routing.engine import (
     with_required,
 )
 from wasteopt.routing.idle_trucks import move_whole_routes, route_cost, split_routes
+from wasteopt.routing.ils import (
+    DISTANCE_ONLY_NEIGHBOURS,
+    RELOADING_MAX_PERTURBATIONS,
+    granular_neighbours,
+    perturbation_params,
+)
 from wasteopt.routing.nodes import node_data
 from wasteopt.routing.or_model import build_model
 from wasteopt.routing.or_params import search_parameters
@@ -307,16 +306,14 @@ def test_a_search_the_caller_stopped_hands_no_work_to_idle_trucks(monkeypatch, s
     """The points beside yard B, started on yard A's truck 40 km away: a search run out by its
     iterations tries the truck moves on its best; one the caller stopped returns its best
     without them."""
-    import wasteopt.routing.compiled as compiled
+    import wasteopt.routing.ils as ils
 
     problem, distance_m, duration_s, site_index = _tier(_two_yards({"A": [5], "B": [5]}, [1] * 3))
     far = [*(("job", job.id) for job in problem.jobs), ("unload", "F")]
     start = [far if v.vehicle_type.yard == "A" else [] for v in problem.vehicles]
     calls = []
-    truck_moves = compiled._truck_moves
-    monkeypatch.setattr(
-        compiled, "_truck_moves", lambda *args: calls.append(1) or truck_moves(*args)
-    )
+    truck_moves = ils._truck_moves
+    monkeypatch.setattr(ils, "_truck_moves", lambda *args: calls.append(1) or truck_moves(*args))
     budget = SearchBudget(
         time.perf_counter() + 120, iteration_limit=50, should_stop=lambda: stopped
     )
@@ -420,7 +417,7 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
     descended to an overloaded plan, and the iterated search began from it."""
     from benchmarks.convert import read_problem, suite_files, to_wasteopt
     from benchmarks.published import select
-    from wasteopt.routing.compiled import _search, _Stop
+    from wasteopt.routing.ils import SearchStop, iterated_search
 
     path = select(suite_files("hfvrp"), "X204-FSMD")[0]
     converted = to_wasteopt(read_problem("hfvrp", path))
@@ -434,8 +431,8 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
         problem, matrices.distance_m, matrices.duration_s, site_index, {}, single, served
     )
     initial = encode(problem, engine, start)
-    no_iterations = _Stop(time.perf_counter() + 120, 0, None, None)
-    found, iterations, _ = _search(engine, no_iterations, seed, initial)
+    no_iterations = SearchStop(time.perf_counter() + 120, 0, None, None)
+    found, iterations, _ = iterated_search(engine, no_iterations, seed, initial)
     assert iterations == 0
     assert found.is_feasible()
     assert pyvrp.CostEvaluator([0], 0, 0).cost(found) < pyvrp.CostEvaluator([0], 0, 0).cost(initial)
@@ -444,10 +441,10 @@ def test_the_search_starts_from_a_feasible_local_optimum_of_the_greedy_start(see
 def test_a_stop_the_caller_asked_for_holds_without_asking_again():
     """Once the caller's stop has said yes, every later call stops at once, though the next
     poll is not due (PyVRP's run after the calibration would otherwise iterate until it is)."""
-    from wasteopt.routing.compiled import _Stop
+    from wasteopt.routing.ils import SearchStop
 
     asked = []
-    stop = _Stop(time.perf_counter() + 120, None, lambda: asked.append(1) or True, None)
+    stop = SearchStop(time.perf_counter() + 120, None, lambda: asked.append(1) or True, None)
     assert stop(0.0)
     assert stop(0.0) and stop(0.0)
     assert len(asked) == 1
@@ -460,7 +457,7 @@ def test_a_new_best_is_polished_only_if_found_at_no_less_cost_than_the_last_poli
     starts again at each new best."""
     from types import SimpleNamespace
 
-    from wasteopt.routing.compiled import _RarePolish
+    from wasteopt.routing.ils import _RarePolish
 
     class Found(tuple):
         def is_feasible(self) -> bool:
@@ -495,7 +492,7 @@ def test_a_run_keeps_its_last_best_that_fits():
     run's final best: the run is the same, and its last such best comes back."""
     from benchmarks.convert import read_problem, suite_files, to_wasteopt
     from benchmarks.published import select
-    from wasteopt.routing.compiled import _search, _Stop
+    from wasteopt.routing.ils import SearchStop, iterated_search
 
     converted = to_wasteopt(read_problem("cvrp", select(suite_files("cvrp"), "X-n101-k25")[0]))
     problem = _collection_problem(converted.instance)
@@ -509,8 +506,8 @@ def test_a_run_keeps_its_last_best_that_fits():
     cost = pyvrp.CostEvaluator([0], 0, 0).cost
 
     def searched(fits):
-        stop = _Stop(time.perf_counter() + 120, 300, None, None)
-        return _search(engine, stop, 0, encode(problem, engine, start), fits)
+        stop = SearchStop(time.perf_counter() + 120, 300, None, None)
+        return iterated_search(engine, stop, 0, encode(problem, engine, start), fits)
 
     found, iterations, fitting = searched(None)
     assert fitting is None
@@ -524,7 +521,7 @@ def test_a_run_keeps_its_last_best_that_fits():
 
 
 def test_only_the_bests_that_fit_are_reported_and_at_their_cost():
-    from wasteopt.routing.compiled import _LastFitting
+    from wasteopt.routing.ils import _LastFitting
 
     class Plan:
         def __init__(self, cost: int, feasible: bool = True):

@@ -104,7 +104,7 @@ def test_the_search_goes_on_from_a_polished_best_with_its_trucks_reassigned():
     from functools import partial
     from types import SimpleNamespace
 
-    from wasteopt.routing.compiled import _RarePolish
+    from wasteopt.routing.ils import _RarePolish
 
     class Unchanged:
         statistics = SimpleNamespace(num_moves=0)
