@@ -1,6 +1,6 @@
 """Ruin and recreate: the ruin removes strings of jobs and never leaves an empty unload; the
 loop is deterministic for a seed and iteration count, and improves on the descent it starts
-from."""
+from; it is not set up once the deadline has passed."""
 
 from __future__ import annotations
 
@@ -155,3 +155,32 @@ def test_ruin_and_recreate_improves_a_heterogeneous_fleet():
         return plan_day_full(converted.instance, provider, options).plan.cost
 
     assert cost("ruin_recreate", 40) < 0.99 * cost("greedy_descent", None)
+
+
+@pytest.mark.parametrize("time_left", [True, False])
+def test_ruin_and_recreate_is_not_set_up_once_the_deadline_has_passed(
+    monkeypatch, example, time_left
+):
+    """OR-Tools checks a plan it reads after the deadline and returns it; ruin and recreate,
+    which would make no iteration then, is not set up (its neighbour lists alone took 4.8 s
+    on 7,000 points). With time left it runs."""
+    import time
+
+    from wasteopt.matrix import GreatCircleProvider
+    from wasteopt.planning import _collection_problem
+    from wasteopt.routing import SearchOptions, driver
+    from wasteopt.routing.search import SearchBudget
+
+    problem = _collection_problem(example)
+    matrices = GreatCircleProvider.for_instance(example).matrices(example.sites)
+    calls = []
+    real = driver._ruin_and_recreate
+    monkeypatch.setattr(driver, "_ruin_and_recreate", lambda *a: calls.append(1) or real(*a))
+    options = SearchOptions(time_limit_s=5, solution_limit=3)
+    budget = SearchBudget(time.perf_counter() + (60 if time_left else -1), iteration_limit=3)
+    searched = driver._solve_ortools(
+        problem, matrices.distance_m, matrices.duration_s, matrices.index(), options, budget
+    )
+    assert searched is not None
+    assert searched.routes
+    assert bool(calls) is time_left
