@@ -11,7 +11,7 @@ from tests.builders import build_instance, facility, point, station, truck
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.planning import _collection_problem
 from wasteopt.routing.compiled import solve_compiled
-from wasteopt.routing.redirect import Trip, redirected, trips
+from wasteopt.routing.redirect import Trip, redirected, refilled, trips
 from wasteopt.routing.search import SearchBudget
 
 
@@ -71,6 +71,31 @@ def test_a_plan_that_fits_is_returned_as_it_is():
     problem, *matrices, routes = _line()
     roomy = replace(problem, free_capacity_kg={**problem.free_capacity_kg, "S10": 3000})
     assert _redirected(roomy, *matrices, routes) is routes
+
+
+def test_trips_go_back_to_a_nearer_station_while_it_has_room():
+    """All three trips through S20, while S10 has room for 2 t: through S10, P9's trip drives
+    18 km less, P12's 16 and P11's 14. The two that save most go to S10, P11's stays."""
+    problem, *matrices, routes = _line()
+    far = [[("unload", "S20") if kind == "unload" else (kind, ref) for kind, ref in routes[0]]]
+    out = refilled(problem, far, *matrices, lambda v, route: True)
+    assert out == [
+        [("job", "P9"), ("unload", "S10"), ("job", "P11"), ("unload", "S20")]
+        + [("job", "P12"), ("unload", "S10")]
+    ]
+    refused = refilled(problem, far, *matrices, lambda v, route: route[1] != ("unload", "S10"))
+    assert refused[0][1] == ("unload", "S20") and refused[0][3] == ("unload", "S10")
+
+
+def test_no_refill_where_no_trip_saves():
+    """Two trips through S10 and one through S20 (the plan the redirect makes): S10 is full,
+    and S20 is dearer for every trip."""
+    problem, *matrices, _ = _line()
+    routes = [
+        [("job", "P9"), ("unload", "S10"), ("job", "P11"), ("unload", "S20")]
+        + [("job", "P12"), ("unload", "S10")]
+    ]
+    assert refilled(problem, routes, *matrices, lambda v, route: True) is None
 
 
 def test_trips_of_a_route():

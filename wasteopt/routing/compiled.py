@@ -43,7 +43,7 @@ from wasteopt.routing.engine import (
 )
 from wasteopt.routing.ils import UNPENALISED, SearchStop, carry_over, iterated_search
 from wasteopt.routing.problem import TierProblem
-from wasteopt.routing.redirect import redirected, trips
+from wasteopt.routing.redirect import redirected, refilled, trips
 from wasteopt.routing.regions import StartRoute
 from wasteopt.routing.search import SearchBudget
 
@@ -99,6 +99,30 @@ def _route_fits(problem: TierProblem, engine: EngineData, v: int, route: StartRo
     only[v] = route
     solution = encode(problem, engine, only, keep_last_unload=True)
     return solution is not None and all(r.is_feasible() for r in solution.routes())
+
+
+def _refills(
+    problem: TierProblem,
+    engine: EngineData,
+    plans: list[tuple[list[StartRoute], int]],
+    prices: dict[str, float],
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+) -> list[tuple[list[StartRoute], int]]:
+    """Each of ``plans`` (routes that fit, and their objective) with trips sent to cheaper
+    facilities that have room (:func:`~wasteopt.routing.redirect.refilled`), where any trip
+    moves, at its objective (:func:`_true_cost`)."""
+    fits_route = partial(_route_fits, problem, engine)
+    out = []
+    for routes, _ in plans:
+        refill = refilled(problem, routes, distance_m, duration_s, site_index, fits_route)
+        if refill is None:
+            continue
+        solution = encode(problem, engine, refill, keep_last_unload=True)
+        if solution is not None and solution.is_feasible():
+            out.append((refill, _true_cost(problem, engine, solution, refill, prices)))
+    return out
 
 
 def _true_cost(
@@ -357,6 +381,10 @@ def solve_compiled(
                 fitting_plans.append(
                     (fitting_routes, _true_cost(problem, engine, fitting, fitting_routes, prices))
                 )
+        if may_overfill:
+            fitting_plans += _refills(
+                problem, engine, fitting_plans, prices, distance_m, duration_s, site_index
+            )
         for plan, plan_cost in fitting_plans:
             if best is None or not best[1] or plan_cost < best[2]:
                 best, best_prices = (plan, True, plan_cost), dict(prices)

@@ -74,21 +74,96 @@ def redirected(
     ``route_fits(v, route)`` holds for the changed route (see the module docstring): ``routes``
     themselves where they fit, ``None`` where not every facility could be brought within its
     capacity."""
-    facilities = {f.id: f for f in problem.facilities}
-    jobs = {job.id: job for job in problem.jobs}
+    room = _room(problem, routes)
+    if all(left >= 0 for left in room.values()):
+        return routes
+    options = _unload_options(
+        problem, routes, distance_m, duration_s, site_index, lambda trip: room[trip.facility] < 0
+    )
+    out, _ = _sent(routes, options, room, route_fits, lambda option: room[option.source] < 0)
+    return out if all(left >= 0 for left in room.values()) else None
+
+
+def refilled(
+    problem: TierProblem,
+    routes: list[StartRoute],
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    route_fits: Callable[[int, StartRoute], bool],
+) -> list[StartRoute] | None:
+    """``routes`` (one per vehicle, within every facility's free capacity) with trips sent to
+    facilities of their stream that still have room where that costs the truck less, the
+    largest saving per kilogram first, where ``route_fits(v, route)`` holds for the changed
+    route; ``None`` where no trip moves.
+
+    A capacity price left too high sends trips past a cheaper facility that has room: on
+    Daoxian's transfer tier, containers to the landfill (160 CNY/t) while the incinerator (75
+    CNY/t) could take them. The search under that price sees no gain in moving them back.
+    """
+    room = _room(problem, routes)
+    options = _unload_options(problem, routes, distance_m, duration_s, site_index, lambda _: True)
+    out, moved = _sent(routes, options, room, route_fits, lambda option: option.per_kg < 0)
+    return out if moved else None
+
+
+def _room(problem: TierProblem, routes: list[StartRoute]) -> dict[str, int]:
+    """Each facility's free capacity less what ``routes`` unload there (kilograms)."""
     kg = {job.id: job.kg for job in problem.jobs}
-    room = {fid: problem.free_capacity_kg.get(fid, 0) for fid in facilities}
+    room = {f.id: problem.free_capacity_kg.get(f.id, 0) for f in problem.facilities}
     for route in routes:
         for trip in trips(route, kg):
             room[trip.facility] -= trip.kg
-    if all(left >= 0 for left in room.values()):
-        return routes
+    return room
+
+
+def _sent(
+    routes: list[StartRoute],
+    options: list[_Option],
+    room: dict[str, int],
+    route_fits: Callable[[int, StartRoute], bool],
+    wanted: Callable[[_Option], bool],
+) -> tuple[list[StartRoute], bool]:
+    """``routes`` with the ``wanted`` options taken, cheapest per kilogram first, each where
+    its target has room for the trip, the trip has not moved yet and ``route_fits`` holds;
+    ``room`` is kept up to date. Also whether any trip moved."""
+    out = [list(route) for route in routes]
+    moved = False
+    for option in sorted(options, key=lambda o: (o.per_kg, o.v, o.position, o.target)):
+        if not wanted(option) or room[option.target] < option.kg:
+            continue
+        if out[option.v][option.position] != ("unload", option.source):
+            continue  # this trip has gone elsewhere already
+        changed = list(out[option.v])
+        changed[option.position] = ("unload", option.target)
+        if not route_fits(option.v, changed):
+            continue
+        out[option.v] = changed
+        room[option.source] += option.kg
+        room[option.target] -= option.kg
+        moved = True
+    return out, moved
+
+
+def _unload_options(
+    problem: TierProblem,
+    routes: list[StartRoute],
+    distance_m: np.ndarray,
+    duration_s: np.ndarray,
+    site_index: dict[str, int],
+    include: Callable[[Trip], bool],
+) -> list[_Option]:
+    """Every other facility of its stream for each trip of ``routes`` that carries something
+    and that ``include`` names, at the change in its truck's cost per kilogram."""
+    facilities = {f.id: f for f in problem.facilities}
+    jobs = {job.id: job for job in problem.jobs}
+    kg = {job.id: job.kg for job in problem.jobs}
     options = []
     for v, route in enumerate(routes):
         vehicle = problem.vehicles[v]
         yard = site_index[vehicle.vehicle_type.yard]
         for trip in trips(route, kg):
-            if room[trip.facility] >= 0 or trip.kg == 0:
+            if trip.kg == 0 or not include(trip):
                 continue
             before = site_index[_site(route[trip.unload - 1], jobs)]
             after = yard
@@ -108,20 +183,7 @@ def redirected(
                 for target, facility in facilities.items()
                 if target != trip.facility and vehicle.stream in facility.streams
             ]
-    out = [list(route) for route in routes]
-    for option in sorted(options, key=lambda o: (o.per_kg, o.v, o.position, o.target)):
-        if room[option.source] >= 0 or room[option.target] < option.kg:
-            continue
-        if out[option.v][option.position] != ("unload", option.source):
-            continue  # this trip has gone elsewhere already
-        changed = list(out[option.v])
-        changed[option.position] = ("unload", option.target)
-        if not route_fits(option.v, changed):
-            continue
-        out[option.v] = changed
-        room[option.source] += option.kg
-        room[option.target] -= option.kg
-    return out if all(left >= 0 for left in room.values()) else None
+    return options
 
 
 @dataclass(frozen=True)
