@@ -107,11 +107,9 @@ def test_trips_of_a_route():
     assert trips(route, kg) == [Trip(0, 2, "S", 1500), Trip(3, 3, "T", 0), Trip(4, 5, "S", 1000)]
 
 
-def test_the_compiled_search_fills_the_cheap_plant_to_its_room():
+def _plant_and_landfill():
     """Ten 1 t points at 5 km; the plant C at 10 km takes 5 t a day at no fee, the landfill L
-    at 10 km 100 t at 60 CNY/t. Every truckload (1 t) is worth 60 CNY more at C than at L,
-    which no price for C's room can split: below it every trip goes to C, above it none. The
-    plan fills C to its room and sends the rest to L."""
+    at 10 km 100 t at 60 CNY/t; three 1 t trucks."""
     instance = build_instance(
         [
             facility("C", 10, capacity=5.0, cost_per_t=0.0),
@@ -120,17 +118,48 @@ def test_the_compiled_search_fills_the_cheap_plant_to_its_room():
         [point(f"P{k}", 5 + k / 100) for k in range(10)],
         [truck("V", payload=1.0, count=3, cost_per_km=2.0)],
     )
-    problem, distance_m, duration_s, site_index = _tier(instance)
-    budget = SearchBudget(time.perf_counter() + 120, iteration_limit=200)
-    result = solve_compiled(problem, distance_m, duration_s, site_index, budget, 0, 200)
-    assert result is not None and result.fits
+    return _tier(instance)
+
+
+def _intake(problem, routes) -> Counter:
     intake = Counter()
     kg = {job.id: job.kg for job in problem.jobs}
-    for route in result.routes:
+    for route in routes:
         load = 0
         for kind, ref in route:
             if kind == "job":
                 load += kg[ref]
             else:
                 intake[ref], load = intake[ref] + load, 0
-    assert intake == {"C": 5000, "L": 5000}
+    return intake
+
+
+def test_the_compiled_search_fills_the_cheap_plant_to_its_room():
+    """Every truckload (1 t) is worth 60 CNY more at C than at L, which no price for C's room
+    can split: below it every trip goes to C, above it none. The plan fills C to its room and
+    sends the rest to L."""
+    problem, distance_m, duration_s, site_index = _plant_and_landfill()
+    budget = SearchBudget(time.perf_counter() + 120, iteration_limit=200)
+    result = solve_compiled(problem, distance_m, duration_s, site_index, budget, 0, 200)
+    assert result is not None and result.fits
+    assert _intake(problem, result.routes) == {"C": 5000, "L": 5000}
+
+
+def test_a_price_left_too_high_still_fills_the_cheap_plant(monkeypatch):
+    """The first round's overflow at C cannot be sent elsewhere, and C's price then jumps far
+    past the 60 CNY/t it is worth: the next round sends every load to L. Its trips go back to
+    C while C has room, so C still takes its 5 t."""
+    import wasteopt.routing.compiled as compiled
+
+    def overshoot(prices, below, above, over, intake, problem, mean_per_kg):
+        for fid in over:
+            prices[fid] = 1000 * mean_per_kg
+        return bool(over)
+
+    monkeypatch.setattr(compiled, "redirected", lambda *args: None)
+    monkeypatch.setattr(compiled, "_reprice", overshoot)
+    problem, distance_m, duration_s, site_index = _plant_and_landfill()
+    budget = SearchBudget(time.perf_counter() + 120, iteration_limit=200)
+    result = solve_compiled(problem, distance_m, duration_s, site_index, budget, 0, 200)
+    assert result is not None and result.fits
+    assert _intake(problem, result.routes) == {"C": 5000, "L": 5000}
