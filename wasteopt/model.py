@@ -320,6 +320,15 @@ class InstanceSettings(_Strict):
         description="share of each material households sort out of residual waste before"
         " collection, as a sorting scenario sets it; the impact's residual composition",
     )
+    stray_share: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="dispatch rule: a collection route that spends over this share of its"
+        " kilometres driving out to its first point and back from its last unload must not"
+        " run while a nearer yard has an idle truck of its stream whose shift covers it"
+        " (the planner leaves such work to the nearer yard); null: no such rule",
+    )
     tariff: list[TariffPeriod] = Field(
         default_factory=list,
         description="time-of-use electricity tariff for charging: periods covering the whole"

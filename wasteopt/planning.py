@@ -228,6 +228,7 @@ def _collection_problem(instance: Instance) -> TierProblem:
         yards={y.id: y for y in instance.yards},
         unserved_penalty_per_t=instance.settings.unserved_penalty_per_t,
         tariff=solver_tariff(instance),
+        stray_share=instance.settings.stray_share,
     )
 
 

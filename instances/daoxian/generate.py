@@ -38,6 +38,9 @@ COUNTY_RESIDENTS_2020 = 621_275  # 7th census (2020), Yongzhou census bulletin
 
 # --- assumptions (reasoning in SOURCES.md) -------------------------------------------------
 INCINERATOR_EXTERNAL_T = 100.0  # neighbouring counties' daily delivery to the shared plant
+# Dispatch rule: a collection route over this share of its kilometres out and back is not
+# driven while a nearer yard's truck of its stream idles (the share that defines a stray route)
+STRAY_SHARE = 0.4
 KITCHEN_EXTERNAL_T = 120.0  # neighbouring counties' daily delivery to the kitchen centre
 URBAN_GENERATION_FACTOR = 1.4  # per-capita generation, county-town residents vs rural ones
 N_RESIDUAL_POINTS = 900
@@ -215,6 +218,11 @@ ASSUMPTIONS = [
     " day's tonnage: no day was measured",
     "collection points, their tonnages and township seats are synthetic"
     " (instances/daoxian/SOURCES.md)",
+    f"dispatch rule (settings.stray_share {STRAY_SHARE}): no collection truck spends over"
+    f" {STRAY_SHARE:.0%} of its kilometres driving out to its first point and back from its last"
+    " unload while a nearer yard has an idle truck of its stream on shift; assumed, as"
+    " dispatchers keep trucks to their yard's area, which a truck crossing the county past idle"
+    " ones breaks; the county plan sets no such share",
 ]
 STATION_ASSUMPTION = "assumed: the county plan names no transfer stations (sites, capacity)"
 PLANT_ASSUMPTION = "site and 100 t/day from neighbouring counties assumed"
@@ -655,7 +663,11 @@ def instance(
         "description": f"Daoxian county (道县), Hunan: one day of domestic and kitchen waste, "
         f"{label}. Figures and their sources: instances/daoxian/SOURCES.md.",
         "assumptions": ASSUMPTIONS,
-        "settings": {"circuity_factor": 1.35, "average_speed_kmh": 30.0},
+        "settings": {
+            "circuity_factor": 1.35,
+            "average_speed_kmh": 30.0,
+            "stray_share": STRAY_SHARE,
+        },
         "yards": yards,
         "facilities": sites,
         "vehicle_types": types,

@@ -25,7 +25,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -46,6 +46,7 @@ from wasteopt.routing.problem import TierProblem
 from wasteopt.routing.redirect import redirected, refilled, trips
 from wasteopt.routing.regions import StartRoute
 from wasteopt.routing.search import SearchBudget
+from wasteopt.routing.strays import barred_after, strays, without_barred
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,39 @@ class CompiledResult:
     rounds: int
     fits: bool
     objective_milli: int
+    barred: frozenset[tuple[str, str]] = frozenset()  # the (job, yard) bars it was found under
+
+
+@dataclass(frozen=True)
+class _Best:
+    """A plan the rounds found: whether it fits the capacities, its cost, its stray routes and
+    the bars it was found under."""
+
+    routes: list[StartRoute]
+    fits: bool
+    cost: int
+    strays: int
+    barred: frozenset[tuple[str, str]] = frozenset()
+
+    def better_than(self, other: _Best) -> bool:
+        """A plan that fits beats one that does not; then fewer strays, then a lower cost."""
+        if self.fits != other.fits:
+            return self.fits
+        return (self.strays, self.cost) < (other.strays, other.cost)
+
+
+def _stray_count(
+    problem: TierProblem,
+    engine: EngineData,
+    routes: list[StartRoute],
+    distance_m: np.ndarray,
+    site_index: dict[str, int],
+) -> int:
+    """How many of ``routes`` (found on ``engine``) stray (:mod:`wasteopt.routing.strays`)."""
+    if problem.stray_share is None:
+        return 0
+    solution = encode(problem, engine, routes)
+    return len(strays(problem, engine, solution, distance_m, site_index)) if solution else 0
 
 
 def _intake(problem: TierProblem, routes: list[StartRoute]) -> Counter:
@@ -270,8 +304,12 @@ def solve_compiled(
     overfills offers two plans that fit: its plan with trips sent to facilities with room
     (:func:`~wasteopt.routing.redirect.redirected`; the next round goes on from it), and its
     last new best that fitted. Where sending the overflow elsewhere cost next to nothing
-    (:func:`_repair_suffices`), the repaired plan counts as the round's and no price rises. The
-    cheapest plan that fits is returned, else the last one found (``fits`` False).
+    (:func:`_repair_suffices`), the repaired plan counts as the round's and no price rises.
+    Where the tier has a stray rule (``problem.stray_share``) and several yards, the first
+    round, too, gets half the time, and a round whose plan has stray routes bars their far
+    points from their yards (:mod:`wasteopt.routing.strays`) for the rounds after it. The
+    cheapest plan that fits with the fewest strays is returned, with the bars it was found
+    under, else the last one found (``fits`` False).
     """
     started = time.perf_counter()
     deadline, should_stop, on_best = budget.deadline, budget.should_stop, budget.on_best
@@ -288,7 +326,7 @@ def solve_compiled(
     )
     total_kg = sum(job.kg for job in problem.jobs) or 1
     previous: pyvrp.Solution | None = None
-    best: tuple[list[StartRoute], bool, int] | None = None
+    best: _Best | None = None
     iterations = rounds = 0
     below: dict[str, float] = {}  # per facility, the highest price that still overfilled it
     above: dict[str, float] = {}  # and the lowest at which it fitted
@@ -304,7 +342,10 @@ def solve_compiled(
         if cut:
             served -= cut
             first = with_required(first, served)
-    unsettled = may_overfill
+    stray_rule = (
+        problem.stray_share is not None and len({v.vehicle_type.yard for v in problem.vehicles}) > 1
+    )
+    unsettled = may_overfill or stray_rule
     while rounds < MAX_ROUNDS:
         if rounds == 0 and first is not None:
             engine = first
@@ -327,7 +368,7 @@ def solve_compiled(
             _offset(on_best, engine.constant_milli) if on_best and not may_overfill else None,
         )
         if previous is not None:
-            initial = carry_over(previous, engine.data)
+            initial = without_barred(problem, engine, previous)
         else:
             initial = None if start is None else encode(problem, engine, start)
             if start is not None and initial is None:
@@ -356,6 +397,7 @@ def solve_compiled(
         routes = decode(problem, engine, found)
         cleaned = encode(problem, engine, routes)  # without the empty trips decode leaves out
         previous = cleaned if cleaned is not None and cleaned.is_feasible() else found
+        round_strays = strays(problem, engine, previous, distance_m, site_index)
         intake = _intake(problem, routes)
         over = _overfilled(problem, intake)
         cost = _true_cost(problem, engine, previous, routes, prices)
@@ -386,27 +428,38 @@ def solve_compiled(
                 problem, engine, fitting_plans, prices, distance_m, duration_s, site_index
             )
         for plan, plan_cost in fitting_plans:
-            if best is None or not best[1] or plan_cost < best[2]:
-                best, best_prices = (plan, True, plan_cost), dict(prices)
+            candidate = _Best(
+                plan,
+                True,
+                plan_cost,
+                _stray_count(problem, engine, plan, distance_m, site_index),
+                problem.barred,
+            )
+            if best is None or candidate.better_than(best):
+                best, best_prices = candidate, dict(prices)
         if best is None:
-            best = (routes, False, cost)
+            best = _Best(routes, False, cost, len(round_strays), problem.barred)
         if should_stop is not None and should_stop():
             break
         unsettled = _reprice(prices, below, above, over, intake, problem, cost / total_kg)
-        if not unsettled and not over and best[1] and prices != best_prices:
+        if round_strays:
+            problem = replace(problem, barred=barred_after(problem, round_strays))
+            unsettled = True
+            log.info("compiled search: round %d's plan has %d strays", rounds, len(round_strays))
+        if not unsettled and not over and best.fits and prices != best_prices:
             prices, previous = dict(best_prices), None  # the rest from the best plan that fits
-            start = best[0]
+            start = best.routes
         if not unsettled and (share == 1.0 or budget.counts_iterations):
             break
         log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
     if best is None:
         return None
-    routes, fits, objective = best
     log.info(
-        "compiled search: %d iterations in %d rounds, %.1f s, fits capacities: %s",
+        "compiled search: %d iterations in %d rounds, %.1f s, fits capacities: %s, strays: %d",
         iterations,
         rounds,
         time.perf_counter() - started,
-        fits,
+        best.fits,
+        best.strays,
     )
-    return CompiledResult(routes, iterations, rounds, fits, objective)
+    return CompiledResult(best.routes, iterations, rounds, best.fits, best.cost, best.barred)

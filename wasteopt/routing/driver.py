@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
@@ -139,6 +139,9 @@ def solve_model(
                     compiled_iterations=compiled.iterations, compiled_rounds=compiled.rounds
                 )
             )
+            # the model of record keeps the compiled search's bars against stray routes
+            problem = replace(problem, barred=compiled.barred)
+            args = (problem, distance_m, duration_s, site_index, options)
             routes = compiled.routes
             if not compiled.fits:
                 routes = within_capacities(problem, routes)

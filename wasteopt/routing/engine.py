@@ -7,11 +7,12 @@ The mapping (:func:`engine_data`):
 - one PyVRP vehicle type per (vehicle type, stream): payload, fixed cost, shift, cost per
   second on duty; a truck that may carry several streams is given to one stream beforehand
   (:func:`_stream_shares`);
-- one routing profile per (stream, payload, cost per km, cost per second): its "distance" is
-  the arc's cost in milli-CNY, plus, into a facility, the handling fee above the stream's
-  cheapest for a full load and the facility's capacity price; jobs of other streams are out of
-  reach; profiles that differ only by a rate share one matrix, each type paying its rate per
-  unit (:func:`~wasteopt.routing.profiles.fold`);
+- one routing profile per (stream, payload, cost per km, cost per second, barred jobs): its
+  "distance" is the arc's cost in milli-CNY, plus, into a facility, the handling fee above the
+  stream's cheapest for a full load and the facility's capacity price; jobs of other streams,
+  and jobs barred from the type's yard (``TierProblem.barred``), are out of reach; profiles
+  that differ only by a rate share one matrix, each type paying its rate per unit
+  (:func:`~wasteopt.routing.profiles.fold`);
 - "every route ends empty": in each profile the arc from a job to a yard goes through the
   facility that makes the leg cheapest (decode writes that unload out);
 - a job is optional, worth its unserved penalty;
@@ -272,6 +273,11 @@ def engine_data(
     type_profile: list[int] = []
     type_stream: list[str] = []
     groups: dict[tuple[str, str], list[int]] = {}
+    job_index = {job.id: k for k, job in enumerate(jobs)}
+    barred_by_yard: dict[str, list[int]] = {}
+    for job_id, yard in problem.barred:
+        barred_by_yard.setdefault(yard, []).append(job_index[job_id])
+    barred_jobs = {yard: tuple(sorted(ks)) for yard, ks in barred_by_yard.items()}
     for k in in_use:
         groups.setdefault((vehicles[k].vehicle_type.id, vehicles[k].stream), []).append(k)
     for (_, stream), members in groups.items():
@@ -283,7 +289,8 @@ def engine_data(
         # a range-bound profile's arcs out of reach cost just past its range: over it, a route
         # is infeasible anyway, and PyVRP's distance penalty times 10**12 would overflow
         unreachable = 2 * limit["max_distance"] + 1 if limit else UNREACHABLE
-        key = (stream, payload, vt.cost_per_km, duty, unreachable)
+        barred = barred_jobs.get(vt.yard, ())
+        key = (stream, payload, vt.cost_per_km, duty, unreachable, barred)
         if key not in profiles:
             profiles[key] = len(built)
             s = streams.index(stream)
@@ -317,7 +324,9 @@ def engine_data(
                 cost[first_job:, :n_yards] = unreachable
                 secs[first_job:, :n_yards] = UNREACHABLE_S
             cost[:, first_job:] += stop_charge
-            other = first_job + np.flatnonzero(job_stream != s)
+            other = first_job + np.union1d(
+                np.flatnonzero(job_stream != s), np.array(barred, dtype=np.int64)
+            )
             cost[other, :] = unreachable
             cost[:, other] = unreachable
             secs[other, :] = UNREACHABLE_S

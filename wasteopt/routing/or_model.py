@@ -205,7 +205,12 @@ def build_model(
             solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in virtual]) <= 1)
     for i, job in enumerate(nodes.jobs):
         index = manager.NodeToIndex(i)
-        routing.VehicleVar(index).SetValues([-1, *by_stream.get(job.stream, [])])
+        allowed = [
+            v
+            for v in by_stream.get(job.stream, [])
+            if (job.id, vehicles[v].vehicle_type.yard) not in problem.barred
+        ]
+        routing.VehicleVar(index).SetValues([-1, *allowed])
         penalty = int(round(problem.unserved_penalty_per_t * job.tonnes * MILLI))
         routing.AddDisjunction([index], max(penalty, 1))
     for facility_id, copies in nodes.facility_copies.items():

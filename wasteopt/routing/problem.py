@@ -88,6 +88,11 @@ class TierProblem:
     keep_with: dict[str, str] = field(default_factory=dict)
     move_penalty: float = 0.0
     tariff: Tariff = ()  # charging's time-of-use tariff (empty: none)
+    # collection: the share of a route's kilometres driven out and back above which it strays
+    # where a nearer yard's truck idles (None: no such rule; wasteopt.routing.strays), and the
+    # (job, yard) pairs the search has barred for that
+    stray_share: float | None = None
+    barred: frozenset[tuple[str, str]] = frozenset()
     vehicles: list[Vehicle] = field(init=False)
 
     def __post_init__(self) -> None:
