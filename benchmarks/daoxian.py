@@ -11,8 +11,8 @@ drive them (their stream, a shift covering their hours) whose drive to the first
 back from the last unload is shorter; and how many of those such a truck would drive for less
 (its payload carries the fullest trip; its cost per km, hour and day on the route as it stands
 from its own yard; every point's window still met when it leaves its yard at its shift's start
-at the earliest). With ``--peer pyvrp`` the residual collection tier (its
-900 points, daily capacities dropped on both sides, since PyVRP has none) is solved by
+at the earliest). With ``--peer pyvrp`` the residual collection tier (its 900 points, daily
+capacities and the stray rule dropped on both sides, since PyVRP has neither) is solved by
 wasteopt's tier search and by PyVRP from the same conversion
 (:func:`wasteopt.routing.engine.engine_data`, PyVRP's own initial solution and default
 parameters, the same seconds); both plans are costed by OR-Tools' model of record.
@@ -132,11 +132,12 @@ def _windows_met(
 
 
 def residual_tier(instance: Instance) -> TierProblem:
-    """The residual collection tier with the facilities' daily capacities dropped."""
+    """The residual collection tier with the facilities' daily capacities and the stray rule
+    dropped (PyVRP has neither)."""
     problem = _collection_problem(instance)
     jobs = [job for job in problem.jobs if job.stream == "residual"]
     unbounded = {f: sum(job.kg for job in jobs) for f in problem.free_capacity_kg}
-    return replace(problem, jobs=jobs, free_capacity_kg=unbounded)
+    return replace(problem, jobs=jobs, free_capacity_kg=unbounded, stray_share=None)
 
 
 def _objective_of(problem: TierProblem, matrices: TravelMatrices, routes) -> float | None:
