@@ -8,8 +8,10 @@ from dataclasses import replace
 
 import pytest
 
+from benchmarks.daoxian import INSTANCE, STRAY_SHARE, residual_tier, stray_routes
 from tests.test_compiled import _all_on_yard_a, _tier, _two_yards
 from wasteopt.check import check_plan
+from wasteopt.io import load_instance
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Instance
 from wasteopt.planning import PlanOptions, plan_day_full
@@ -111,3 +113,12 @@ def test_the_days_plan_follows_the_instances_rule(stray_share):
         ["VA0-1"] if stray_share is None else ["VB0-1"]
     )
     assert not check_plan(instance, day.plan, day.matrices)
+    # the benchmark's count of strays on the checked plan agrees
+    strayed = stray_routes(instance, day.plan, day.matrices)
+    assert strayed == (["VA0-1"] if stray_share is None else [])
+
+
+def test_daoxian_sets_the_rule_and_its_residual_tier_beside_pyvrp_drops_it():
+    instance = load_instance(INSTANCE)
+    assert instance.settings.stray_share == STRAY_SHARE
+    assert residual_tier(instance).stray_share is None
