@@ -56,6 +56,20 @@ def test_a_truck_driving_out_past_an_idle_nearer_truck_strays():
     assert found[0].far_jobs == {job.id for job in problem.jobs}
 
 
+def test_points_nearer_their_own_yard_are_barred_where_the_unload_lies_by_the_other():
+    """The points 18 km east of yard A and 22 km west of B, the plant beside B: each point is
+    nearer A out and back, yet A's truck drives out to them and home from the plant further
+    than B's idle truck would, so the route strays and every point is barred from A."""
+    instance = _dear_near_yard(0.4)
+    moved = [
+        p.model_copy(update={"lon": 111.58 + 0.002 * k}) for k, p in enumerate(instance.points)
+    ]
+    problem, _, _, found = _found(instance.model_copy(update={"points": moved}))
+    assert [(stray.yard, stray.far_jobs) for stray in found] == [
+        ("A", {job.id for job in problem.jobs})
+    ]
+
+
 @pytest.mark.parametrize(
     ("stray_share", "shift_end"),
     [(None, "18:00"), (0.999, "18:00"), (0.4, "07:00")],  # the route drives 99.3 % out and back

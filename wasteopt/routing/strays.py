@@ -6,7 +6,8 @@ another yard has an idle truck able to drive it: of its stream, on a shift cover
 hours, from a yard whose drive out to the same first point and back from the same unload is
 shorter. On a map that is a truck crossing the county past idle ones. Where the instance sets
 a share, the compiled search bars each stray's far points from its yard (those that a nearer
-yard with such an idle truck reaches on a shorter drive out and back) and searches on; the
+yard with such an idle truck reaches on a shorter drive out to them and back from the route's
+last unload) and searches on; the
 cheapest plan without strays wins over any plan with them (:mod:`wasteopt.routing.compiled`).
 """
 
@@ -100,16 +101,13 @@ def strays(
         if not nearer:
             continue
 
-        def round_trip(yard: str, site: str) -> float:
-            return out_and_back(yard, site, site)
-
         far = frozenset(
             job.id
             for job in jobs
-            if min(round_trip(y, job.site_id) for y in nearer) < round_trip(yard, job.site_id)
+            if min(out_and_back(y, job.site_id, unload) for y in nearer)
+            < out_and_back(yard, job.site_id, unload)
         )
-        if far:
-            found.append(Stray(yard, far))
+        found.append(Stray(yard, far))  # the first job is among them: ``nearer`` says so
     return found
 
 
