@@ -15,9 +15,8 @@ from wasteopt.io import load_instance
 from wasteopt.matrix import GreatCircleProvider
 from wasteopt.model import Instance
 from wasteopt.planning import PlanOptions, plan_day_full
-from wasteopt.routing.compiled import _Screen, solve_compiled
+from wasteopt.routing.compiled import solve_compiled
 from wasteopt.routing.engine import UNREACHABLE, engine_data
-from wasteopt.routing.ils import SearchStop
 from wasteopt.routing.search import SearchBudget
 from wasteopt.routing.strays import barred_after, strays, without_barred
 
@@ -78,35 +77,6 @@ def test_points_nearer_their_own_yard_are_barred_where_the_unload_lies_by_the_ot
 )
 def test_no_stray_without_the_rule_its_share_or_an_idle_truck_on_shift(stray_share, shift_end):
     assert _found(_dear_near_yard(stray_share, shift_end))[3] == []
-
-
-@pytest.mark.parametrize("stray_share", [None, 0.4])
-def test_a_best_that_strays_is_not_a_plan_to_return(stray_share):
-    """A round screens its new bests: A's stray route is not a plan to return under the rule,
-    and is without it; the screen remembers whether the latest best strayed."""
-    instance = _dear_near_yard(stray_share)
-    problem, distance_m, _, site_index = _tier(instance)
-    _, engine, solution, _ = _found(instance)
-    screen = _Screen(problem, engine, {}, distance_m, site_index)
-    assert (screen(solution) is None) is (stray_share is not None)
-    assert screen.strayed_last() is (stray_share is not None)
-
-
-@pytest.mark.parametrize("strayed", [False, True])
-def test_a_search_ends_at_the_halt_only_if_its_check_says_so(strayed):
-    """Before the instant nothing is asked; at it the check is asked once, and a true answer
-    ends the search there, a false one lets it run on to its deadline."""
-    asked = []
-    now = time.perf_counter()
-    stop = SearchStop(now + 3600, None, None, None)
-    stop.halt_if(lambda: asked.append(1) or strayed, now - 1)
-    assert stop(1.0) is strayed
-    assert stop.deadline <= time.perf_counter() if strayed else stop.deadline > now + 3000
-    assert stop(1.0) is strayed  # a halted search stays halted; a running one is not asked again
-    assert asked == [1]
-    later = SearchStop(now + 3600, None, None, None)
-    later.halt_if(lambda: asked.append(2) or True, now + 1800)
-    assert later(1.0) is False and asked == [1]
 
 
 def test_barred_points_are_out_of_reach_for_their_yard_and_left_out_of_its_routes():

@@ -115,35 +115,15 @@ def _overfilled(problem: TierProblem, intake: Counter) -> dict[str, int]:
     return {fid: load - free.get(fid, 0) for fid, load in intake.items() if load > free.get(fid, 0)}
 
 
-class _Screen:
-    """A round's screen of its new bests: the objective (milli-CNY, :func:`_true_cost`) of a
-    best that unloads no more at any facility than its free capacity and has no stray route,
-    else ``None``; and whether the latest best screened strayed. A round's last best that
-    passes is a plan to return where the round's own best strays too late in the budget for
-    another round to bar it."""
-
-    def __init__(
-        self,
-        problem: TierProblem,
-        engine: EngineData,
-        prices: dict[str, float],
-        distance_m: np.ndarray,
-        site_index: dict[str, int],
-    ):
-        self.problem, self.engine, self.prices = problem, engine, prices
-        self.distance_m, self.site_index = distance_m, site_index
-        self.strayed = False
-
-    def __call__(self, solution: pyvrp.Solution) -> int | None:
-        problem, engine = self.problem, self.engine
-        routes = decode(problem, engine, solution)
-        self.strayed = bool(strays(problem, engine, solution, self.distance_m, self.site_index))
-        if self.strayed or _overfilled(problem, _intake(problem, routes)):
-            return None
-        return _true_cost(problem, engine, solution, routes, self.prices)
-
-    def strayed_last(self) -> bool:
-        return self.strayed
+def _fitting_cost(
+    problem: TierProblem, engine: EngineData, prices: dict[str, float], solution: pyvrp.Solution
+) -> int | None:
+    """The objective (milli-CNY, :func:`_true_cost`) of ``solution`` where it unloads no more
+    at any facility than its free capacity, else ``None``."""
+    routes = decode(problem, engine, solution)
+    if _overfilled(problem, _intake(problem, routes)):
+        return None
+    return _true_cost(problem, engine, solution, routes, prices)
 
 
 def _route_fits(problem: TierProblem, engine: EngineData, v: int, route: StartRoute) -> bool:
@@ -325,10 +305,9 @@ def solve_compiled(
     (:func:`~wasteopt.routing.redirect.redirected`; the next round goes on from it), and its
     last new best that fitted. Where sending the overflow elsewhere cost next to nothing
     (:func:`_repair_suffices`), the repaired plan counts as the round's and no price rises.
-    Where the tier has a stray rule (``problem.stray_share``) and several yards, a round whose
-    plan has stray routes bars their far points from their yards
-    (:mod:`wasteopt.routing.strays`) for the rounds after it, and a round that would take the
-    rest of the time ends halfway if its best strays then. The
+    Where the tier has a stray rule (``problem.stray_share``) and several yards, the first
+    round, too, gets half the time, and a round whose plan has stray routes bars their far
+    points from their yards (:mod:`wasteopt.routing.strays`) for the rounds after it. The
     cheapest plan that fits with the fewest strays is returned, with the bars it was found
     under, else the last one found (``fits`` False).
     """
@@ -366,8 +345,7 @@ def solve_compiled(
     stray_rule = (
         problem.stray_share is not None and len({v.vehicle_type.yard for v in problem.vehicles}) > 1
     )
-    unsettled = may_overfill
-    screened = may_overfill or stray_rule  # progress hears only of bests that fit, no stray
+    unsettled = may_overfill or stray_rule
     while rounds < MAX_ROUNDS:
         if rounds == 0 and first is not None:
             engine = first
@@ -383,23 +361,16 @@ def solve_compiled(
         if unsettled and rounds < MAX_ROUNDS - 1:
             share = ROUND_SHARE if not max_iterations else 1.0
         round_deadline = time.perf_counter() + share * left
-        screen = _Screen(problem, engine, prices, distance_m, site_index)
         stop = SearchStop(
             round_deadline,
             max_iterations,
             should_stop,
-            _offset(on_best, engine.constant_milli) if on_best and not screened else None,
+            _offset(on_best, engine.constant_milli) if on_best and not may_overfill else None,
         )
-        if stray_rule and share == 1.0 and not budget.counts_iterations:
-            # a round that would take the rest of the time ends halfway where its best strays
-            # then, so that another round has time to bar it
-            stop.halt_if(screen.strayed_last, time.perf_counter() + left / 2)
         if previous is not None:
             initial = without_barred(problem, engine, previous)
         else:
             initial = None if start is None else encode(problem, engine, start)
-            if initial is not None and problem.barred:
-                initial = without_barred(problem, engine, initial)
             if start is not None and initial is None:
                 log.info("compiled search: the start uses a truck given to another stream")
                 return None  # OR-Tools searches alone
@@ -409,12 +380,11 @@ def solve_compiled(
         searched = reload_territories(engine, initial)
         if initial is not None and searched is not engine:
             initial = carry_over(initial, searched.data)
-        fitting_cost = screen if screened else None
+        fitting_cost = partial(_fitting_cost, problem, engine, prices) if may_overfill else None
         # where a plan may overfill, progress hears only of the bests that fit, at their cost
         # without prices: PyVRP's costs hold the prices, and its plans may overfill (on the
-        # example of the tests, a first round's best of 1,252 CNY against 4,565 for the plan);
-        # under a stray rule, only of those without strays
-        report = on_best if screened else None
+        # example of the tests, a first round's best of 1,252 CNY against 4,565 for the plan)
+        report = on_best if may_overfill else None
         found, count, fitting = iterated_search(
             searched, stop, seed + rounds, initial, fitting_cost, report
         )
@@ -432,7 +402,6 @@ def solve_compiled(
         over = _overfilled(problem, intake)
         cost = _true_cost(problem, engine, previous, routes, prices)
         fitting_plans = [] if over else [(routes, cost)]
-        screened_out = bool(over or round_strays)  # the round's plan overfills or strays
         if over:
             # the round's plan with trips sent where there is room, and its last best that fitted
             fits_route = partial(_route_fits, problem, engine)
@@ -449,12 +418,11 @@ def solve_compiled(
                 if _repair_suffices(repaired_cost - cost, moved_kg, cost / total_kg):
                     log.info("compiled search: round %d's plan fits once repaired", rounds)
                     over = {}  # the repair is the round's plan; prices stay as they are
-        if fitting is not None and screened_out:
-            # the round's last best that fitted without strays, where its own plan did not
-            fitting_routes = decode(problem, engine, fitting)
-            fitting_plans.append(
-                (fitting_routes, _true_cost(problem, engine, fitting, fitting_routes, prices))
-            )
+            if fitting is not None:
+                fitting_routes = decode(problem, engine, fitting)
+                fitting_plans.append(
+                    (fitting_routes, _true_cost(problem, engine, fitting, fitting_routes, prices))
+                )
         if may_overfill:
             fitting_plans += _refills(
                 problem, engine, fitting_plans, prices, distance_m, duration_s, site_index
@@ -476,11 +444,12 @@ def solve_compiled(
         unsettled = _reprice(prices, below, above, over, intake, problem, cost / total_kg)
         if round_strays:
             problem = replace(problem, barred=barred_after(problem, round_strays))
+            unsettled = True
             log.info("compiled search: round %d's plan has %d strays", rounds, len(round_strays))
         if not unsettled and not over and best.fits and prices != best_prices:
             prices, previous = dict(best_prices), None  # the rest from the best plan that fits
             start = best.routes
-        if not unsettled and not round_strays and (share == 1.0 or budget.counts_iterations):
+        if not unsettled and (share == 1.0 or budget.counts_iterations):
             break
         log.info("compiled search: round %d overfills %s; prices %s", rounds, over, prices)
     if best is None:

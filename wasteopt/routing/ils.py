@@ -375,8 +375,7 @@ class _RarePolish:
 
 class SearchStop:
     """PyVRP's stopping criterion: a deadline, an iteration count, a caller's stop, progress;
-    it may also pause a run after a number of iterations (:meth:`pause_after`) and end the
-    search at an instant where a check then says so (:meth:`halt_if`)."""
+    it may also pause a run after a number of iterations (:meth:`pause_after`)."""
 
     def __init__(
         self,
@@ -394,8 +393,6 @@ class SearchStop:
         self.iterations = 0
         self.pause_at: int | None = None
         self.requested = False  # the caller asked the search to stop
-        self.halt: Callable[[], bool] | None = None
-        self.halt_at = math.inf
 
     def offer(self, cost: float) -> None:
         """Report ``cost`` as the best so far if it is lower than the best seen (PyVRP's cost
@@ -408,11 +405,6 @@ class SearchStop:
     def pause_after(self, iterations: int | None) -> None:
         """End the current run after ``iterations`` more (``None``: no pause)."""
         self.pause_at = None if iterations is None else self.iterations + iterations
-
-    def halt_if(self, check: Callable[[], bool], at: float) -> None:
-        """At the first call from the ``time.perf_counter`` instant ``at`` on, end the search
-        there (its deadline becomes that moment) if ``check()`` is true; ask once."""
-        self.halt, self.halt_at = check, at
 
     def iterations_left(self) -> int | None:
         """The iterations left under the iteration limit (``None``: no limit)."""
@@ -431,11 +423,6 @@ class SearchStop:
         now = time.perf_counter()
         if now >= self.deadline:
             return True
-        if self.halt is not None and now >= self.halt_at:
-            check, self.halt = self.halt, None
-            if check():
-                self.deadline = now
-                return True
         if self.should_stop is not None and now - self.asked_at >= STOP_POLL_S:
             self.asked_at = now  # the caller's check may cost (the API's reads a pipe flag)
             if self.should_stop():
