@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import pyvrp
 
 from benchmarks.daoxian import INSTANCE, STRAY_SHARE, residual_tier, stray_routes
 from tests.test_compiled import _all_on_yard_a, _tier, _two_yards
@@ -17,6 +18,7 @@ from wasteopt.model import Instance
 from wasteopt.planning import PlanOptions, plan_day_full
 from wasteopt.routing.compiled import solve_compiled
 from wasteopt.routing.engine import UNREACHABLE, engine_data
+from wasteopt.routing.idle_trucks import visits
 from wasteopt.routing.search import SearchBudget
 from wasteopt.routing.strays import barred_after, strays, without_barred
 
@@ -96,6 +98,25 @@ def test_barred_points_are_out_of_reach_for_their_yard_and_left_out_of_its_route
         assert bool(into_first >= UNREACHABLE) is name.startswith("VA")
     assert without_barred(barred, rebuilt, solution).num_clients() == 0
     assert without_barred(problem, engine, solution).num_clients() == len(problem.jobs)
+
+
+def test_a_plan_carried_over_keeps_its_reloads_where_it_keeps_its_visits():
+    """The points split into two trips, the last one ending at the plant before home (a
+    repaired plan's explicit last unload): without bars the plan carries over unchanged; with
+    the first point barred the reloads stay where they were."""
+    problem, engine, _, _ = _found(_dear_near_yard(0.4))
+    client = [pyvrp.Activity(pyvrp.ActivityType.CLIENT, k) for k in range(3)]
+    plant = pyvrp.Activity(pyvrp.ActivityType.DEPOT, 2)
+    stops = [client[0], plant, client[1], client[2], plant]
+    solution = pyvrp.Solution(engine.data, [pyvrp.Route(engine.data, stops, 0)])
+
+    def kept(problem) -> list[str]:
+        carried = without_barred(problem, engine, solution)
+        return [str(a) for route in carried.routes() for a in visits(route)]
+
+    assert kept(problem) == [str(a) for a in stops]
+    barred = replace(problem, barred=frozenset({(problem.jobs[0].id, "A")}))
+    assert kept(barred) == [str(a) for a in stops[1:]]
 
 
 def test_the_compiled_search_bars_the_stray_and_returns_the_nearer_yards_plan():

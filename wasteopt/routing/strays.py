@@ -7,8 +7,8 @@ hours, from a yard whose drive out to the same first point and back from the sam
 shorter. On a map that is a truck crossing the county past idle ones. Where the instance sets
 a share, the compiled search bars each stray's far points from its yard (those that a nearer
 yard with such an idle truck reaches on a shorter drive out to them and back from the route's
-last unload) and searches on; the
-cheapest plan without strays wins over any plan with them (:mod:`wasteopt.routing.compiled`).
+last unload) and searches on; the cheapest plan without strays wins over any plan with them
+(:mod:`wasteopt.routing.compiled`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import pyvrp
 
 from wasteopt.routing.engine import EngineData
+from wasteopt.routing.idle_trucks import visits
 from wasteopt.routing.problem import TierProblem
 
 
@@ -66,7 +67,8 @@ def strays(
         sites = [yard]
         jobs = []
         positions = []  # where in ``sites`` each job is
-        for activity in list(route)[1:-1]:
+        stops = visits(route)
+        for activity in stops:
             if activity.is_depot():
                 sites.append(engine.facility_of_depot[activity.idx])
             else:
@@ -77,7 +79,7 @@ def strays(
             continue
         if positions[-1] == len(sites) - 1:  # the leg home goes through the cheapest unload
             profile = engine.final_facility[engine.type_profile[t]]
-            final = profile[list(route)[-2].idx, engine.yard_depot[yard]]
+            final = profile[stops[-1].idx, engine.yard_depot[yard]]
             sites.append(engine.facility_of_depot[int(final)])
         sites.append(yard)
         at = np.array([site_index[s] for s in sites])
@@ -120,21 +122,19 @@ def without_barred(
     problem: TierProblem, engine: EngineData, solution: pyvrp.Solution
 ) -> pyvrp.Solution:
     """``solution`` on ``engine`` (the same jobs, new bars) with every visit that its truck's
-    yard is barred from left out, for the search to place again."""
+    yard is barred from left out, for the search to place again. Reloads stay where they were
+    (a trip left empty is still a route PyVRP takes): a repaired plan's explicit last unload is
+    what keeps it within a facility's capacity."""
     data = engine.data
     routes = []
     for route in solution.routes():
         t = route.vehicle_type()
         yard = _yard_of_type(problem, engine, t)
-        kept: list[pyvrp.Activity] = []
-        for activity in list(route)[1:-1]:
-            if activity.is_depot():
-                if kept and not kept[-1].is_depot():
-                    kept.append(pyvrp.Activity(activity.type, activity.idx))
-            elif (problem.jobs[activity.idx].id, yard) not in problem.barred:
-                kept.append(pyvrp.Activity(activity.type, activity.idx))
-        while kept and kept[-1].is_depot():
-            kept.pop()
-        if kept:
+        kept = [
+            activity
+            for activity in visits(route)
+            if activity.is_depot() or (problem.jobs[activity.idx].id, yard) not in problem.barred
+        ]
+        if any(not activity.is_depot() for activity in kept):
             routes.append(pyvrp.Route(data, kept, t))
     return pyvrp.Solution(data, routes)
